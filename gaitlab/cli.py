@@ -1,0 +1,180 @@
+"""The ``gaitlab`` command: a thin shell over the library.
+
+Every subcommand parses arguments, calls one library function and prints. A
+:class:`~gaitlab.errors.GaitlabError` becomes one line on stderr and its documented exit code;
+anything else is a bug and is reported as one line too (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from gaitlab import __version__
+from gaitlab.errors import GaitlabError
+
+EXIT_USAGE = 2
+
+
+def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+    """A per-frame progress callback drawing a tqdm bar on a terminal, and its closer."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(unit="frame", desc="pose", leave=False, file=sys.stderr, dynamic_ncols=True)
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.n = done
+        bar.refresh() if done == total else bar.update(0)
+
+    return update, bar.close
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from gaitlab.io.video import VideoLimits
+    from gaitlab.pipeline import AnalysisRequest, analyze_clip, to_json_ready, write_result
+    from gaitlab.pose.extract import PoseSettings
+
+    request = AnalysisRequest(
+        view=args.view,
+        height_cm=args.height_cm,
+        pose=PoseSettings(model=args.model, slowmo_factor=args.slowmo),
+        limits=VideoLimits(min_duration_s=args.min_duration_s),
+    )
+    clip = Path(args.clip)
+    out_dir = Path(args.out) if args.out else Path("gaitlab_results") / clip.stem
+    show_bar = not args.json and not args.quiet and sys.stderr.isatty()
+    progress, close_bar = _progress_bar(show_bar)
+    try:
+        analysis = analyze_clip(
+            clip, request, cache_dir=args.cache_dir, use_cache=not args.no_cache, progress=progress
+        )
+    finally:
+        close_bar()
+    result_path = write_result(analysis, out_dir)
+    result = json.loads(result_path.read_text())
+    if args.json:
+        print(json.dumps(to_json_ready(result), indent=2))
+    elif not args.quiet:
+        print(format_summary(result, result_path))
+    return 0
+
+
+def format_summary(result: dict, result_path: Path) -> str:
+    """A short human summary of a result."""
+    clip = result["clip"]
+    pose = result["pose"]
+    rotated = f", rotated {clip['rotation_deg']} deg" if clip["rotation_deg"] else ""
+    slowmo = f", slow-motion x{clip['slowmo_factor']:g}" if clip["slowmo_factor"] != 1 else ""
+    lines = [
+        f"clip      {Path(clip['path']).name}: {clip['width_px']}x{clip['height_px']} upright"
+        f"{rotated}, {clip['n_frames']} frames, {clip['duration_s']:.1f} s, "
+        f"{clip['capture_fps']:.1f} fps from timestamps{' (variable)' if clip['vfr'] else ''}"
+        f"{slowmo}",
+        f"pose      {pose['frames_with_pose']}/{pose['n_frames']} frames with a pose "
+        f"({100 * pose['detection_rate']:.1f} %), model {pose['model']['name']}",
+    ]
+    lines.append(f"result    {result_path}")
+    return "\n".join(lines)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from gaitlab.pose import models
+
+    if args.models_cmd == "download":
+        path = models.download_model(args.name, base_url=args.base_url)
+        print(f"installed {args.name}: {path}")
+        return 0
+    print(models.format_model_table(models.list_models()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``gaitlab`` command."""
+    parser = argparse.ArgumentParser(
+        prog="gaitlab",
+        description="Running-gait analysis from a phone video.",
+    )
+    parser.add_argument("--version", action="version", version=f"gaitlab {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    an = sub.add_parser("analyze", help="analyse one clip", description="Analyse one clip.")
+    an.add_argument("clip", help="video file (.mp4, .mov, .m4v, .avi, .webm)")
+    an.add_argument("--out", help="result folder (default: gaitlab_results/<clip name>)")
+    an.add_argument(
+        "--view",
+        default="auto",
+        choices=["auto", "side", "side-left", "side-right", "rear", "front"],
+        help="camera view (default: detect it)",
+    )
+    an.add_argument("--height-cm", type=float, help="runner's height, for distances in cm")
+    an.add_argument(
+        "--slowmo",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="slow-motion factor: 8 for a 240 fps clip stored to play at 30 fps (default 1)",
+    )
+    an.add_argument("--model", default="full", help="pose model: full (bundled), lite, heavy")
+    an.add_argument(
+        "--min-duration-s", type=float, default=2.0, help="shortest clip accepted (default 2)"
+    )
+    an.add_argument("--cache-dir", help="pose cache folder (default: user cache)")
+    an.add_argument("--no-cache", action="store_true", help="always run pose inference")
+    an.add_argument("--json", action="store_true", help="print result.json to stdout")
+    an.add_argument("--quiet", action="store_true", help="print nothing on success")
+    an.set_defaults(func=_cmd_analyze)
+
+    mo = sub.add_parser("models", help="list or download pose models")
+    mo_sub = mo.add_subparsers(dest="models_cmd", required=True)
+    mo_sub.add_parser("list", help="show installed models and their checks")
+    dl = mo_sub.add_parser("download", help="download Google's official lite/heavy bundle")
+    dl.add_argument("name", choices=["lite", "heavy"])
+    dl.add_argument("--base-url", help=argparse.SUPPRESS)
+    mo.set_defaults(func=_cmd_models)
+
+    try:
+        from gaitlab.synth.cli import add_synth_parser
+    except ImportError:  # the synth extra is optional
+        pass
+    else:
+        add_synth_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gaitlab`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except GaitlabError as exc:
+        print(f"gaitlab: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except ValueError as exc:
+        # Settings objects validate their own fields; those errors are the user's to fix.
+        print(f"gaitlab: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gaitlab: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"gaitlab: internal error: {type(exc).__name__}: {exc} "
+            "(a bug: rerun with --debug and report it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The single-clip path: video -> pose -> kinematics -> result, as one library call.
+
+The CLI (``gaitlab analyze``), the batch runner and the dashboard all call
+:func:`analyze_clip` and :func:`write_result`; none of them re-implements a step.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gaitlab import __version__
+from gaitlab.io.video import VideoLimits
+from gaitlab.pose.extract import PoseSettings, ProgressFn, extract_pose
+from gaitlab.series import PoseSeries
+
+#: Version of the ``result.json`` layout; bump on incompatible change.
+RESULT_SCHEMA_VERSION = 1
+#: File names inside a result folder.
+RESULT_FILE = "result.json"
+SERIES_FILE = "pose_series.npz"
+
+VIEWS = ("auto", "side", "side-left", "side-right", "rear", "front")
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """What the user asked for.
+
+    Attributes
+    ----------
+    view
+        ``auto`` to detect, or the view the user says the clip was filmed from.
+    height_cm
+        The runner's height, to give vertical oscillation in cm (optional).
+    pose
+        Pose-stage settings (model, slow-motion factor, thresholds).
+    limits
+        Video acceptance limits.
+    """
+
+    view: str = "auto"
+    height_cm: float | None = None
+    pose: PoseSettings = field(default_factory=PoseSettings)
+    limits: VideoLimits = field(default_factory=VideoLimits)
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}; got {self.view!r}")
+        if self.height_cm is not None and not 100.0 <= self.height_cm <= 250.0:
+            raise ValueError(f"height_cm must be between 100 and 250, got {self.height_cm}")
+
+
+@dataclass(frozen=True)
+class ClipAnalysis:
+    """Everything computed for one clip.
+
+    Attributes
+    ----------
+    request
+        The settings used.
+    series
+        The raw pose series.
+    kinematics
+        The kinematics stage's result (``GaitAnalysis``), or None if not run.
+    """
+
+    request: AnalysisRequest
+    series: PoseSeries
+    kinematics: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned, JSON-ready result."""
+        s = self.series
+        result: dict[str, Any] = {
+            "schema": "gaitlab.result",
+            "schema_version": RESULT_SCHEMA_VERSION,
+            "gaitlab_version": __version__,
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "request": {
+                "view": self.request.view,
+                "height_cm": self.request.height_cm,
+                "slowmo_factor": self.request.pose.slowmo_factor,
+                "model": self.request.pose.model,
+            },
+            "clip": s.video.to_dict(),
+            "pose": {
+                "model": s.model.to_dict(),
+                "n_frames": s.n_frames,
+                "frames_with_pose": int(s.detected.sum()),
+                "detection_rate": round(s.detection_rate, 4),
+                "sample_rate_hz": round(s.sample_rate_hz, 3),
+                "series_file": SERIES_FILE,
+            },
+        }
+        if self.kinematics is not None:
+            result["kinematics"] = self.kinematics.to_dict()
+        return result
+
+
+def analyze_clip(
+    path: str | Path,
+    request: AnalysisRequest | None = None,
+    *,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    progress: ProgressFn | None = None,
+) -> ClipAnalysis:
+    """Analyse one clip.
+
+    Parameters
+    ----------
+    path
+        The clip.
+    request
+        View, height, pose settings and limits; defaults to :class:`AnalysisRequest()`.
+    cache_dir, use_cache
+        Pose cache location and switch (see :func:`gaitlab.pose.extract_pose`).
+    progress
+        Per-frame progress callback of the pose stage.
+
+    Raises
+    ------
+    gaitlab.errors.GaitlabError
+        For every input problem, with a one-line message.
+    """
+    request = request or AnalysisRequest()
+    series = extract_pose(
+        path,
+        settings=request.pose,
+        limits=request.limits,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        progress=progress,
+    )
+    return ClipAnalysis(request=request, series=series, kinematics=None)
+
+
+def write_result(analysis: ClipAnalysis, out_dir: str | Path) -> Path:
+    """Write ``result.json`` and the pose series into ``out_dir``; return the JSON's path.
+
+    Each file is written to a temporary name and renamed, so a crash never leaves a
+    half-written result behind.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    analysis.series.save(out / SERIES_FILE)
+    path = out / RESULT_FILE
+    tmp = path.with_name(path.name + ".tmp")
+    text = json.dumps(to_json_ready(analysis.to_dict()), indent=2, allow_nan=False)
+    tmp.write_text(text)
+    tmp.replace(path)
+    return path
+
+
+def to_json_ready(obj: Any) -> Any:
+    """Recursively turn numpy values into Python ones and non-finite floats into None.
+
+    JSON has no NaN; a metric that could not be measured is ``null`` with its reason beside it.
+    """
+    if isinstance(obj, dict):
+        return {str(k): to_json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_json_ready(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj

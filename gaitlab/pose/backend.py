@@ -1,0 +1,138 @@
+"""What a pose backend must provide, and the MediaPipe Tasks implementation.
+
+A backend turns one upright RGB frame plus its timestamp into one person's landmarks. Keeping
+this behind a small protocol lets tests and future models (lite/heavy, other libraries) plug
+in without touching the extraction loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from gaitlab.landmarks import N_LANDMARKS
+
+
+@dataclass(frozen=True)
+class FramePose:
+    """One person's landmarks in one frame.
+
+    Attributes
+    ----------
+    xy_px : (33, 2) float
+        Image landmarks in pixels (x right, y down).
+    depth_rel : (33,) float
+        Relative depth on the x pixel scale (smaller = closer to the camera).
+    visibility : (33,) float
+        Probability that each landmark is visible.
+    world_m : (33, 3) float
+        World landmarks in metres, origin at the mid-hip.
+    mask : (h, w) float32 or None
+        Person probability per pixel of the full frame, when requested.
+    """
+
+    xy_px: np.ndarray
+    depth_rel: np.ndarray
+    visibility: np.ndarray
+    world_m: np.ndarray
+    mask: np.ndarray | None = None
+
+
+class PoseBackend(Protocol):
+    """Detects one person per frame of a video, frames given in time order."""
+
+    def detect(self, rgb: np.ndarray, time_ms: int) -> FramePose | None:
+        """Landmarks of the tracked person, or None when nobody is found."""
+        ...
+
+    def close(self) -> None:
+        """Release the model."""
+        ...
+
+
+@dataclass(frozen=True)
+class MediaPipeSettings:
+    """Settings of MediaPipe's ``PoseLandmarker`` (VIDEO mode).
+
+    Attributes
+    ----------
+    min_detection_confidence, min_presence_confidence, min_tracking_confidence
+        MediaPipe's thresholds (its defaults are 0.5).
+    with_masks
+        Also output the person segmentation mask (needed for the back-contour metric).
+    """
+
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    with_masks: bool = False
+
+
+class MediaPipeBackend:
+    """MediaPipe Tasks ``PoseLandmarker`` in VIDEO mode, one person.
+
+    Parameters
+    ----------
+    model_path
+        A verified ``.task`` bundle (see :func:`gaitlab.pose.models.resolve_model`).
+    settings
+        Detection thresholds and whether to output masks.
+    """
+
+    def __init__(self, model_path: Path, settings: MediaPipeSettings) -> None:
+        # Imported here so that the maths and the CLI's fast paths never load mediapipe.
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=settings.min_detection_confidence,
+            min_pose_presence_confidence=settings.min_presence_confidence,
+            min_tracking_confidence=settings.min_tracking_confidence,
+            output_segmentation_masks=settings.with_masks,
+        )
+        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._with_masks = settings.with_masks
+
+    def detect(self, rgb: np.ndarray, time_ms: int) -> FramePose | None:
+        """Run the landmarker on one frame; see :meth:`PoseBackend.detect`."""
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        result = self._landmarker.detect_for_video(image, time_ms)
+        if not result.pose_landmarks:
+            return None
+        height, width = rgb.shape[:2]
+        image_lms = result.pose_landmarks[0]
+        world_lms = result.pose_world_landmarks[0]
+        norm = np.array([(lm.x, lm.y, lm.z) for lm in image_lms], dtype=float)
+        visibility = np.array([lm.visibility or 0.0 for lm in image_lms], dtype=float)
+        world = np.array([(lm.x, lm.y, lm.z) for lm in world_lms], dtype=float)
+        mask = None
+        if self._with_masks and result.segmentation_masks:
+            mask = np.squeeze(result.segmentation_masks[0].numpy_view())
+        return FramePose(
+            xy_px=norm[:, :2] * (width, height),
+            depth_rel=norm[:, 2] * width,
+            visibility=visibility,
+            world_m=world,
+            mask=mask,
+        )
+
+    def close(self) -> None:
+        """Release the model."""
+        self._landmarker.close()
+
+
+def empty_pose_arrays(n: int) -> dict[str, np.ndarray]:
+    """NaN/zero-filled arrays for ``n`` frames, the layout :class:`PoseSeries` expects."""
+    return {
+        "xy_px": np.full((n, N_LANDMARKS, 2), np.nan),
+        "depth_rel": np.full((n, N_LANDMARKS), np.nan),
+        "visibility": np.zeros((n, N_LANDMARKS)),
+        "world_m": np.full((n, N_LANDMARKS, 3), np.nan),
+    }

@@ -1,0 +1,275 @@
+"""The core container passed between pipeline stages: :class:`PoseSeries`.
+
+One frozen dataclass holds everything the pose stage produced for one clip, with the shape
+of every array in its field's doc (``n`` frames, 33 MediaPipe landmarks). Frames where no pose
+was found hold NaN coordinates and zero visibility, so every array keeps one row per decoded
+frame and ``time_s`` stays aligned with the video.
+
+Coordinates
+-----------
+``xy_px``
+    Image pixels of the upright (rotation-corrected) frame: x right, y down.
+``world_m``
+    MediaPipe world landmarks: metres, origin at the mid-hip, y down (MediaPipe's convention).
+
+Saved to a single ``.npz`` file (no pickles) by :meth:`PoseSeries.save`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gaitlab.errors import GaitlabError
+from gaitlab.landmarks import N_LANDMARKS
+
+#: Version of the on-disk ``.npz`` layout; bump on incompatible change.
+SERIES_FORMAT_VERSION = 1
+
+
+class SeriesFileError(GaitlabError):
+    """A saved pose series cannot be read (corrupt, truncated or from another version)."""
+
+    exit_code = 4
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the video reader learned about a clip.
+
+    Attributes
+    ----------
+    path
+        The clip's path as given.
+    sha256
+        SHA-256 of the file's bytes (identifies the clip for caching).
+    width_px, height_px
+        Frame size after applying rotation metadata (what the pose model sees).
+    rotation_deg
+        Counter-clockwise rotation applied to make the frame upright (0, 90, 180 or 270),
+        as FFmpeg applies the display matrix.
+    n_frames
+        Number of decoded frames.
+    duration_s
+        Capture-time span from first to last frame plus one frame interval.
+    nominal_fps
+        The container's average frame rate (as stored, before the slow-motion factor).
+    capture_fps
+        Median frame rate measured from the per-frame timestamps, in capture time.
+    slowmo_factor
+        How many times slower than real time the clip plays (1 for normal video, 8 for a
+        240 fps capture stored to play at 30 fps).
+    codec, container
+        Codec and container format names as reported by FFmpeg.
+    vfr
+        True when frame intervals vary by more than 10 % of the median (variable frame rate).
+    """
+
+    path: str
+    sha256: str
+    width_px: int
+    height_px: int
+    rotation_deg: int
+    n_frames: int
+    duration_s: float
+    nominal_fps: float
+    capture_fps: float
+    slowmo_factor: float
+    codec: str
+    container: str
+    vfr: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON representation."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Which pose model produced the landmarks, and with which settings."""
+
+    name: str
+    sha256: str
+    backend: str = "mediapipe"
+    backend_version: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON representation."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class MaskCrops:
+    """Person segmentation masks, stored as fixed-size crops around the person.
+
+    Full-frame masks of a 60 s 1080p clip would take gigabytes; the lumbar-contour metric
+    needs only the person's outline, so each frame keeps a crop around the detected pose,
+    scaled uniformly (angles are preserved) to fit ``prob.shape[1:]``.
+
+    Attributes
+    ----------
+    origin_px : (n, 2) float
+        Image coordinates (x, y) of crop pixel (0, 0); NaN where no pose was found.
+    scale : (n,) float
+        Crop pixels per image pixel; NaN where no pose was found.
+    prob : (n, h, w) uint8
+        Person probability scaled to 0-255.
+    """
+
+    origin_px: np.ndarray
+    scale: np.ndarray
+    prob: np.ndarray
+
+    def to_image_px(self, frame: int, crop_xy: np.ndarray) -> np.ndarray:
+        """Map crop pixel coordinates ``(..., 2)`` of one frame to image pixels."""
+        return self.origin_px[frame] + np.asarray(crop_xy, dtype=float) / self.scale[frame]
+
+
+@dataclass(frozen=True)
+class PoseSeries:
+    """Landmarks of one runner over one clip.
+
+    Attributes
+    ----------
+    time_s : (n,) float
+        Capture time of each frame in seconds from the first frame (slow-motion factor
+        already applied), strictly increasing.
+    xy_px : (n, 33, 2) float
+        Image landmarks in pixels; NaN where no pose was found.
+    depth_rel : (n, 33) float
+        MediaPipe's relative landmark depth (same scale as x in pixels, smaller = closer).
+    visibility : (n, 33) float
+        Probability in [0, 1] that the landmark is visible (not occluded); 0 where no pose.
+    world_m : (n, 33, 3) float
+        World landmarks in metres, hip-centred, MediaPipe axes; NaN where no pose.
+    video : VideoInfo
+        Metadata of the source clip.
+    model : ModelInfo
+        The pose model and its settings.
+    masks : MaskCrops or None
+        Segmentation masks, when requested.
+    """
+
+    time_s: np.ndarray
+    xy_px: np.ndarray
+    depth_rel: np.ndarray
+    visibility: np.ndarray
+    world_m: np.ndarray
+    video: VideoInfo
+    model: ModelInfo
+    masks: MaskCrops | None = None
+
+    def __post_init__(self) -> None:
+        n = self.time_s.shape[0]
+        expected = {
+            "time_s": (n,),
+            "xy_px": (n, N_LANDMARKS, 2),
+            "depth_rel": (n, N_LANDMARKS),
+            "visibility": (n, N_LANDMARKS),
+            "world_m": (n, N_LANDMARKS, 3),
+        }
+        for name, shape in expected.items():
+            got = getattr(self, name).shape
+            if got != shape:
+                raise ValueError(f"PoseSeries.{name} must have shape {shape}, got {got}")
+        if n > 1 and not np.all(np.diff(self.time_s) > 0):
+            raise ValueError("PoseSeries.time_s must be strictly increasing")
+        if self.masks is not None and self.masks.prob.shape[0] != n:
+            raise ValueError("PoseSeries.masks must have one crop per frame")
+
+    @property
+    def n_frames(self) -> int:
+        """Number of frames."""
+        return int(self.time_s.shape[0])
+
+    @property
+    def detected(self) -> np.ndarray:
+        """(n,) bool: frames in which a pose was found."""
+        return ~np.isnan(self.xy_px[:, 0, 0])
+
+    @property
+    def detection_rate(self) -> float:
+        """Share of frames with a pose, in [0, 1]."""
+        return float(self.detected.mean()) if self.n_frames else 0.0
+
+    @property
+    def sample_rate_hz(self) -> float:
+        """Median sampling rate from the timestamps (never an assumed fps)."""
+        if self.n_frames < 2:
+            return float("nan")
+        return float(1.0 / np.median(np.diff(self.time_s)))
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> Path:
+        """Write the series to a compressed ``.npz`` file (atomically) and return its path."""
+        path = Path(path)
+        meta = {
+            "format_version": SERIES_FORMAT_VERSION,
+            "video": self.video.to_dict(),
+            "model": self.model.to_dict(),
+        }
+        arrays: dict[str, np.ndarray] = {
+            "meta_json": np.array(json.dumps(meta)),
+            "time_s": self.time_s,
+            "xy_px": self.xy_px.astype(np.float32),
+            "depth_rel": self.depth_rel.astype(np.float32),
+            "visibility": self.visibility.astype(np.float32),
+            "world_m": self.world_m.astype(np.float32),
+        }
+        if self.masks is not None:
+            arrays["mask_origin_px"] = self.masks.origin_px
+            arrays["mask_scale"] = self.masks.scale
+            arrays["mask_prob"] = self.masks.prob
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> PoseSeries:
+        """Read a series written by :meth:`save`.
+
+        Raises
+        ------
+        SeriesFileError
+            If the file is missing, corrupt, or not a gaitlab pose series of this version.
+        """
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                data = {k: npz[k] for k in npz.files}
+            meta = json.loads(str(data["meta_json"]))
+            if meta.get("format_version") != SERIES_FORMAT_VERSION:
+                raise SeriesFileError(
+                    f"{path.name}: pose series format {meta.get('format_version')!r}, "
+                    f"this gaitlab reads {SERIES_FORMAT_VERSION}"
+                )
+            masks = None
+            if "mask_prob" in data:
+                masks = MaskCrops(data["mask_origin_px"], data["mask_scale"], data["mask_prob"])
+            return cls(
+                time_s=data["time_s"].astype(float),
+                xy_px=data["xy_px"].astype(float),
+                depth_rel=data["depth_rel"].astype(float),
+                visibility=data["visibility"].astype(float),
+                world_m=data["world_m"].astype(float),
+                video=VideoInfo(**meta["video"]),
+                model=ModelInfo(**meta["model"]),
+                masks=masks,
+            )
+        except SeriesFileError:
+            raise
+        except FileNotFoundError:
+            raise SeriesFileError(f"{path}: no such pose series file") from None
+        except Exception as exc:  # any decode failure means "not a valid file"
+            raise SeriesFileError(
+                f"{path.name}: not a readable gaitlab pose series ({type(exc).__name__})"
+            ) from exc

@@ -1,0 +1,197 @@
+"""Video input: containers and codecs, rotation, real timestamps, slow motion, and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gaitlab.errors import NotAFile, NoVideoStream, UnreadableVideo, UnsuitableVideo
+from gaitlab.io import VideoLimits, iter_frames, probe_video
+from tests.clipmaker import audio_only, pattern_clip, timed_clip
+from tests.conftest import shared_clip
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "codec_name"),
+    [
+        ("h264.mp4", "libx264", "h264"),
+        ("hevc.mov", "libx265", "hevc"),
+        ("vp9.webm", "libvpx-vp9", "vp9"),
+        ("h264.m4v", "libx264", "h264"),
+        ("mpeg4.avi", "mpeg4", "mpeg4"),
+    ],
+)
+def test_opens_common_containers_and_codecs(tmp_path: Path, name, codec, codec_name):
+    clip = pattern_clip(tmp_path / name, size=(320, 240), fps=30, duration_s=2.5, codec=codec)
+    info = probe_video(clip)
+    assert info.codec == codec_name
+    assert (info.width_px, info.height_px) == (320, 240)
+    assert info.n_frames == 75
+    # WebM stores times in whole milliseconds: allow that quantisation, no more.
+    assert info.capture_fps == pytest.approx(30, abs=0.01)
+    assert info.duration_s == pytest.approx(2.5, abs=0.002)
+    frames = list(iter_frames(info))
+    assert len(frames) == 75
+    assert frames[0].rgb.shape == (240, 320, 3)
+
+
+@pytest.mark.parametrize("rotation_deg", [90, 180, 270])
+def test_rotation_metadata_makes_frames_upright(tmp_path: Path, rotation_deg: int):
+    plain = pattern_clip(tmp_path / "plain.mp4", size=(320, 180), duration_s=2.2)
+    rotated = pattern_clip(
+        tmp_path / "rot.mp4", size=(320, 180), duration_s=2.2, rotation_deg=rotation_deg
+    )
+    info = probe_video(rotated)
+    assert info.rotation_deg == rotation_deg
+    expected_size = (180, 320) if rotation_deg in (90, 270) else (320, 180)
+    assert (info.width_px, info.height_px) == expected_size
+
+    original = next(iter_frames(probe_video(plain))).rgb.astype(int)
+    upright = next(iter_frames(info)).rgb.astype(int)
+    # A counter-clockwise display rotation of k quarter turns is undone by np.rot90(k):
+    # the same pixels, only turned, and no other turn matches.
+    k = rotation_deg // 90
+    assert np.abs(np.rot90(original, k) - upright).mean() < 1.0
+    for wrong in {1, 2, 3} - {k}:
+        turned = np.rot90(original, wrong)
+        if turned.shape == upright.shape:
+            assert np.abs(turned - upright).mean() > 20
+
+
+def test_variable_frame_rate_uses_each_frames_timestamp(tmp_path: Path):
+    # A phone-like clip: mostly 30 fps with jittered intervals and one dropped frame.
+    rng = np.random.default_rng(7)
+    dt = 1 / 30 + rng.uniform(-0.006, 0.006, size=89)
+    dt[40] += 1 / 30  # a dropped frame
+    times = np.concatenate([[0.0], np.cumsum(dt)])
+    clip = timed_clip(tmp_path / "vfr.mp4", times)
+    info = probe_video(clip)
+    assert info.vfr
+    got = np.array([f.time_s for f in iter_frames(info)])
+    assert got.shape == times.shape
+    np.testing.assert_allclose(got, times, atol=1.5e-5)
+
+
+def test_constant_frame_rate_is_not_flagged_variable(tmp_path: Path):
+    times = np.arange(75) / 25.0
+    info = probe_video(timed_clip(tmp_path / "cfr.mp4", times))
+    assert not info.vfr
+    assert info.capture_fps == pytest.approx(25.0, rel=1e-4)
+
+
+def test_slowmo_factor_turns_playback_time_into_capture_time(tmp_path: Path):
+    # 240 fps captured, stored to play at 30 fps: 8x slower than real time.
+    # 160 frames play for 5.33 s but were captured in 0.67 s ... too short, so use 640.
+    times = np.arange(640) / 30.0
+    clip = timed_clip(tmp_path / "slowmo.mp4", times)
+    info = probe_video(clip, slowmo_factor=8)
+    assert info.capture_fps == pytest.approx(240.0, rel=1e-4)
+    assert info.duration_s == pytest.approx(640 / 240, rel=1e-4)
+    got = np.array([f.time_s for f in iter_frames(info)])
+    np.testing.assert_allclose(got, times / 8, atol=1e-5)
+
+
+def test_slowmo_clip_too_short_in_capture_time(tmp_path: Path):
+    clip = timed_clip(tmp_path / "slowmo.mp4", np.arange(90) / 30.0)  # 3 s playback
+    with pytest.raises(UnsuitableVideo, match=r"0\.4 s of capture time"):
+        probe_video(clip, slowmo_factor=8)
+
+
+def test_frames_stream_one_at_a_time(tmp_path: Path):
+    info = probe_video(pattern_clip(tmp_path / "c.mp4", duration_s=2.5))
+    frames = iter_frames(info)
+    first = next(frames)
+    assert first.index == 0 and first.time_s == 0.0
+    frames.close()  # a generator: the container is closed without decoding the rest
+
+
+# ------------------------------------------------------------------------------ errors
+def test_missing_file(tmp_path: Path):
+    with pytest.raises(NotAFile, match="no such file"):
+        probe_video(tmp_path / "nope.mp4")
+
+
+def test_directory_is_not_a_file(tmp_path: Path):
+    with pytest.raises(NotAFile, match="not a file"):
+        probe_video(tmp_path)
+
+
+def test_zero_byte_file(tmp_path: Path):
+    path = tmp_path / "empty.mp4"
+    path.write_bytes(b"")
+    with pytest.raises(UnreadableVideo, match="empty"):
+        probe_video(path)
+
+
+def test_random_bytes_named_mp4(tmp_path: Path):
+    path = tmp_path / "noise.mp4"
+    path.write_bytes(np.random.default_rng(0).bytes(50_000))
+    with pytest.raises(UnreadableVideo, match="not a readable video"):
+        probe_video(path)
+
+
+def test_text_file_named_mov(tmp_path: Path):
+    path = tmp_path / "notes.mov"
+    path.write_text("my run on tuesday\n" * 100)
+    with pytest.raises(UnreadableVideo):
+        probe_video(path)
+
+
+def test_audio_only_file(tmp_path: Path):
+    with pytest.raises(NoVideoStream, match=r"no video stream.*audio"):
+        probe_video(audio_only(tmp_path / "voice.mp4"))
+
+
+def test_single_frame_video(tmp_path: Path):
+    clip = pattern_clip(tmp_path / "one.mp4", duration_s=1 / 30)
+    with pytest.raises(UnsuitableVideo, match="1 frame;"):
+        probe_video(clip)
+
+
+def test_half_second_video(tmp_path: Path):
+    clip = pattern_clip(tmp_path / "short.mp4", duration_s=0.5)
+    with pytest.raises(UnsuitableVideo, match=r"lasts 0\.5 s.*at least 2 s"):
+        probe_video(clip)
+
+
+def test_too_small_video(tmp_path: Path):
+    clip = pattern_clip(tmp_path / "tiny.mp4", size=(64, 64), duration_s=2.5)
+    with pytest.raises(UnsuitableVideo, match="64x64 px is too small"):
+        probe_video(clip)
+
+
+def test_too_long_video(tmp_path: Path):
+    clip = pattern_clip(tmp_path / "long.mp4", duration_s=3.0)
+    with pytest.raises(UnsuitableVideo, match=r"limit is 2\.5 s"):
+        probe_video(clip, limits=VideoLimits(max_duration_s=2.5))
+
+
+def test_truncated_video_keeps_the_frames_before_the_cut(tmp_path: Path):
+    clip = pattern_clip(tmp_path / "full.mp4", duration_s=4.0)
+    data = clip.read_bytes()
+    # Written by an encoder that puts the index (moov) first, a truncated file still opens.
+    faststart = tmp_path / "fs.mp4"
+    from tests.clipmaker import ffmpeg
+
+    ffmpeg("-i", str(clip), "-c", "copy", "-movflags", "+faststart", str(faststart))
+    data = faststart.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    try:
+        info = probe_video(cut)
+    except UnreadableVideo:
+        return  # also acceptable: a clear error rather than a traceback
+    frames = list(iter_frames(info))
+    assert 0 < len(frames) <= info.n_frames
+
+
+# ----------------------------------------------------------------------- real phone clip
+@pytest.mark.shared
+def test_real_portrait_phone_clip():
+    info = probe_video(shared_clip("zzzhushi_male_side_treadmill.mp4"))
+    assert (info.width_px, info.height_px) == (720, 1280)
+    assert info.n_frames == 360
+    assert info.capture_fps == pytest.approx(30.0, abs=0.01)
+    assert not info.vfr

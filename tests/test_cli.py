@@ -1,0 +1,101 @@
+"""The ``gaitlab`` command: exit codes, one-line errors, and the analyze outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gaitlab.cli import main
+from tests.clipmaker import audio_only, pattern_clip
+from tests.conftest import MODEL, REPO, shared_clip
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """Run the real command in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "gaitlab.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, fragment: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert lines[0].startswith("gaitlab: error: ")
+    assert fragment in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "fragment"),
+    [
+        (lambda d: d / "missing.mp4", 4, "no such file"),
+        (lambda d: write(d / "empty.mp4", b""), 4, "empty"),
+        (
+            lambda d: write(d / "noise.mp4", np.random.default_rng(1).bytes(4096)),
+            4,
+            "not a readable video",
+        ),
+        (lambda d: audio_only(d / "a.mp4"), 4, "no video stream"),
+        (lambda d: pattern_clip(d / "short.mp4", duration_s=0.5), 5, "at least 2 s"),
+        (lambda d: pattern_clip(d / "tiny.mp4", size=(64, 64), duration_s=2.5), 5, "too small"),
+    ],
+    ids=["missing", "empty", "random-bytes", "audio-only", "half-second", "64x64"],
+)
+def test_bad_input_gives_one_line_and_exit_code(tmp_path: Path, make, code, fragment):
+    clip = make(tmp_path)
+    proc = run_cli("analyze", str(clip), "--out", str(tmp_path / "out"))
+    assert_one_line_error(proc, code, fragment)
+    assert not (tmp_path / "out" / "result.json").exists()
+
+
+def test_usage_error_exit_code(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze"])
+    assert exc.value.code == 2
+
+
+def test_bad_height_is_a_usage_error(tmp_path: Path, capsys):
+    clip = pattern_clip(tmp_path / "c.mp4", duration_s=2.5)
+    assert main(["analyze", str(clip), "--height-cm", "20"]) == 2
+    assert "height_cm must be between 100 and 250" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+@pytest.mark.shared
+def test_analyze_real_clip_writes_result_and_prints_summary(tmp_path: Path):
+    assert MODEL.exists(), f"bundled model missing: {MODEL}"
+    clip = shared_clip("zzzhushi_male_side_treadmill.mp4")
+    out = tmp_path / "res"
+    proc = run_cli("analyze", str(clip), "--out", str(out), "--cache-dir", str(tmp_path / "c"))
+    assert proc.returncode == 0, proc.stderr
+    assert "720x1280 upright" in proc.stdout
+    assert "360 frames" in proc.stdout
+    assert "30.0 fps from timestamps" in proc.stdout
+    result = json.loads((out / "result.json").read_text())
+    assert result["schema"] == "gaitlab.result" and result["schema_version"] == 1
+    assert result["clip"]["n_frames"] == 360
+    assert result["pose"]["detection_rate"] >= 0.95
+    assert (out / "pose_series.npz").exists()
+
+    # --json prints the same result for scripts (and the cache makes it fast).
+    proc = run_cli(
+        "analyze", str(clip), "--out", str(out), "--cache-dir", str(tmp_path / "c"), "--json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    printed = json.loads(proc.stdout)
+    assert printed["clip"]["sha256"] == result["clip"]["sha256"]
