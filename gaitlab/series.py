@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,28 @@ class MaskCrops:
 
 
 @dataclass(frozen=True)
+class WaistbandSeries:
+    """The waistband edge per frame (see :mod:`gaitlab.imaging.waistband`).
+
+    Attributes
+    ----------
+    angle_deg : (n,) float
+        Edge angle in the image, + = image-right end lower; NaN where not found.
+    ok : (n,) bool
+        Frames whose edge passed every quality gate.
+    inlier_share : (n,) float
+        Share of edge points on the fitted line.
+    contrast : (n,) float
+        Edge strength over the search box's typical colour change.
+    """
+
+    angle_deg: np.ndarray
+    ok: np.ndarray
+    inlier_share: np.ndarray
+    contrast: np.ndarray
+
+
+@dataclass(frozen=True)
 class PoseSeries:
     """Landmarks of one runner over one clip.
 
@@ -154,6 +176,8 @@ class PoseSeries:
         The pose model and its settings.
     masks : MaskCrops or None
         Segmentation masks, when requested.
+    waistband : WaistbandSeries or None
+        The waistband edge per frame (for pelvic tilt in rear/front view), when requested.
     """
 
     time_s: np.ndarray
@@ -164,6 +188,7 @@ class PoseSeries:
     video: VideoInfo
     model: ModelInfo
     masks: MaskCrops | None = None
+    waistband: WaistbandSeries | None = None
 
     def __post_init__(self) -> None:
         n = self.time_s.shape[0]
@@ -182,6 +207,8 @@ class PoseSeries:
             raise ValueError("PoseSeries.time_s must be strictly increasing")
         if self.masks is not None and self.masks.prob.shape[0] != n:
             raise ValueError("PoseSeries.masks must have one crop per frame")
+        if self.waistband is not None and self.waistband.angle_deg.shape != (n,):
+            raise ValueError("PoseSeries.waistband must have one value per frame")
 
     @property
     def n_frames(self) -> int:
@@ -226,6 +253,9 @@ class PoseSeries:
             arrays["mask_origin_px"] = self.masks.origin_px
             arrays["mask_scale"] = self.masks.scale
             arrays["mask_prob"] = self.masks.prob
+        if self.waistband is not None:
+            for name, value in dataclasses.asdict(self.waistband).items():
+                arrays[f"waistband_{name}"] = value
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as fh:
@@ -255,6 +285,11 @@ class PoseSeries:
             masks = None
             if "mask_prob" in data:
                 masks = MaskCrops(data["mask_origin_px"], data["mask_scale"], data["mask_prob"])
+            waistband = None
+            if "waistband_angle_deg" in data:
+                waistband = WaistbandSeries(
+                    **{f.name: data[f"waistband_{f.name}"] for f in fields(WaistbandSeries)}
+                )
             return cls(
                 time_s=data["time_s"].astype(float),
                 xy_px=data["xy_px"].astype(float),
@@ -264,6 +299,7 @@ class PoseSeries:
                 video=VideoInfo(**meta["video"]),
                 model=ModelInfo(**meta["model"]),
                 masks=masks,
+                waistband=waistband,
             )
         except SeriesFileError:
             raise

@@ -20,6 +20,7 @@ import platformdirs
 
 from gaitlab.errors import NoRunnerFound
 from gaitlab.hashing import file_sha256
+from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
 from gaitlab.io.video import (
     VideoLimits,
     iter_frames,
@@ -34,7 +35,7 @@ from gaitlab.pose.backend import (
     empty_pose_arrays,
 )
 from gaitlab.pose.models import resolve_model
-from gaitlab.series import MaskCrops, ModelInfo, PoseSeries, VideoInfo
+from gaitlab.series import MaskCrops, ModelInfo, PoseSeries, VideoInfo, WaistbandSeries
 
 #: Size (height, width) of the stored person-mask crops; see :class:`MaskCrops`.
 MASK_CROP_SHAPE: tuple[int, int] = (256, 192)
@@ -58,11 +59,15 @@ class PoseSettings:
         How many times slower than real time the clip plays.
     mediapipe
         Thresholds and mask output of the landmarker.
+    waistband
+        Also find the waistband edge in each frame (pelvic tilt in rear/front view; ~1 ms a
+        frame).
     """
 
     model: str = "full"
     slowmo_factor: float = 1.0
     mediapipe: MediaPipeSettings = field(default_factory=MediaPipeSettings)
+    waistband: bool = True
 
 
 def default_cache_dir() -> Path:
@@ -103,21 +108,26 @@ def run_backend(
     info: VideoInfo,
     *,
     with_masks: bool,
+    with_waistband: bool = False,
     progress: ProgressFn | None = None,
-) -> tuple[np.ndarray, dict[str, np.ndarray], MaskCrops | None, VideoInfo]:
+) -> tuple[np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, VideoInfo]:
     """Stream a probed clip through ``backend``.
+
+    Image measurements that need the pixels (mask crops, the waistband edge) are taken in
+    the same pass, so each frame is decoded once.
 
     Returns
     -------
-    time_s, arrays, masks, info
-        Frame times, the landmark arrays of :class:`PoseSeries`, mask crops (or None) and
-        the video info updated with the frames actually decoded.
+    time_s, arrays, masks, waistband, info
+        Frame times, the landmark arrays of :class:`PoseSeries`, mask crops (or None), the
+        waistband series (or None) and the video info updated with the frames decoded.
     """
     times: list[float] = []
     poses: list[FramePose | None] = []
     origins: list[np.ndarray] = []
     scales: list[float] = []
     crops: list[np.ndarray] = []
+    bands: list[WaistbandLine] = []
     last_ms = -1
     for frame in iter_frames(info):
         # MediaPipe needs strictly increasing integer milliseconds; at >1 kHz capture, nudge.
@@ -135,6 +145,8 @@ def run_backend(
             origins.append(origin)
             scales.append(scale)
             crops.append(crop)
+        if with_waistband:
+            bands.append(waistband_line(frame.rgb, pose.xy_px) if pose is not None else NOT_FOUND)
         if progress is not None:
             progress(len(times), info.n_frames)
 
@@ -153,7 +165,15 @@ def run_backend(
             scale=np.asarray(scales, dtype=float),
             prob=np.asarray(crops, dtype=np.uint8).reshape(-1, *MASK_CROP_SHAPE),
         )
-    return time_s, arrays, masks, with_decoded_frames(info, time_s)
+    waistband = None
+    if with_waistband:
+        waistband = WaistbandSeries(
+            angle_deg=np.array([b.angle_deg for b in bands], dtype=float),
+            ok=np.array([b.ok for b in bands], dtype=bool),
+            inlier_share=np.array([b.inlier_share for b in bands], dtype=float),
+            contrast=np.array([b.contrast for b in bands], dtype=float),
+        )
+    return time_s, arrays, masks, waistband, with_decoded_frames(info, time_s)
 
 
 def extract_pose(
@@ -205,7 +225,9 @@ def extract_pose(
     settings = settings or PoseSettings()
     if with_masks is not None and with_masks != settings.mediapipe.with_masks:
         mp_settings = MediaPipeSettings(**{**asdict(settings.mediapipe), "with_masks": with_masks})
-        settings = PoseSettings(settings.model, settings.slowmo_factor, mp_settings)
+        settings = PoseSettings(
+            settings.model, settings.slowmo_factor, mp_settings, settings.waistband
+        )
     info = probe_video(path, slowmo_factor=settings.slowmo_factor, limits=limits)
     model_path = resolve_model(settings.model)
     model_sha = file_sha256(model_path)
@@ -226,14 +248,19 @@ def extract_pose(
                     video=VideoInfo(**{**cached.video.to_dict(), "path": str(path)}),
                     model=cached.model,
                     masks=cached.masks,
+                    waistband=cached.waistband,
                 )
 
     import mediapipe  # only for its version string in the provenance
 
     backend = backend_factory(model_path, settings.mediapipe)
     try:
-        time_s, arrays, masks, info = run_backend(
-            backend, info, with_masks=settings.mediapipe.with_masks, progress=progress
+        time_s, arrays, masks, waistband, info = run_backend(
+            backend,
+            info,
+            with_masks=settings.mediapipe.with_masks,
+            with_waistband=settings.waistband,
+            progress=progress,
         )
     finally:
         backend.close()
@@ -249,6 +276,7 @@ def extract_pose(
             settings=asdict(settings),
         ),
         masks=masks,
+        waistband=waistband,
     )
     if not series.detected.any():
         raise NoRunnerFound(

@@ -1,0 +1,175 @@
+"""Pelvic tilt from the waistband edge in one rear- or front-view frame.
+
+Why not the hip landmarks: MediaPipe's hip points barely follow the pelvis seen from behind
+(DESIGN.md section 4: a true drop of 9.5-17.4 degrees reads as 2.4-4.0). The waistband, the
+edge between top and shorts, moves with the pelvis and is easy to see when it contrasts.
+
+Method
+------
+1. A search box anchored on the landmarks: centred on the mid-hip, ``half_width_trunk`` trunk
+   lengths to each side, from ``above_trunk`` trunk lengths above the hip line to
+   ``below_trunk`` below it (the waistband sits between the hip joint centres and the waist).
+2. In CIE Lab colour (perceptual distances), for every column of the box, the vertical colour
+   change at row ``r`` is the distance between the mean colour of the ``k`` rows below and the
+   ``k`` rows above ``r``. The row of the strongest change is that column's edge point, refined
+   to sub-pixel by a parabola through the peak.
+3. A robust straight line through the edge points: Theil-Sen slope (median of pairwise
+   slopes), intercept by median, then inliers within ``inlier_tol_trunk`` trunk lengths.
+
+The line's angle is measured in the image: ``angle = atan(dy/dx)`` with image y down, so
+**+ = the image-right end of the line is lower**. Which hip that is depends on the view (from
+behind the runner's right is image-right); the kinematics stage converts it.
+
+Quality gates (all must pass for ``ok``): share of edge points on the line, contrast of the
+edge against the box's typical change, and agreement of slopes fitted to the left and right
+halves separately. Loose shirts, untucked tops and arms across the waist fail them; then the
+frame says "not measurable" rather than guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from gaitlab.landmarks import INDEX
+
+
+@dataclass(frozen=True)
+class WaistbandSettings:
+    """Search box, edge scale and quality thresholds (lengths in trunk lengths)."""
+
+    half_width_trunk: float = 0.22
+    above_trunk: float = 0.45
+    below_trunk: float = 0.12
+    edge_half_height_trunk: float = 0.03
+    inlier_tol_trunk: float = 0.015
+    min_inlier_share: float = 0.6
+    min_contrast: float = 2.0
+    max_halves_diff_deg: float = 6.0
+    min_trunk_px: float = 40.0
+
+
+@dataclass(frozen=True)
+class WaistbandLine:
+    """The waistband edge found in one frame.
+
+    Attributes
+    ----------
+    angle_deg
+        Line angle in the image, + = image-right end lower (NaN when not found).
+    inlier_share
+        Share of the box's columns whose edge point lies on the line, 0-1.
+    contrast
+        Median edge strength on the line over the box's median vertical colour change.
+    halves_diff_deg
+        Difference between slopes fitted to the left and right halves of the box.
+    ok
+        True when every quality gate passed.
+    """
+
+    angle_deg: float
+    inlier_share: float
+    contrast: float
+    halves_diff_deg: float
+    ok: bool
+
+
+NOT_FOUND = WaistbandLine(float("nan"), 0.0, 0.0, float("nan"), False)
+
+
+def _theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Median-of-pairwise-slopes line ``y = a + b x``; robust to up to ~29 % outliers."""
+    i, j = np.triu_indices(x.size, k=1)
+    dx = x[j] - x[i]
+    keep = dx != 0
+    b = float(np.median((y[j] - y[i])[keep] / dx[keep]))
+    a = float(np.median(y - b * x))
+    return a, b
+
+
+def waistband_line(
+    rgb: np.ndarray, xy_px: np.ndarray, settings: WaistbandSettings | None = None
+) -> WaistbandLine:
+    """Find the waistband edge and its angle in one frame.
+
+    Parameters
+    ----------
+    rgb : (h, w, 3) uint8
+        The upright frame.
+    xy_px : (33, 2) float
+        The frame's landmarks (NaN when no pose).
+    settings
+        Box geometry and quality gates.
+
+    Returns
+    -------
+    WaistbandLine
+        ``NOT_FOUND`` when the landmarks are missing or the box leaves the frame.
+    """
+    s = settings or WaistbandSettings()
+    hips = xy_px[[INDEX["left_hip"], INDEX["right_hip"]]]
+    shoulders = xy_px[[INDEX["left_shoulder"], INDEX["right_shoulder"]]]
+    if not (np.isfinite(hips).all() and np.isfinite(shoulders).all()):
+        return NOT_FOUND
+    mid_hip = hips.mean(axis=0)
+    trunk = float(np.linalg.norm(shoulders.mean(axis=0) - mid_hip))
+    if trunk < s.min_trunk_px:
+        return NOT_FOUND
+    h, w = rgb.shape[:2]
+    x0 = round(mid_hip[0] - s.half_width_trunk * trunk)
+    x1 = round(mid_hip[0] + s.half_width_trunk * trunk)
+    k = max(2, round(s.edge_half_height_trunk * trunk))
+    y0 = round(mid_hip[1] - s.above_trunk * trunk) - k
+    y1 = round(mid_hip[1] + s.below_trunk * trunk) + k
+    if x0 < 0 or y0 < 0 or x1 > w or y1 > h or x1 - x0 < 8 or y1 - y0 < 2 * k + 3:
+        return NOT_FOUND
+
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2LAB)
+    lab = lab.astype(np.float32)
+    # Mean of k rows above and below each candidate row, via cumulative sums.
+    csum = np.concatenate([np.zeros((1, *lab.shape[1:]), np.float32), np.cumsum(lab, axis=0)])
+    rows = np.arange(k, lab.shape[0] - k + 1)
+    above = (csum[rows] - csum[rows - k]) / k
+    below = (csum[rows + k] - csum[rows]) / k
+    change = np.linalg.norm(below - above, axis=2)  # (len(rows), n_cols)
+
+    peak = np.argmax(change, axis=0)
+    cols = np.arange(change.shape[1])
+    strength = change[peak, cols]
+    # Sub-pixel refinement of each column's peak by a parabola through its neighbours.
+    inner = (peak > 0) & (peak < change.shape[0] - 1)
+    c_m = change[np.clip(peak - 1, 0, None), cols]
+    c_p = change[np.clip(peak + 1, None, change.shape[0] - 1), cols]
+    denom = c_m - 2 * strength + c_p
+    offset = np.where(inner & (denom < 0), 0.5 * (c_m - c_p) / np.where(denom < 0, denom, -1), 0)
+    # Row index r marks the boundary between image rows r-1 and r of the crop.
+    edge_y = y0 + rows[peak] + offset - 0.5
+    edge_x = x0 + cols + 0.5
+
+    a, b = _theil_sen(edge_x, edge_y)
+    resid = np.abs(edge_y - (a + b * edge_x))
+    inliers = resid <= max(1.0, s.inlier_tol_trunk * trunk)
+    inlier_share = float(inliers.mean())
+    noise = float(np.median(change)) + 1e-6
+    contrast = float(np.median(strength[inliers]) / noise) if inliers.any() else 0.0
+    if inliers.sum() >= 6:
+        # Refit on the inliers (least squares is efficient once outliers are gone).
+        b, a = np.polyfit(edge_x[inliers], edge_y[inliers], 1)
+    half = edge_x.size // 2
+    _, b_left = _theil_sen(edge_x[:half], edge_y[:half])
+    _, b_right = _theil_sen(edge_x[half:], edge_y[half:])
+    halves = abs(float(np.degrees(np.arctan(b_left) - np.arctan(b_right))))
+    ok = (
+        inlier_share >= s.min_inlier_share
+        and contrast >= s.min_contrast
+        and halves <= s.max_halves_diff_deg
+    )
+    return WaistbandLine(
+        angle_deg=float(np.degrees(np.arctan(b))),
+        inlier_share=inlier_share,
+        contrast=contrast,
+        halves_diff_deg=halves,
+        ok=bool(ok),
+    )

@@ -1,0 +1,84 @@
+"""Waistband edge: analytic test images with a known tilt, and the quality gates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gaitlab.imaging.waistband import waistband_line
+from gaitlab.landmarks import INDEX
+
+
+def rear_figure(
+    tilt_deg: float,
+    *,
+    noise: float = 4.0,
+    seed: int = 0,
+    shirt=(40, 90, 200),
+    shorts=(30, 30, 35),
+    size=(540, 960),
+) -> tuple[np.ndarray, np.ndarray]:
+    """A torso seen from behind: shirt above, shorts below a straight waistband.
+
+    The waistband passes 0.25 trunk lengths above the mid-hip and is tilted by ``tilt_deg``
+    (+ = image-right end lower), the analytic answer.
+    """
+    h, w = size
+    rng = np.random.default_rng(seed)
+    img = np.full((h, w, 3), 200, np.float64)  # light background
+    mid_hip = np.array([w / 2, 0.55 * h])
+    trunk = 0.25 * h
+    yy, xx = np.mgrid[0:h, 0:w]
+    torso = (
+        (np.abs(xx - mid_hip[0]) < 0.35 * trunk)
+        & (yy > mid_hip[1] - 1.1 * trunk)
+        & (yy < mid_hip[1] + 0.5 * trunk)
+    )
+    band_y = mid_hip[1] - 0.25 * trunk + np.tan(np.radians(tilt_deg)) * (xx - mid_hip[0])
+    img[torso & (yy < band_y)] = shirt
+    img[torso & (yy >= band_y)] = shorts
+    img += rng.normal(0, noise, img.shape)
+    xy = np.full((33, 2), np.nan)
+    xy[INDEX["left_hip"]] = mid_hip + np.array([-0.15 * trunk, 0])
+    xy[INDEX["right_hip"]] = mid_hip + np.array([0.15 * trunk, 0])
+    xy[INDEX["left_shoulder"]] = mid_hip + np.array([-0.3 * trunk, -trunk])
+    xy[INDEX["right_shoulder"]] = mid_hip + np.array([0.3 * trunk, -trunk])
+    return np.clip(img, 0, 255).astype(np.uint8), xy
+
+
+@pytest.mark.parametrize("tilt_deg", [-12.0, -5.0, 0.0, 3.0, 8.0, 15.0])
+def test_known_tilt_is_measured(tilt_deg):
+    img, xy = rear_figure(tilt_deg)
+    line = waistband_line(img, xy)
+    assert line.ok
+    assert line.angle_deg == pytest.approx(tilt_deg, abs=0.3)
+    assert line.inlier_share > 0.9
+
+
+def test_sign_follows_image_right_end_lower():
+    img, xy = rear_figure(6.0)
+    assert waistband_line(img, xy).angle_deg > 0
+    assert waistband_line(img[:, ::-1].copy(), _mirror(xy, img.shape[1])).angle_deg < 0
+
+
+def _mirror(xy: np.ndarray, width: int) -> np.ndarray:
+    out = xy.copy()
+    out[:, 0] = width - out[:, 0]
+    return out
+
+
+def test_no_contrast_is_not_ok():
+    img, xy = rear_figure(5.0, shirt=(30, 30, 35), shorts=(30, 30, 35), noise=6.0)
+    assert not waistband_line(img, xy).ok
+
+
+def test_missing_landmarks_give_not_found():
+    img, xy = rear_figure(0.0)
+    xy[INDEX["left_hip"]] = np.nan
+    line = waistband_line(img, xy)
+    assert not line.ok and np.isnan(line.angle_deg)
+
+
+def test_box_outside_the_frame_gives_not_found():
+    img, xy = rear_figure(0.0)
+    assert not waistband_line(img, xy + np.array([img.shape[1], 0])).ok
