@@ -41,11 +41,15 @@ class VideoLimits:
         pixels for the pose model.
     max_duration_s
         Longest clip accepted (None = no limit).
+    max_file_mb
+        Largest file accepted, in megabytes (None = no limit); checked before anything is
+        decoded.
     """
 
     min_duration_s: float = 2.0
     min_short_side_px: int = 144
     max_duration_s: float | None = None
+    max_file_mb: float | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,13 @@ def probe_video(
     limits = limits or VideoLimits()
     if not slowmo_factor >= 1.0:
         raise ValueError(f"slowmo_factor must be >= 1, got {slowmo_factor}")
+    if limits.max_file_mb is not None and path.is_file():
+        size_mb = path.stat().st_size / 1e6
+        if size_mb > limits.max_file_mb:
+            raise UnsuitableVideo(
+                f"{path.name}: the file is {size_mb:.0f} MB; the limit is "
+                f"{limits.max_file_mb:g} MB (trim it to 10-30 s of running)"
+            )
     container = _open_container(path)
     try:
         stream = _video_stream(container, path)

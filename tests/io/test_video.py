@@ -195,3 +195,34 @@ def test_real_portrait_phone_clip():
     assert info.n_frames == 360
     assert info.capture_fps == pytest.approx(30.0, abs=0.01)
     assert not info.vfr
+
+
+def test_too_large_file_is_refused_before_decoding(tmp_path: Path):
+    clip = pattern_clip(tmp_path / "big.mp4", duration_s=2.5)
+    size_mb = clip.stat().st_size / 1e6
+    with pytest.raises(UnsuitableVideo, match=r"the limit is .* MB"):
+        probe_video(clip, limits=VideoLimits(max_file_mb=size_mb / 2))
+
+
+def test_still_image_is_not_a_clip(tmp_path: Path):
+    from tests.clipmaker import ffmpeg
+
+    still = tmp_path / "photo.png"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", str(still))
+    renamed = tmp_path / "photo.mp4"
+    renamed.write_bytes(still.read_bytes())
+    for path in (still, renamed):
+        with pytest.raises((UnsuitableVideo, UnreadableVideo), match="1 frame|not a readable"):
+            probe_video(path)
+
+
+@pytest.mark.parametrize("rotation_deg", [-90, 450])
+def test_unusual_rotation_values_are_normalised(tmp_path: Path, rotation_deg: int):
+    clip = pattern_clip(
+        tmp_path / "r.mp4", size=(320, 180), duration_s=2.2, rotation_deg=rotation_deg
+    )
+    info = probe_video(clip)
+    assert info.rotation_deg in (0, 90, 180, 270)
+    assert info.rotation_deg == rotation_deg % 360
+    frame = next(iter_frames(info))
+    assert frame.rgb.shape[:2] == (info.height_px, info.width_px)
