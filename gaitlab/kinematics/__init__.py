@@ -1,0 +1,49 @@
+"""Kinematics: from raw landmarks to per-stride running metrics with confidence.
+
+Pure functions, no file I/O. The entry point is :func:`analyze_kinematics`, which returns a
+:class:`GaitAnalysis` (``to_dict()`` gives the result.json block). Modules, one job each:
+
+==================  ============================================================
+``settings``        :class:`KinematicsSettings`, every threshold with its reason
+``filtering``       Hampel, gap fill (max gap in s), zero-lag Butterworth per run
+``swap``            left/right leg swap detection and repair
+``cleaning``        the cleaning chain and its report
+``view``            view (side-left/right, rear, front, unclear), facing, treadmill
+``angles``          every angle as a small documented function, analysis frames
+``events``          cadence by periodicity, foot strike / toe-off, strides
+``definitions``     the metric catalogue (unit, definition, sign, view, instant)
+``metrics``         per-stride values and summaries (:class:`MetricResult`)
+``pelvis``          contralateral pelvic drop (tilt source pluggable)
+``lumbar``          back arch from the segmentation mask's back contour
+``confidence``      grading rules: view, strides, fps, visibility, swaps
+``analysis``        :func:`analyze_kinematics` and :class:`GaitAnalysis`
+==================  ============================================================
+"""
+
+from gaitlab.kinematics.analysis import (
+    CadenceSummary,
+    GaitAnalysis,
+    RunningVerdict,
+    analyze_kinematics,
+)
+from gaitlab.kinematics.definitions import METRICS, MetricDefinition
+from gaitlab.kinematics.events import GaitEvent, Stride
+from gaitlab.kinematics.metrics import MetricResult, StrideValue
+from gaitlab.kinematics.settings import KinematicsSettings
+from gaitlab.kinematics.view import VIEWS, ViewResult
+
+__all__ = [
+    "METRICS",
+    "VIEWS",
+    "CadenceSummary",
+    "GaitAnalysis",
+    "GaitEvent",
+    "KinematicsSettings",
+    "MetricDefinition",
+    "MetricResult",
+    "RunningVerdict",
+    "Stride",
+    "StrideValue",
+    "ViewResult",
+    "analyze_kinematics",
+]

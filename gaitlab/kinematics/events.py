@@ -1,0 +1,525 @@
+r"""Step frequency, gait events (foot strike, toe-off) per side, strides and steps.
+
+Step frequency
+--------------
+A robust periodicity estimate that needs no events: the Lomb-Scargle periodogram (valid with
+gaps and uneven sampling) of each foot's height and, in side view, of each foot's forward
+position relative to the mid-hip, each detrended by a moving mean over the longest period
+searched. Both oscillate once per *stride*; their normalised
+periodograms are averaged and the peak in ``[step_hz_min / 2, step_hz_max / 2]`` is refined
+by parabolic interpolation. Cadence is twice that frequency, in steps per minute. The peak's
+height (fraction of the signals' variance a single sinusoid explains, 0-1) measures how
+periodic the stepping is: standing still gives ~0.
+
+Events
+------
+*Side view (velocity method).* A foot is on the ground while it moves with the ground: on a
+treadmill the stance foot travels backward at belt speed, overground it stands still in the
+image. The ground's image velocity ``v_g`` is the mode of the feet's forward velocities
+among their slowest 40 % (the stance plateau), the running speed is
+``v_run = |v_g - v_hip|``, and a foot is in contact while the slower of its heel and toe
+moves relative to the ground at less than ``foot_speed_contact_frac * v_run``
+
+.. math::
+
+    s(t) = \min_{p \in \{heel, toe\}} \lVert v_p(t) - (v_g, 0) \rVert / v_{run} < s_{thr}
+
+and lies in the lower half of its height range. The heel decides foot strike for heel
+strikers, the toe toe-off (it leaves last). Crossings are interpolated between frames.
+Foot-height thresholds fail in side view: in swing the toe hangs down, so the foot's lowest
+point rises only a few pixels above the belt (measured on the treadmill clip).
+
+*Rear / front view (height method).* A foot is on the ground while its lowest point (heel
+or toe) is within ``foot_contact_frac`` of its swing height above its own ground line (a
+running low percentile of that foot's lowest point over about two strides, so a runner
+moving away from the camera is followed). The heel rises high in swing seen from behind.
+
+The far leg in side view is often hidden (e.g. by a treadmill console at the front of the
+stride). Its events are checked against the near leg's: foot strikes must alternate
+left/right and fall near half a stride after the near foot's. When they do not, the far
+leg's events are replaced by the near leg's shifted by half a stride and flagged
+``inferred``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage, signal, stats
+
+from gaitlab.kinematics.filtering import seconds_to_samples, valid_runs
+from gaitlab.kinematics.geometry import (
+    SIDES,
+    mid,
+    nanmedian_or_nan,
+    nanpercentile_or_nan,
+    point,
+)
+from gaitlab.kinematics.settings import KinematicsSettings
+from gaitlab.landmarks import LEG
+
+EVENT_KINDS: tuple[str, str] = ("foot_strike", "toe_off")
+
+
+@dataclass(frozen=True)
+class GaitEvent:
+    """One gait event.
+
+    Attributes
+    ----------
+    side
+        ``"left"`` or ``"right"``.
+    kind
+        ``"foot_strike"`` or ``"toe_off"``.
+    time_s
+        Event time in seconds (interpolated between frames).
+    frame
+        Index of the frame nearest to ``time_s``.
+    inferred
+        True when not seen on this leg but placed half a stride after the other leg's
+        event (hidden far leg).
+    """
+
+    side: str
+    kind: str
+    time_s: float
+    frame: int
+    inferred: bool = False
+
+
+@dataclass(frozen=True)
+class Stride:
+    """One stride of one leg: foot strike to the next foot strike of the same foot.
+
+    Attributes
+    ----------
+    side
+        Leg whose stance starts the stride.
+    foot_strike_s, toe_off_s, next_foot_strike_s
+        Event times in seconds.
+    contralateral_foot_strike_s
+        The other foot's first strike after this foot strike (NaN if none inside the
+        stride); before ``toe_off_s`` in walking (double support).
+    inferred
+        True when any of this stride's events was inferred.
+    """
+
+    side: str
+    foot_strike_s: float
+    toe_off_s: float
+    next_foot_strike_s: float
+    contralateral_foot_strike_s: float
+    inferred: bool
+
+    @property
+    def stride_time_s(self) -> float:
+        """Foot strike to the next foot strike of the same foot."""
+        return self.next_foot_strike_s - self.foot_strike_s
+
+    @property
+    def contact_time_s(self) -> float:
+        """Foot strike to toe-off."""
+        return self.toe_off_s - self.foot_strike_s
+
+    @property
+    def flight_time_s(self) -> float:
+        """Toe-off to the other foot's strike (negative = double support, i.e. walking)."""
+        return self.contralateral_foot_strike_s - self.toe_off_s
+
+    @property
+    def duty_factor_pct(self) -> float:
+        """Contact time / stride time x 100."""
+        return 100.0 * self.contact_time_s / self.stride_time_s
+
+
+@dataclass(frozen=True)
+class CadenceEstimate:
+    """Periodicity-based step frequency.
+
+    Attributes
+    ----------
+    cadence_spm
+        Steps per minute (2 x stride frequency x 60); NaN when not periodic.
+    stride_hz
+        Stride frequency in Hz.
+    periodicity
+        Normalised periodogram peak (0-1): how much of the leg motion one stride rhythm
+        explains.
+    """
+
+    cadence_spm: float
+    stride_hz: float
+    periodicity: float
+
+
+@dataclass(frozen=True)
+class EventDetection:
+    """All gait events of a clip and how they were found.
+
+    Attributes
+    ----------
+    events
+        Time-ordered events of both legs.
+    near_side
+        Side nearer the camera in side view (better visibility), else None.
+    far_inferred
+        True when the far leg's events were inferred from the near leg's.
+    alternation_share
+        Share of consecutive foot strikes that alternate left/right (1 = perfect).
+    notes
+        Human-readable remarks on event quality.
+    """
+
+    events: tuple[GaitEvent, ...]
+    near_side: str | None
+    far_inferred: bool
+    alternation_share: float
+    notes: tuple[str, ...]
+
+    def of(self, side: str, kind: str) -> list[GaitEvent]:
+        """Events of one side and kind, time-ordered."""
+        return [e for e in self.events if e.side == side and e.kind == kind]
+
+
+def foot_low_y(xy_up: np.ndarray, side: str) -> np.ndarray:
+    """Height (up = +) of the lower of heel and toe of one foot, ``(n,)``.
+
+    ``xy_up`` is any frame with +Y up (sagittal or frontal analysis frame).
+    NaN-tolerant: uses whichever of heel and toe is present.
+    """
+    heel = point(xy_up, f"{side}_heel")[:, 1]
+    toe = point(xy_up, f"{side}_foot_index")[:, 1]
+    both = np.stack([heel, toe])
+    out = np.where(np.isnan(heel), toe, np.where(np.isnan(toe), heel, np.min(both, axis=0)))
+    return out
+
+
+def _lombscargle_norm(t: np.ndarray, y: np.ndarray, freqs_hz: np.ndarray) -> np.ndarray:
+    """Normalised Lomb-Scargle power (0-1) of ``y(t)`` ignoring NaN; zeros if too few samples."""
+    ok = np.isfinite(y)
+    if ok.sum() < 10 or np.ptp(y[ok]) == 0:
+        return np.zeros_like(freqs_hz)
+    yy = y[ok] - np.mean(y[ok])
+    return signal.lombscargle(t[ok], yy, 2 * np.pi * freqs_hz, normalize=True)
+
+
+def detrend_moving_mean(time_s: np.ndarray, y: np.ndarray, window_s: float) -> np.ndarray:
+    """``y`` minus its NaN-aware centred moving mean over ``window_s`` seconds.
+
+    Removes slow drifts (a runner crossing the frame, perspective, turning round) that
+    would otherwise dominate the variance and hide the stride rhythm.
+    """
+    fs = 1.0 / np.median(np.diff(time_s))
+    w = max(3, seconds_to_samples(window_s, fs) | 1)
+    ok = np.isfinite(y)
+    num = ndimage.uniform_filter1d(np.where(ok, y, 0.0), w, mode="constant")
+    den = ndimage.uniform_filter1d(ok.astype(float), w, mode="constant")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trend = np.where(den > 0, num / den, np.nan)
+    return np.where(ok, y - trend, np.nan)
+
+
+def estimate_cadence(
+    time_s: np.ndarray, xy_up: np.ndarray, settings: KinematicsSettings, sagittal: bool
+) -> CadenceEstimate:
+    """Cadence from the periodicity of the leg motion (see module doc).
+
+    Parameters
+    ----------
+    time_s : (n,) float
+    xy_up : (n, 33, 2) float
+        Cleaned landmarks in an analysis frame with +Y up (+X forward when ``sagittal``).
+    settings
+        ``step_hz_min``, ``step_hz_max``, ``periodicity_min``.
+    sagittal
+        Also use the feet's forward position relative to the mid-hip (side view).
+    """
+    f_lo, f_hi = settings.step_hz_min / 2, settings.step_hz_max / 2
+    freqs = np.arange(f_lo, f_hi, 0.002)
+    hip_x = mid(xy_up, "hip")[:, 0]
+    signals = []
+    for side in SIDES:
+        signals.append(foot_low_y(xy_up, side))
+        if sagittal:
+            signals.append(point(xy_up, f"{side}_ankle")[:, 0] - hip_x)
+    # Detrend over the longest period searched: keeps the stride rhythm, drops drifts.
+    powers = [
+        _lombscargle_norm(time_s, detrend_moving_mean(time_s, s, 1.0 / f_lo), freqs)
+        for s in signals
+    ]
+    power = np.mean(powers, axis=0)
+    k = int(np.argmax(power))
+    peak = float(power[k])
+    if peak < settings.periodicity_min or k in (0, len(freqs) - 1):
+        return CadenceEstimate(float("nan"), float("nan"), peak)
+    # Parabolic refinement of the peak between grid points.
+    y0, y1, y2 = power[k - 1], power[k], power[k + 1]
+    denom = y0 - 2 * y1 + y2
+    delta = 0.5 * (y0 - y2) / denom if denom != 0 else 0.0
+    f = float(freqs[k] + delta * (freqs[1] - freqs[0]))
+    return CadenceEstimate(cadence_spm=120.0 * f, stride_hz=f, periodicity=peak)
+
+
+def _rolling_percentile(y: np.ndarray, half: int, q: float) -> np.ndarray:
+    """Percentile ``q`` of the finite values in a centred window of ``2 half + 1`` samples."""
+    n = y.shape[0]
+    out = np.full(n, np.nan)
+    for i in range(n):
+        w = y[max(0, i - half) : i + half + 1]
+        out[i] = nanpercentile_or_nan(w, q)
+    return out
+
+
+def foot_height_normalised(time_s: np.ndarray, low_y: np.ndarray, stride_s: float) -> np.ndarray:
+    """Foot height above its running ground line, in units of its running swing height.
+
+    ``h = (y - ground) / (top - ground)`` with ``ground`` and ``top`` the running 5th and
+    90th percentiles of ``y`` over about two strides.
+    """
+    fs = 1.0 / np.median(np.diff(time_s))
+    half = seconds_to_samples(stride_s, fs)
+    ground = _rolling_percentile(low_y, half, 5)
+    top = _rolling_percentile(low_y, half, 90)
+    span = top - ground
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(span > 0, (low_y - ground) / span, np.nan)
+
+
+def _velocity(time_s: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Central-difference derivative of ``x(t)`` along axis 0; NaN next to missing samples."""
+    return np.gradient(x, time_s, axis=0)
+
+
+def ground_velocity_x(time_s: np.ndarray, xy_up: np.ndarray) -> float:
+    """Image velocity of the ground along +X (sagittal frame), pixels per second.
+
+    The mode of the heel and toe forward velocities of both feet among their slowest 40 %:
+    a foot spends a third of the stride on the ground moving with it, which makes a sharp
+    peak in that part of the distribution (``-belt speed`` on a treadmill, 0 overground with
+    a static camera).
+    """
+    vals = []
+    for side in SIDES:
+        for part in ("heel", "foot_index"):
+            vals.append(_velocity(time_s, point(xy_up, f"{side}_{part}")[:, 0]))
+    v = np.concatenate(vals)
+    v = v[np.isfinite(v)]
+    if v.size < 10:
+        return float("nan")
+    low = v[v <= np.percentile(v, 40)]
+    if low.size < 5 or np.ptp(low) == 0:
+        return float(np.median(low)) if low.size else float("nan")
+    grid = np.linspace(low.min(), low.max(), 400)
+    density = stats.gaussian_kde(low)(grid)
+    return float(grid[int(np.argmax(density))])
+
+
+def foot_speed_rel_ground(
+    time_s: np.ndarray, xy_up: np.ndarray, side: str, v_ground: float
+) -> np.ndarray:
+    """Speed of the slower of heel and toe relative to the ground, pixels per second, ``(n,)``."""
+    speeds = []
+    for part in ("heel", "foot_index"):
+        v = _velocity(time_s, point(xy_up, f"{side}_{part}"))
+        speeds.append(np.hypot(v[:, 0] - v_ground, v[:, 1]))
+    a, b = speeds
+    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, np.minimum(a, b)))
+
+
+def _crossing_time(time_s: np.ndarray, h: np.ndarray, i_before: int, thr: float) -> float:
+    """Time at which ``h`` crosses ``thr`` between frames ``i_before`` and ``i_before + 1``."""
+    h0, h1 = h[i_before], h[i_before + 1]
+    t0, t1 = time_s[i_before], time_s[i_before + 1]
+    if not (np.isfinite(h0) and np.isfinite(h1)) or h0 == h1:
+        return float(0.5 * (t0 + t1))
+    frac = float(np.clip((thr - h0) / (h1 - h0), 0.0, 1.0))
+    return float(t0 + frac * (t1 - t0))
+
+
+def detect_contacts(
+    time_s: np.ndarray,
+    h: np.ndarray,
+    thr: float,
+    stride_s: float,
+    guard: np.ndarray | None = None,
+) -> list[tuple[float, float]]:
+    """Stance phases ``(foot_strike_s, toe_off_s)`` of one foot from a contact signal.
+
+    Contact is ``h < thr`` (``h``: normalised height or normalised speed relative to the
+    ground) where ``guard`` (optional extra condition) holds. Breaks in contact shorter
+    than 10 % of a stride are closed and contacts shorter than 5 % of a stride dropped
+    (landmark jitter). A stance touching a
+    missing stretch or the clip's ends is dropped: its start or end is not observed.
+    """
+    n = h.shape[0]
+    fs = 1.0 / np.median(np.diff(time_s))
+    finite = np.isfinite(h)
+    contact = finite & (h < thr)
+    if guard is not None:
+        contact &= guard
+    # Close short breaks inside contact.
+    max_break = max(1, int(0.1 * stride_s * fs))
+    for a, b in valid_runs(~contact):
+        if a > 0 and b < n and (b - a) <= max_break and finite[a:b].all():
+            contact[a:b] = True
+    out: list[tuple[float, float]] = []
+    min_len = max(1, int(np.ceil(0.05 * stride_s * fs)))
+    for a, b in valid_runs(contact):
+        if b - a < min_len or a == 0 or b == n:
+            continue
+        if not (finite[a - 1] and finite[b]):
+            continue
+        t_fs = _crossing_time(time_s, h, a - 1, thr)
+        t_to = _crossing_time(time_s, h, b - 1, thr)
+        out.append((t_fs, t_to))
+    return out
+
+
+def nearest_frame(time_s: np.ndarray, t: float) -> int:
+    """Index of the frame whose time is nearest to ``t``."""
+    return int(np.argmin(np.abs(time_s - t)))
+
+
+def _alternation_share(fs_events: list[tuple[float, str]]) -> float:
+    """Share of consecutive foot strikes whose sides differ."""
+    fs_events = sorted(fs_events)
+    if len(fs_events) < 2:
+        return float("nan")
+    sides = [s for _, s in fs_events]
+    return float(np.mean([a != b for a, b in itertools.pairwise(sides)]))
+
+
+def _far_leg_consistent(
+    near: list[tuple[float, float]], far: list[tuple[float, float]], stride_s: float
+) -> float:
+    """Share of the near leg's strides whose far-leg strike falls 50 % +- 15 % into them."""
+    if len(near) < 2:
+        return 0.0
+    far_fs = np.array([f for f, _ in far])
+    good = 0
+    for (f0, _), (f1, _) in itertools.pairwise(near):
+        inside = far_fs[(far_fs > f0) & (far_fs < f1)] if far_fs.size else far_fs
+        if inside.size == 1:
+            phase = (inside[0] - f0) / (f1 - f0)
+            good += abs(phase - 0.5) <= 0.15
+    return good / (len(near) - 1)
+
+
+def detect_gait_events(
+    time_s: np.ndarray,
+    xy_up: np.ndarray,
+    visibility: np.ndarray,
+    cadence: CadenceEstimate,
+    settings: KinematicsSettings,
+    side_view: bool,
+) -> EventDetection:
+    """Foot strikes and toe-offs of both legs (see module doc).
+
+    Parameters
+    ----------
+    time_s : (n,) float
+    xy_up : (n, 33, 2) float
+        Cleaned landmarks, analysis frame with +Y up.
+    visibility : (n, 33) float
+        Used to tell the near from the far leg in side view.
+    cadence
+        Periodicity estimate; sets the stride-scale windows.
+    settings
+        ``foot_contact_frac``.
+    side_view
+        Check the far leg against the near one and infer it when needed.
+    """
+    if not np.isfinite(cadence.stride_hz):
+        return EventDetection((), None, False, float("nan"), ("no periodic stepping",))
+    stride_s = 1.0 / cadence.stride_hz
+    contacts: dict[str, list[tuple[float, float]]] = {}
+    notes: list[str] = []
+    v_ground = ground_velocity_x(time_s, xy_up) if side_view else float("nan")
+    v_hip = _velocity(time_s, mid(xy_up, "hip")[:, 0])
+    v_run = abs(v_ground - nanmedian_or_nan(v_hip)) if np.isfinite(v_ground) else float("nan")
+    for side in SIDES:
+        h = foot_height_normalised(time_s, foot_low_y(xy_up, side), stride_s)
+        if side_view and np.isfinite(v_run) and v_run > 0:
+            s_rel = foot_speed_rel_ground(time_s, xy_up, side, v_ground) / v_run
+            with np.errstate(invalid="ignore"):
+                low = h < 0.5
+            contacts[side] = detect_contacts(
+                time_s, s_rel, settings.foot_speed_contact_frac, stride_s, guard=low
+            )
+        else:
+            contacts[side] = detect_contacts(time_s, h, settings.foot_contact_frac, stride_s)
+    if side_view:
+        notes.append(
+            f"events by foot speed relative to the ground (ground {v_ground:.0f} px/s, "
+            f"running speed {v_run:.0f} px/s in the image)"
+        )
+    near_side: str | None = None
+    far_inferred = False
+    inferred: dict[str, bool] = {s: False for s in SIDES}
+    if side_view:
+        vis = {s: float(np.median(visibility[:, list(LEG[s][1:])])) for s in SIDES}
+        near_side = max(SIDES, key=lambda s: vis[s])
+        far_side = "right" if near_side == "left" else "left"
+        consistency = _far_leg_consistent(contacts[near_side], contacts[far_side], stride_s)
+        if consistency < 0.7 and len(contacts[near_side]) >= 2:
+            # Shift by half of each local stride rather than a fixed half-period.
+            near = contacts[near_side]
+            shifted = []
+            for i, (f, t) in enumerate(near):
+                local = (
+                    (near[i + 1][0] - f)
+                    if i + 1 < len(near)
+                    else (f - near[i - 1][0] if i > 0 else stride_s)
+                )
+                half = 0.5 * local
+                shifted.append((f + half, t + half))
+            contacts[far_side] = [c for c in shifted if c[1] < time_s[-1]]
+            inferred[far_side] = True
+            far_inferred = True
+            notes.append(
+                f"{far_side} (far) leg events inferred from the {near_side} leg: only "
+                f"{consistency:.0%} of its foot strikes fell mid-way between the near foot's "
+                "(far leg hidden or mislabelled)"
+            )
+    events: list[GaitEvent] = []
+    for side in SIDES:
+        for t_fs, t_to in contacts[side]:
+            for kind, t in (("foot_strike", t_fs), ("toe_off", t_to)):
+                events.append(
+                    GaitEvent(side, kind, float(t), nearest_frame(time_s, t), inferred[side])
+                )
+    events.sort(key=lambda e: (e.time_s, e.side))
+    fs_list = [(e.time_s, e.side) for e in events if e.kind == "foot_strike"]
+    alt = _alternation_share(fs_list)
+    if np.isfinite(alt) and alt < 0.9:
+        notes.append(f"foot strikes alternate left/right in only {alt:.0%} of steps")
+    return EventDetection(tuple(events), near_side, far_inferred, alt, tuple(notes))
+
+
+def build_strides(detection: EventDetection) -> list[Stride]:
+    """Strides (foot strike -> toe-off -> next foot strike of the same foot) of both legs.
+
+    A stride is kept only when its toe-off lies between its two foot strikes and the stride
+    is shorter than 1.6 x the median stride (a longer one spans a missed event).
+    """
+    out: list[Stride] = []
+    for side in SIDES:
+        other = "right" if side == "left" else "left"
+        fss = detection.of(side, "foot_strike")
+        tos = detection.of(side, "toe_off")
+        other_fs = np.array([e.time_s for e in detection.of(other, "foot_strike")])
+        for a, b in itertools.pairwise(fss):
+            to = [e for e in tos if a.time_s < e.time_s < b.time_s]
+            if len(to) != 1:
+                continue
+            after = other_fs[(other_fs > a.time_s) & (other_fs < b.time_s)]
+            c = float(after[0]) if after.size else float("nan")
+            inf = a.inferred or b.inferred or to[0].inferred
+            out.append(Stride(side, a.time_s, to[0].time_s, b.time_s, c, inf))
+    if out:
+        med = float(np.median([s.stride_time_s for s in out]))
+        out = [s for s in out if s.stride_time_s <= 1.6 * med]
+    out.sort(key=lambda s: s.foot_strike_s)
+    return out

@@ -1,0 +1,147 @@
+r"""Contralateral pelvic drop per stance (rear / front view).
+
+For a stance of side S the swing-side hip should stay level. With the pelvic obliquity
+``o(t)`` (+ = left hip higher, :func:`gaitlab.kinematics.angles.pelvic_obliquity_deg`) and
+the clip's neutral ``o_0 = median(o)`` (cancels camera roll and landmark bias), the drop is
+the peak from foot strike to mid-stance (half-way to toe-off) of
+
+.. math::
+
+    d(t) = o_0 - o(t) \quad \text{(right stance: the left hip drops)}, \qquad
+    d(t) = o(t) - o_0 \quad \text{(left stance: the right hip drops)}
+
+**Source of the tilt.** DESIGN.md section 4: MediaPipe's hip landmarks barely follow the
+pelvis (true 9.5-17.4 deg read as 2.4-4.0 deg), while the waistband edge in the video frames
+tracks it. Frames are not part of :class:`~gaitlab.series.PoseSeries`, so this module takes
+the tilt series as an input: pass an image-based series (``source="waistband"``) once that
+method exists; until then :func:`pelvic_drop` falls back to the hip landmarks and reports the
+result as low confidence with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from gaitlab.kinematics.confidence import Grade, grade_count, grade_view
+from gaitlab.kinematics.definitions import METRICS
+from gaitlab.kinematics.events import Stride
+from gaitlab.kinematics.filtering import fill_gaps, lowpass
+from gaitlab.kinematics.geometry import SIDES, nanmedian_or_nan
+from gaitlab.kinematics.metrics import MetricResult, StrideValue, over_interval, summarise
+
+#: Reason attached whenever the drop comes from the hip landmarks.
+HIP_LANDMARK_REASON = (
+    "read from the hip landmarks, which under-read pelvic drop (the waistband edge was not "
+    "available)"
+)
+#: What to wear so the waistband method works (DESIGN.md section 8).
+WAISTBAND_ADVICE = (
+    "wear fitted shorts or tights with a waistband that contrasts with the top, top tucked in"
+)
+
+
+def waistband_obliquity_deg(
+    angle_deg: np.ndarray,
+    ok: np.ndarray,
+    view: str,
+    time_s: np.ndarray,
+    *,
+    lowpass_hz: float,
+    max_gap_s: float,
+    min_ok_share: float,
+) -> tuple[np.ndarray | None, str]:
+    """Pelvic obliquity (+ = left hip higher) from the per-frame waistband edge angle.
+
+    The edge angle is measured in the image with + = image-right end lower
+    (:mod:`gaitlab.imaging.waistband`). From behind the runner's left is image-left, so a
+    higher left hip tilts the line down to the right: obliquity = +angle. From the front the
+    runner's left is image-right: obliquity = -angle. Frames that failed the edge's quality
+    gates are missing; short gaps are bridged and the series is low-passed like landmarks.
+
+    Returns
+    -------
+    obliquity, reason
+        The series (None when too few frames passed) and, when None, why.
+    """
+    if view not in ("rear", "front"):
+        return None, f"needs a rear or front view, this clip is {view}"
+    good = np.asarray(ok, dtype=bool) & np.isfinite(angle_deg)
+    share = float(good.mean()) if good.size else 0.0
+    if share < min_ok_share:
+        return None, (
+            f"the waistband edge was clear in only {share:.0%} of frames "
+            f"(needs {min_ok_share:.0%}): {WAISTBAND_ADVICE}"
+        )
+    sign = 1.0 if view == "rear" else -1.0
+    tilt = np.where(good, sign * np.asarray(angle_deg, dtype=float), np.nan)
+    tilt, _ = fill_gaps(tilt, time_s, max_gap_s)
+    return lowpass(tilt, time_s, lowpass_hz), ""
+
+
+TILT_SOURCES: tuple[str, ...] = ("hip_landmarks", "waistband")
+
+
+def pelvic_drop_values(
+    time_s: np.ndarray, obliquity_deg: np.ndarray, strides: Sequence[Stride]
+) -> list[StrideValue]:
+    """Peak contralateral drop (degrees, + = swing hip below neutral) for each stance.
+
+    Parameters
+    ----------
+    time_s : (n,) float
+    obliquity_deg : (n,) float
+        Pelvic obliquity, + = left hip higher (any source).
+    strides
+        Strides; each contributes its stance (foot strike to toe-off).
+    """
+    neutral = nanmedian_or_nan(obliquity_deg)
+    out = []
+    for s in strides:
+        sign = -1.0 if s.side == "right" else 1.0
+        drop = sign * (obliquity_deg - neutral)
+        t_mid = 0.5 * (s.foot_strike_s + s.toe_off_s)
+        v = over_interval(time_s, drop, s.foot_strike_s, t_mid, np.max, min_share=0.5)
+        out.append(StrideValue(s.side, s.foot_strike_s, v, s.inferred))
+    return out
+
+
+def pelvic_drop(
+    time_s: np.ndarray,
+    strides: Sequence[Stride],
+    obliquity_deg: np.ndarray,
+    source: str,
+    view: str,
+    view_confidence: float,
+    min_steps: int,
+) -> MetricResult:
+    """Pelvic drop metric with its confidence.
+
+    Parameters
+    ----------
+    time_s : (n,) float
+    strides
+        Strides of both legs (one stance each).
+    obliquity_deg : (n,) float
+        Pelvic tilt series, + = left side higher.
+    source
+        ``"hip_landmarks"`` (always low confidence) or ``"waistband"``.
+    view, view_confidence
+        The clip's view; pelvic drop needs rear or front.
+    min_steps
+        Stances per side needed to trust it (DESIGN.md: >= 7).
+    """
+    if source not in TILT_SOURCES:
+        raise ValueError(f"pelvic_drop: source must be one of {TILT_SOURCES}, got {source!r}")
+    definition = METRICS["pelvic_drop_deg"]
+    grade = Grade()
+    grade_view(grade, "frontal", view, view_confidence)
+    if grade.level == "not_measurable":
+        return summarise(definition, [], grade.level, grade.reasons)
+    values = pelvic_drop_values(time_s, obliquity_deg, strides)
+    per_side = [sum(1 for v in values if v.side == s and np.isfinite(v.value)) for s in SIDES]
+    grade_count(grade, min(per_side), "stance per side", min_steps, min(3, min_steps))
+    if source == "hip_landmarks":
+        grade.cap("low", HIP_LANDMARK_REASON)
+    return summarise(definition, values, grade.level, grade.reasons)

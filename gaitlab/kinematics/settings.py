@@ -1,0 +1,157 @@
+"""Tunable parameters of the kinematics stage, as one frozen dataclass.
+
+Every threshold of cleaning, view detection, event detection and confidence grading lives
+here with its unit in its name and the reason for its default, so that a result can record
+exactly which parameters produced it (:meth:`KinematicsSettings.to_dict`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KinematicsSettings:
+    """Parameters of :func:`gaitlab.kinematics.analyze_kinematics`.
+
+    Attributes
+    ----------
+    visibility_min
+        Landmarks with MediaPipe visibility below this are treated as missing before any
+        other cleaning. Low on purpose: MediaPipe keeps predicting the hidden far leg with
+        visibility ~0.5-0.8, and those points are still useful after swap repair.
+    hampel_window_s
+        Half-width of the Hampel outlier window in seconds (converted to frames from the
+        real sampling rate). 0.1 s spans a third of a running step.
+    hampel_n_sigma
+        A sample further than this many robust standard deviations (1.4826 x MAD) from the
+        window median is an outlier and becomes missing.
+    max_gap_s
+        Interior gaps whose bounding valid samples are at most this far apart in time are
+        filled by interpolation; longer gaps stay missing (NaN).
+    lowpass_hz
+        Cut-off of the zero-lag Butterworth low-pass on landmark coordinates. Running
+        kinematics are usually filtered at 8-12 Hz. It is lowered to
+        ``lowpass_max_nyquist_fraction`` x Nyquist on low frame-rate clips (recorded in
+        the cleaning report).
+    lowpass_order
+        Butterworth order of one pass (filtering forward and backward doubles it).
+    lowpass_max_nyquist_fraction
+        Highest usable cut-off as a fraction of the Nyquist frequency.
+    swap_repair
+        Repair left/right leg label swaps by continuity.
+    swap_penalty_frac_leg
+        Cost of labelling one frame "swapped" relative to the raw labels, as a fraction of
+        leg length; breaks the global left/right ambiguity in favour of the raw labels.
+    side_width_ratio_max
+        Clip median of shoulder width (image x) / trunk length below which the view is
+        side-on (real side clips: 0.14-0.20).
+    frontal_width_ratio_min
+        Clip-level width ratio above which the view is frontal (rear or front; real frontal
+        clips: 0.59-0.69). Between the two thresholds (roughly 30-50 degrees off-axis) the
+        view is "unclear": neither sagittal nor frontal angles can be trusted there.
+    treadmill_speed_max_leg_s
+        Mid-hip drift speed across the image (leg lengths per second) below which the
+        runner stays in frame (treadmill). Overground running crosses at ~3-5 leg/s.
+    step_hz_min, step_hz_max
+        Search band of the step-frequency estimate (60-240 steps/min).
+    periodicity_min
+        Minimum normalised periodogram peak (0-1) for "periodic stepping".
+    foot_contact_frac
+        Rear/front views: a foot is on the ground while its lowest point is within this
+        fraction of its swing height (running 90th percentile minus ground) above the ground.
+    foot_speed_contact_frac
+        Side view: a foot is on the ground while its heel or toe moves relative to the
+        ground at less than this fraction of the running speed. Not calibrated against a
+        force plate: MediaPipe's heel and toe points rotate with the foot after heel-off,
+        so low values cut late stance short. On the 30 fps treadmill clip 0.3 / 0.4 / 0.5
+        gave contact times of ~175 / ~260 / ~285 ms (0.4 also gave the least spread over
+        strides). On the stick runner 0.4 finds foot strikes within a frame and toe-offs
+        ~10 ms late (the foot leaves the ground gradually). A 120/240 fps clip with known
+        contacts would settle it.
+    running_cadence_min_spm
+        Below this cadence, a gait with duty factor >= ``walking_duty_factor_min_pct``
+        is walking.
+    walking_duty_factor_min_pct
+        Duty factor at or above which there is double support, i.e. walking.
+    min_strides_high, min_strides_medium
+        Strides needed for high / medium confidence in a per-stride metric.
+    min_steps_pelvic_drop
+        Steps per side needed before pelvic drop may be trusted (DESIGN.md section 4).
+    timing_fps_min
+        Frame rate needed to trust timing metrics (contact, flight, duty factor).
+    swap_share_max
+        Share of repaired frames above which leg angles lose a confidence level.
+    visibility_good
+        Median visibility of a metric's landmarks at its events for it to count as well seen.
+    waistband_ok_share_min
+        Rear/front views: share of frames whose waistband edge passed its quality gates
+        (:mod:`gaitlab.imaging.waistband`) needed to measure pelvic drop at all. Below it
+        the drop is "not measurable" with advice on clothing, never read from the hip
+        landmarks (DESIGN.md section 4: they under-read the drop by a factor of 3-4).
+    """
+
+    visibility_min: float = 0.3
+    hampel_window_s: float = 0.1
+    hampel_n_sigma: float = 4.0
+    max_gap_s: float = 0.15
+    lowpass_hz: float = 10.0
+    lowpass_order: int = 2
+    lowpass_max_nyquist_fraction: float = 0.8
+    swap_repair: bool = True
+    swap_penalty_frac_leg: float = 0.02
+    side_width_ratio_max: float = 0.35
+    frontal_width_ratio_min: float = 0.55
+    treadmill_speed_max_leg_s: float = 0.5
+    step_hz_min: float = 1.0
+    step_hz_max: float = 4.0
+    periodicity_min: float = 0.3
+    foot_contact_frac: float = 0.06
+    foot_speed_contact_frac: float = 0.4
+    running_cadence_min_spm: float = 135.0
+    walking_duty_factor_min_pct: float = 50.0
+    min_strides_high: int = 8
+    min_strides_medium: int = 4
+    min_steps_pelvic_drop: int = 7
+    timing_fps_min: float = 60.0
+    swap_share_max: float = 0.2
+    visibility_good: float = 0.7
+    waistband_ok_share_min: float = 0.6
+
+    def __post_init__(self) -> None:
+        positive = (
+            "hampel_window_s",
+            "hampel_n_sigma",
+            "lowpass_hz",
+            "step_hz_min",
+            "step_hz_max",
+            "timing_fps_min",
+        )
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ValueError(
+                    f"KinematicsSettings.{name} must be > 0, got {getattr(self, name)}"
+                )
+        if self.max_gap_s < 0:
+            raise ValueError(f"KinematicsSettings.max_gap_s must be >= 0, got {self.max_gap_s}")
+        if not 0 <= self.visibility_min <= 1:
+            raise ValueError(
+                f"KinematicsSettings.visibility_min must be in [0, 1], got {self.visibility_min}"
+            )
+        if not 0 < self.lowpass_max_nyquist_fraction < 1:
+            raise ValueError(
+                "KinematicsSettings.lowpass_max_nyquist_fraction must be in (0, 1), "
+                f"got {self.lowpass_max_nyquist_fraction}"
+            )
+        if self.step_hz_min >= self.step_hz_max:
+            raise ValueError("KinematicsSettings.step_hz_min must be below step_hz_max")
+        if self.side_width_ratio_max >= self.frontal_width_ratio_min:
+            raise ValueError(
+                "KinematicsSettings.side_width_ratio_max must be below frontal_width_ratio_min"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON representation (for provenance in result.json)."""
+        return dataclasses.asdict(self)
