@@ -1,0 +1,153 @@
+"""The ``gaitlab synth`` subcommand: render a synthetic runner with exact ground truth.
+
+Wire it into the main parser with::
+
+    from gaitlab.synth.cli import add_synth_parser
+    add_synth_parser(subparsers)          # sets func=run_synth on the subparser
+
+and call ``args.func(args)``. pybullet (the ``gaitlab[synth]`` extra) is imported only when the
+command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from gaitlab.synth.deviations import PRESETS, Deviations
+from gaitlab.synth.figure import SKIN_TONES, Outfit, parse_colour
+
+#: Deviation flags: (flag, Deviations field, help).
+_DEVIATION_FLAGS: tuple[tuple[str, str, str], ...] = (
+    ("--trunk-lean", "trunk_lean_deg", "extra forward trunk lean, deg (negative = upright)"),
+    ("--back-arch", "back_arch_deg", "extra lumbar extension (trunk vs pelvis), deg"),
+    ("--pelvic-drop", "pelvic_drop_deg", "extra contralateral pelvic drop at every stance, deg"),
+    ("--pelvic-drop-left", "pelvic_drop_left_deg", "... only on left stance (right hip drops)"),
+    ("--pelvic-drop-right", "pelvic_drop_right_deg", "... only on right stance"),
+    ("--hip-extension", "hip_extension_deg", "change of peak hip extension, deg (neg = limited)"),
+    ("--hip-extension-left", "hip_extension_left_deg", "... left leg only"),
+    ("--hip-extension-right", "hip_extension_right_deg", "... right leg only"),
+    ("--overstride", "overstride_cm", "extra ankle-ahead-of-hip at foot strike, cm"),
+    ("--overstride-left", "overstride_left_cm", "... left leg only"),
+    ("--overstride-right", "overstride_right_cm", "... right leg only"),
+)
+
+
+def add_synth_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``synth`` to an argparse subparsers object and return its parser."""
+    p = subparsers.add_parser(
+        "synth",
+        help="render a synthetic runner with exact ground truth (needs gaitlab[synth])",
+        description=(
+            "Pose pybullet's motion-capture humanoid frame by frame, plant deviations of known "
+            "size, render an H.264 clip and write <clip>.truth.json beside it. Deviation "
+            "amounts add to the preset's."
+        ),
+    )
+    p.add_argument("--out", type=Path, required=True, help="output .mp4 path")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="normal")
+    p.add_argument("--motion", default=None, help="run | walk | DeepMimic file (default: preset's)")
+    p.add_argument(
+        "--view", choices=("side-left", "side-right", "rear", "front"), default="side-left"
+    )
+    p.add_argument("--fps", type=float, default=60.0, help="frame rate, 24-240")
+    p.add_argument("--duration-s", type=float, default=5.0)
+    p.add_argument("--width", type=int, default=960)
+    p.add_argument("--height", type=int, default=540)
+    p.add_argument("--camera-height-m", type=float, default=0.9)
+    p.add_argument("--camera-distance-m", type=float, default=4.0)
+    p.add_argument("--camera-roll-deg", type=float, default=0.0)
+    p.add_argument("--fov-deg", type=float, default=35.0, help="vertical field of view")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--crf", type=int, default=23, help="x264 quality (lower = better, bigger)")
+    p.add_argument("--shirt", default="red", help="colour name or #rrggbb")
+    p.add_argument("--shorts", default="navy", help="colour name or #rrggbb")
+    p.add_argument("--skin", default="medium", help=f"{'|'.join(SKIN_TONES)} or #rrggbb")
+    for flag, field_name, text in _DEVIATION_FLAGS:
+        p.add_argument(flag, type=float, default=0.0, dest=field_name, help=text)
+    p.add_argument("--cadence-scale", type=float, default=1.0, help="multiplies cadence")
+    p.add_argument(
+        "--stride-variability",
+        type=float,
+        default=None,
+        help="scale of seeded stride-to-stride variation (0 = identical strides; default 1)",
+    )
+    p.set_defaults(func=run_synth)
+    return p
+
+
+def spec_from_args(args: argparse.Namespace):  # -> ClipSpec (pybullet-free import below)
+    """Build a :class:`~gaitlab.synth.render.ClipSpec` from parsed arguments."""
+    from gaitlab.synth.render import Camera, ClipSpec
+
+    motion, dev, _ = PRESETS[args.preset]
+    extra = {f: getattr(args, f) for _, f, _ in _DEVIATION_FLAGS if getattr(args, f)}
+    if args.cadence_scale != 1.0:
+        extra["cadence_scale"] = args.cadence_scale
+    if args.stride_variability is not None:
+        extra["stride_variability"] = args.stride_variability
+    dev = dev.plus(**extra) if extra else dev
+    camera = Camera(
+        view=args.view,
+        width_px=args.width,
+        height_px=args.height,
+        height_m=args.camera_height_m,
+        distance_m=args.camera_distance_m,
+        roll_deg=args.camera_roll_deg,
+        fov_deg=args.fov_deg,
+    )
+    outfit = Outfit(
+        shirt=parse_colour(args.shirt),
+        shorts=parse_colour(args.shorts),
+        skin=parse_colour(args.skin),
+    )
+    return ClipSpec(
+        out_path=args.out,
+        motion=args.motion or motion,
+        deviations=dev,
+        camera=camera,
+        fps=args.fps,
+        duration_s=args.duration_s,
+        seed=args.seed,
+        outfit=outfit,
+        crf=args.crf,
+        preset=args.preset,
+    )
+
+
+def run_synth(args: argparse.Namespace) -> int:
+    """Run ``gaitlab synth``; returns the process exit code (0 ok, 2 bad arguments)."""
+    try:
+        spec = spec_from_args(args)
+    except ValueError as exc:
+        print(f"gaitlab synth: {exc}", file=sys.stderr)
+        return 2
+    try:
+        from gaitlab.synth.render import render_clip
+    except ModuleNotFoundError as exc:  # pybullet missing
+        print(
+            f"gaitlab synth needs the synth extra: pip install 'gaitlab[synth]' ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    video, truth = render_clip(spec)
+    print(f"{video}\n{truth}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m gaitlab.synth.cli``) until the main CLI wires it."""
+    parser = argparse.ArgumentParser(prog="gaitlab")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_synth_parser(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["Deviations", "add_synth_parser", "main", "replace", "run_synth", "spec_from_args"]

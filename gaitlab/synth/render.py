@@ -1,0 +1,499 @@
+"""Rendering: camera set-ups, the pybullet scene, H.264 writing, and :func:`render_clip`.
+
+pybullet runs in DIRECT mode (no window, no GPU) with its CPU TinyRenderer. Each figure part
+(:mod:`gaitlab.synth.figure`) is a static visual-only body placed at its segment's pose every
+frame; there is no physics. The camera's view and projection matrices are built here in numpy
+and passed to ``getCameraImage``, and the ground truth projects joint centres with the very
+same matrices (:meth:`Camera.project`).
+
+Views (the runner faces +X on a treadmill at the origin):
+
+- ``side-left``: camera on the runner's left (+Y), the runner faces image-left;
+- ``side-right``: camera on the right (-Y), the runner faces image-right;
+- ``rear``: camera behind (-X); the runner's left is on the image's left;
+- ``front``: camera ahead (+X).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field, replace
+from fractions import Fraction
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial.transform import Rotation
+
+from gaitlab.synth.deviations import PRESETS, Deviations
+from gaitlab.synth.figure import Outfit, Part, build_figure
+from gaitlab.synth.motion import load_motion, make_loop
+from gaitlab.synth.runner import Synthesis, gait_schedule, synthesize
+from gaitlab.synth.skeleton import POINT_NAMES, SEG, SEGMENTS, BodyPose
+
+VIEWS: tuple[str, ...] = ("side-left", "side-right", "rear", "front")
+
+#: Segments adjacent to each point's own segment (a joint centre drawn on either side of the
+#: joint is "visible"), for the occlusion flag.
+_NEIGHBOURS: dict[str, tuple[str, ...]] = {
+    "pelvis": ("pelvis", "abdomen", "thigh_l", "thigh_r"),
+    "abdomen": ("abdomen", "pelvis", "chest"),
+    "chest": ("chest", "abdomen", "head", "upperarm_l", "upperarm_r"),
+    "head": ("head", "chest"),
+    **{
+        f"{a}_{s}": t
+        for s in ("l", "r")
+        for a, t in (
+            ("thigh", ("pelvis", f"thigh_{s}", f"shank_{s}")),
+            ("shank", (f"thigh_{s}", f"shank_{s}", f"foot_{s}")),
+            ("foot", (f"shank_{s}", f"foot_{s}")),
+            ("upperarm", ("chest", f"upperarm_{s}", f"forearm_{s}")),
+            ("forearm", (f"upperarm_{s}", f"forearm_{s}")),
+        )
+    },
+}
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A pinhole camera looking at the treadmill.
+
+    Attributes
+    ----------
+    view
+        One of ``VIEWS``.
+    width_px, height_px
+        Image size (even numbers: H.264 4:2:0).
+    height_m
+        Camera height above the floor; it looks horizontally (level camera).
+    distance_m
+        Distance from the treadmill centre.
+    roll_deg
+        Roll about the line of sight (+ = image turned counter-clockwise).
+    fov_deg
+        Vertical field of view.
+    """
+
+    view: str = "side-left"
+    width_px: int = 960
+    height_px: int = 540
+    height_m: float = 0.9
+    distance_m: float = 4.0
+    roll_deg: float = 0.0
+    fov_deg: float = 35.0
+    near_m: float = 0.5
+    far_m: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(f"view must be one of {VIEWS}, got {self.view!r}")
+        if self.width_px % 2 or self.height_px % 2 or min(self.width_px, self.height_px) < 64:
+            raise ValueError("width and height must be even and at least 64 px")
+        if not 1.0 <= self.distance_m <= 20.0:
+            raise ValueError("camera distance must be within 1-20 m")
+        if abs(self.roll_deg) > 20.0:
+            raise ValueError("camera roll must be within +-20 degrees")
+
+    def eye_target_up(self) -> tuple[NDArray, NDArray, NDArray]:
+        """Camera position, look-at point and up vector (world, m)."""
+        direction = {
+            "side-left": (0.0, 1.0, 0.0),
+            "side-right": (0.0, -1.0, 0.0),
+            "rear": (-1.0, 0.0, 0.0),
+            "front": (1.0, 0.0, 0.0),
+        }[self.view]
+        target = np.array([0.0, 0.0, self.height_m])
+        eye = target + self.distance_m * np.asarray(direction)
+        forward = (target - eye) / self.distance_m
+        up = Rotation.from_rotvec(-np.radians(self.roll_deg) * forward).apply([0.0, 0.0, 1.0])
+        return eye, target, up
+
+    def view_matrix(self) -> NDArray[np.float64]:
+        """4x4 OpenGL view matrix (world -> camera), row-major numpy."""
+        eye, target, up = self.eye_target_up()
+        f = (target - eye) / np.linalg.norm(target - eye)
+        s = np.cross(f, up)
+        s /= np.linalg.norm(s)
+        u = np.cross(s, f)
+        m = np.eye(4)
+        m[0, :3], m[1, :3], m[2, :3] = s, u, -f
+        m[:3, 3] = -m[:3, :3] @ eye
+        return m
+
+    def projection_matrix(self) -> NDArray[np.float64]:
+        """4x4 OpenGL perspective projection matrix, row-major numpy."""
+        aspect = self.width_px / self.height_px
+        f = 1.0 / np.tan(np.radians(self.fov_deg) / 2.0)
+        n, fa = self.near_m, self.far_m
+        m = np.zeros((4, 4))
+        m[0, 0] = f / aspect
+        m[1, 1] = f
+        m[2, 2] = (fa + n) / (n - fa)
+        m[2, 3] = 2.0 * fa * n / (n - fa)
+        m[3, 2] = -1.0
+        return m
+
+    def project(self, points_m: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Pixel coordinates of world points, ``(..., 3) -> (..., 2)``.
+
+        x right, y down, origin at the top-left corner of the image (pixel ``i`` spans
+        ``[i, i + 1)``), exactly as the renderer rasterises.
+        """
+        pts = np.asarray(points_m, dtype=np.float64)
+        h = np.concatenate([pts, np.ones((*pts.shape[:-1], 1))], axis=-1)
+        clip = h @ (self.projection_matrix() @ self.view_matrix()).T
+        ndc = clip[..., :3] / clip[..., 3:4]
+        x = (ndc[..., 0] + 1.0) * 0.5 * self.width_px
+        y = (1.0 - ndc[..., 1]) * 0.5 * self.height_px
+        return np.stack([x, y], axis=-1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description including both matrices."""
+        eye, target, up = self.eye_target_up()
+        return {
+            **asdict(self),
+            "eye_m": eye.round(6).tolist(),
+            "target_m": target.round(6).tolist(),
+            "up": up.round(6).tolist(),
+            "view_matrix": self.view_matrix().round(9).tolist(),
+            "projection_matrix": self.projection_matrix().round(9).tolist(),
+        }
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Room colours and light."""
+
+    floor_rgb: tuple[float, float, float] = (0.55, 0.56, 0.58)
+    belt_rgb: tuple[float, float, float] = (0.16, 0.16, 0.18)
+    wall_rgb: tuple[float, float, float] = (0.86, 0.87, 0.88)
+
+
+class Renderer:
+    """A pybullet DIRECT connection holding the figure and the room.
+
+    Use as a context manager; each instance owns its own physics client (no global state).
+    """
+
+    def __init__(self, camera: Camera, outfit: Outfit | None = None, scene: Scene | None = None):
+        self.p = import_module("pybullet")
+        self.camera = camera
+        self.scene = scene or Scene()
+        self.cid = self.p.connect(self.p.DIRECT)
+        self._view = camera.view_matrix().T.ravel().tolist()  # OpenGL column-major
+        self._proj = camera.projection_matrix().T.ravel().tolist()
+        # The room is static: render it once and composite the figure over it with the
+        # segmentation mask. Rasterising the floor and wall every frame would cost 4x the
+        # figure (TinyRenderer is slow on large triangles) for identical pixels.
+        room = self._add_room()
+        self.background, _ = self._raw_render()
+        for uid in room:
+            self.p.removeBody(uid, physicsClientId=self.cid)
+        self.parts: list[Part] = build_figure(outfit)
+        self.body_ids: list[int] = []
+        self.body_segment: dict[int, int] = {}
+        for part in self.parts:
+            vs = self.p.createVisualShape(
+                self.p.GEOM_MESH,
+                vertices=part.vertices_m.tolist(),
+                indices=part.triangles.ravel().tolist(),
+                normals=part.normals.tolist(),
+                rgbaColor=[*part.rgb, 1.0],
+                physicsClientId=self.cid,
+            )
+            uid = self.p.createMultiBody(
+                baseMass=0, baseVisualShapeIndex=vs, physicsClientId=self.cid
+            )
+            self.body_ids.append(uid)
+            self.body_segment[uid] = SEG[part.segment]
+        self._part_seg = np.array([SEG[part.segment] for part in self.parts])
+        lut = np.full(max(self.body_segment) + 64, -1, dtype=np.int16)
+        for uid, s in self.body_segment.items():
+            lut[uid] = s
+        self._seg_lut = lut
+
+    def _box(self, half: tuple[float, float, float], pos: tuple[float, float, float], rgb) -> int:
+        vs = self.p.createVisualShape(
+            self.p.GEOM_BOX, halfExtents=half, rgbaColor=[*rgb, 1.0], physicsClientId=self.cid
+        )
+        return int(
+            self.p.createMultiBody(
+                baseMass=0, baseVisualShapeIndex=vs, basePosition=pos, physicsClientId=self.cid
+            )
+        )
+
+    def _add_room(self) -> list[int]:
+        sc = self.scene
+        # Floor top at z = -2 mm and a dark treadmill belt with its top at z = 0 under the
+        # runner (the locked soles touch z = 0 exactly).
+        ids = [
+            self._box((12.0, 12.0, 0.05), (0.0, 0.0, -0.052), sc.floor_rgb),
+            self._box((0.85, 0.30, 0.02), (0.0, 0.0, -0.02), sc.belt_rgb),
+        ]
+        # A wall behind the runner, opposite the camera.
+        eye, target, _ = self.camera.eye_target_up()
+        back = target - 3.5 * (eye - target) / np.linalg.norm(eye - target)
+        horizontal = np.abs(eye - target)[:2] > 0.5
+        half = (0.05, 12.0, 4.0) if horizontal[0] else (12.0, 0.05, 4.0)
+        ids.append(self._box(half, (float(back[0]), float(back[1]), 3.0), sc.wall_rgb))
+        return ids
+
+    def close(self) -> None:
+        """Disconnect the physics client."""
+        if self.cid is not None:
+            self.p.disconnect(physicsClientId=self.cid)
+            self.cid = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def render(
+        self, origins_m: NDArray[np.float64], quat_xyzw: NDArray[np.float64]
+    ) -> tuple[NDArray[np.uint8], NDArray[np.int16]]:
+        """Render one frame.
+
+        Parameters
+        ----------
+        origins_m
+            ``(S, 3)`` segment origins.
+        quat_xyzw
+            ``(S, 4)`` segment world rotations.
+
+        Returns
+        -------
+        rgb : numpy.ndarray
+            ``(H, W, 3)`` uint8.
+        segment : numpy.ndarray
+            ``(H, W)`` int16 index into ``SEGMENTS`` of the front-most figure part, -1 for
+            the room.
+        """
+        for uid, s in zip(self.body_ids, self._part_seg, strict=True):
+            self.p.resetBasePositionAndOrientation(
+                uid, origins_m[s].tolist(), quat_xyzw[s].tolist(), physicsClientId=self.cid
+            )
+        figure, seg_ids = self._raw_render()
+        segment = np.where(
+            seg_ids >= 0, self._seg_lut[np.clip(seg_ids, 0, len(self._seg_lut) - 1)], -1
+        ).astype(np.int16)
+        rgb = np.where((segment >= 0)[:, :, None], figure, self.background)
+        return rgb, segment
+
+    def _raw_render(self) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+        cam = self.camera
+        eye, target, _ = cam.eye_target_up()
+        # Light from above, behind the camera and to one side: the runner's facing side is lit.
+        side = np.cross(target - eye, [0.0, 0.0, 1.0])
+        light = (eye - target) * 0.5 + 1.5 * side / max(np.linalg.norm(side), 1e-9)
+        light = light + np.array([0.0, 0.0, 4.0])
+        w, h, rgba, _depth, seg = self.p.getCameraImage(
+            cam.width_px,
+            cam.height_px,
+            viewMatrix=self._view,
+            projectionMatrix=self._proj,
+            renderer=self.p.ER_TINY_RENDERER,
+            lightDirection=light.tolist(),
+            lightAmbientCoeff=0.55,
+            lightDiffuseCoeff=0.55,
+            lightSpecularCoeff=0.05,
+            shadow=0,
+            physicsClientId=self.cid,
+        )
+        rgb = np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[:, :, :3]
+        return rgb, np.asarray(seg, dtype=np.int64).reshape(h, w)
+
+
+def pose_arrays(pose: BodyPose) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Segment origins ``(n, S, 3)`` and quaternions ``(n, S, 4)`` (x, y, z, w)."""
+    quat = Rotation.from_matrix(pose.rot.reshape(-1, 3, 3)).as_quat().reshape(pose.n, -1, 4)
+    return pose.origins_m(), quat
+
+
+class VideoWriter:
+    """H.264 (yuv420p) MP4 writer with exact frame timestamps ``i / fps`` (PyAV)."""
+
+    def __init__(self, path: Path, width_px: int, height_px: int, fps: float, crf: int = 23):
+        av = import_module("av")
+        self.rate = Fraction(fps).limit_denominator(1001)
+        self.container = av.open(str(path), "w", options={"movflags": "+faststart"})
+        self.stream = self.container.add_stream("libx264", rate=self.rate)
+        self.stream.width = width_px
+        self.stream.height = height_px
+        self.stream.pix_fmt = "yuv420p"
+        self.stream.time_base = 1 / self.rate
+        self.stream.options = {"crf": str(crf), "preset": "medium"}
+        self._av = av
+        self._i = 0
+
+    def write(self, rgb: NDArray[np.uint8]) -> None:
+        """Append one RGB frame."""
+        frame = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        frame.pts = self._i
+        self._i += 1
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+        self.container.close()
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """Everything that defines a synthetic clip (the CLI builds one of these).
+
+    Attributes
+    ----------
+    out_path
+        Output ``.mp4`` path; the ground truth goes to ``<stem>.truth.json`` beside it.
+    motion
+        ``'run'``, ``'walk'`` or a DeepMimic motion file.
+    deviations
+        Planted deviations (already including any preset).
+    camera
+        Camera set-up.
+    fps
+        Frame rate (30-240).
+    duration_s
+        Clip length.
+    seed
+        Seeds the start phase and the stride-to-stride variation.
+    outfit
+        Colours.
+    crf
+        x264 constant rate factor (quality; lower = better, larger).
+    preset
+        Name of the preset used (for the record).
+    """
+
+    out_path: Path
+    motion: str = "run"
+    deviations: Deviations = field(default_factory=Deviations)
+    camera: Camera = field(default_factory=Camera)
+    fps: float = 60.0
+    duration_s: float = 5.0
+    seed: int = 0
+    outfit: Outfit = field(default_factory=Outfit)
+    crf: int = 23
+    preset: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 24.0 <= self.fps <= 240.0:
+            raise ValueError(f"fps must be within 24-240, got {self.fps}")
+        if not 0.2 <= self.duration_s <= 120.0:
+            raise ValueError(f"duration must be within 0.2-120 s, got {self.duration_s}")
+
+    @classmethod
+    def from_preset(cls, name: str, out_path: Path, **kw: Any) -> ClipSpec:
+        """A spec from a named preset (``deviations.PRESETS``); ``kw`` override fields."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}: choose from {sorted(PRESETS)}")
+        motion, dev, _ = PRESETS[name]
+        return cls(out_path=Path(out_path), motion=motion, deviations=dev, preset=name, **kw)
+
+    def frame_times_s(self) -> NDArray[np.float64]:
+        """Presentation time of every frame: ``i / fps``."""
+        n = round(self.duration_s * self.fps)
+        return np.arange(n) / float(Fraction(self.fps).limit_denominator(1001))
+
+
+def truth_path_for(video_path: Path) -> Path:
+    """``clip.mp4`` -> ``clip.truth.json``."""
+    return video_path.with_name(video_path.stem + ".truth.json")
+
+
+def synthesize_clip(spec: ClipSpec) -> Synthesis:
+    """Pose the runner at the spec's frame times (no rendering)."""
+    loop = make_loop(load_motion(spec.motion))
+    return synthesize(
+        loop, spec.deviations, spec.frame_times_s(), seed=spec.seed, schedule=gait_schedule(loop)
+    )
+
+
+def render_clip(spec: ClipSpec, progress: bool = False) -> tuple[Path, Path]:
+    """Render a clip and write its ground truth.
+
+    Parameters
+    ----------
+    spec
+        What to render.
+    progress
+        Print a progress line every second of video (to stderr).
+
+    Returns
+    -------
+    (video_path, truth_path)
+    """
+    from gaitlab.synth.truth_file import build_truth  # local: truth_file imports this module
+
+    out = Path(spec.out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    syn = synthesize_clip(spec)
+    origins, quats = pose_arrays(syn.pose)
+    points = syn.pose.points_m()
+    px = spec.camera.project(points)
+    seg_at = np.full(points.shape[:2], -2, dtype=np.int16)
+    t0 = time.perf_counter()
+    writer = VideoWriter(out, spec.camera.width_px, spec.camera.height_px, spec.fps, spec.crf)
+    try:
+        with Renderer(spec.camera, spec.outfit) as renderer:
+            for i in range(syn.pose.n):
+                rgb, seg = renderer.render(origins[i], quats[i])
+                writer.write(rgb)
+                seg_at[i] = sample_segment(seg, px[i])
+                if progress and i % max(int(spec.fps), 1) == 0:
+                    import sys
+
+                    print(f"  frame {i}/{syn.pose.n}", file=sys.stderr)
+    finally:
+        writer.close()
+    render_s = time.perf_counter() - t0
+    truth = build_truth(spec, syn, px, seg_at, render_s=render_s)
+    truth["video"]["sha256"] = hashlib.sha256(out.read_bytes()).hexdigest()
+    tpath = truth_path_for(out)
+    tpath.write_text(json.dumps(truth, separators=(",", ":"), allow_nan=False))
+    return out, tpath
+
+
+def sample_segment(segment: NDArray[np.int16], px: NDArray[np.float64]) -> NDArray[np.int16]:
+    """Segment index at the pixel containing each point (-1 room, -2 outside the image)."""
+    h, w = segment.shape
+    col = np.floor(px[:, 0]).astype(np.int64)
+    row = np.floor(px[:, 1]).astype(np.int64)
+    inside = (col >= 0) & (col < w) & (row >= 0) & (row < h)
+    out = np.full(len(px), -2, dtype=np.int16)
+    out[inside] = segment[row[inside], col[inside]]
+    return out
+
+
+def occluded(seg_at: NDArray[np.int16]) -> NDArray[np.bool_]:
+    """Per frame and point: the front-most segment is not the point's own or a neighbour."""
+    from gaitlab.synth.skeleton import POINTS
+
+    out = np.ones(seg_at.shape, dtype=bool)
+    for j, name in enumerate(POINT_NAMES):
+        own = {SEG[s] for s in _NEIGHBOURS[POINTS[name][0]]}
+        out[:, j] = ~np.isin(seg_at[:, j], list(own))
+    return out
+
+
+__all__ = [
+    "SEGMENTS",
+    "VIEWS",
+    "Camera",
+    "ClipSpec",
+    "Renderer",
+    "Scene",
+    "VideoWriter",
+    "render_clip",
+    "replace",
+    "truth_path_for",
+]

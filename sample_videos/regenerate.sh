@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Re-render the synthetic sample clips and their ground truth (needs gaitlab[synth]).
+# Output is deterministic for a given pybullet / x264 build (seeded variation).
+# Once `gaitlab synth` is wired into the main CLI, `gaitlab synth` replaces
+# `python -m gaitlab.synth.cli synth` below.
+set -euo pipefail
+cd "$(dirname "$0")"
+SYNTH=(python -m gaitlab.synth.cli synth --fps 60 --duration-s 8 --width 960 --height 540 --crf 26)
+
+"${SYNTH[@]}" --preset normal                --view side-left  --seed 1 --out synth_side_normal.mp4
+"${SYNTH[@]}" --preset normal                --view rear       --seed 2 --out synth_rear_normal.mp4
+"${SYNTH[@]}" --preset back_arch             --view side-left  --seed 3 --out synth_side_back_arch.mp4
+"${SYNTH[@]}" --preset pelvic_drop           --view rear       --seed 4 --out synth_rear_pelvic_drop.mp4
+"${SYNTH[@]}" --preset limited_hip_extension --view side-right --seed 5 --out synth_side_limited_hip_extension.mp4
