@@ -13,8 +13,7 @@ import streamlit as st
 
 from gaitlab.errors import GaitlabError
 from gaitlab.io.video import VIDEO_EXTENSIONS, VideoLimits
-from gaitlab.pipeline import AnalysisRequest, ClipAnalysis, analyze_clip
-from gaitlab.pose.extract import PoseSettings
+from gaitlab.pipeline import AnalysisRequest, ClipAnalysis, analyze_clip, default_pose_settings
 
 MAX_UPLOAD_MB = 200
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_videos"
@@ -36,7 +35,7 @@ def _analyse(clip: Path, view: str, height_cm: float | None, slowmo: float) -> C
     request = AnalysisRequest(
         view=view,
         height_cm=height_cm,
-        pose=PoseSettings(slowmo_factor=slowmo),
+        pose=default_pose_settings(slowmo_factor=slowmo),
         limits=VideoLimits(max_duration_s=120.0),
     )
     try:

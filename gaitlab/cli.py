@@ -38,13 +38,18 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Cal
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.io.video import VideoLimits
-    from gaitlab.pipeline import AnalysisRequest, analyze_clip, to_json_ready, write_result
-    from gaitlab.pose.extract import PoseSettings
+    from gaitlab.pipeline import (
+        AnalysisRequest,
+        analyze_clip,
+        default_pose_settings,
+        to_json_ready,
+        write_result,
+    )
 
     request = AnalysisRequest(
         view=args.view,
         height_cm=args.height_cm,
-        pose=PoseSettings(model=args.model, slowmo_factor=args.slowmo),
+        pose=default_pose_settings(model=args.model, slowmo_factor=args.slowmo),
         limits=VideoLimits(min_duration_s=args.min_duration_s),
     )
     clip = Path(args.clip)
@@ -80,8 +85,47 @@ def format_summary(result: dict, result_path: Path) -> str:
         f"pose      {pose['frames_with_pose']}/{pose['n_frames']} frames with a pose "
         f"({100 * pose['detection_rate']:.1f} %), model {pose['model']['name']}",
     ]
+    kin = result.get("kinematics")
+    if kin:
+        view = kin["view"]
+        lines.append(
+            f"view      {view['view']} ({view['source']}, confidence {view['confidence'] or 0:.2f})"
+            + (", treadmill" if kin.get("treadmill") else "")
+        )
+        running = kin["running"]
+        if not running["is_running"]:
+            lines.append(f"verdict   this is not running: {running['reason']}")
+        else:
+            lines.append(f"strides   {len(kin['strides'])}")
+            lines.append(_metric_table(kin["metrics"]))
     lines.append(f"result    {result_path}")
     return "\n".join(lines)
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "s":
+        return f"{1000 * value:.0f} ms"
+    unit = {"pct": "%", "pct_leg": "% leg", "pct_trunk": "% trunk"}.get(unit, unit)
+    return f"{value:.0f} {unit}" if unit == "spm" else f"{value:.1f} {unit}"
+
+
+def _metric_table(metrics: dict) -> str:
+    """Metrics as aligned text: median, left / right, confidence (or why not measurable)."""
+    rows = []
+    for name, m in metrics.items():
+        if m["confidence"] == "not_measurable":
+            continue
+        lr = ""
+        if m.get("left_median") is not None and m.get("right_median") is not None:
+            lr = f"L {_fmt(m['left_median'], m['unit'])} / R {_fmt(m['right_median'], m['unit'])}"
+        rows.append(f"  {name:<28} {_fmt(m['median'], m['unit']):>12}  {lr:<28} {m['confidence']}")
+    skipped = [n for n, m in metrics.items() if m["confidence"] == "not_measurable"]
+    text = "metrics   (median over strides; confidence)\n" + "\n".join(rows)
+    if skipped:
+        text += f"\n  not measurable here: {', '.join(skipped)}"
+    return text
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -140,12 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--base-url", help=argparse.SUPPRESS)
     mo.set_defaults(func=_cmd_models)
 
-    try:
-        from gaitlab.synth.cli import add_synth_parser
-    except ImportError:  # the synth extra is optional
-        pass
-    else:
-        add_synth_parser(sub)
+    # pybullet (the synth extra) is imported only when the command runs.
+    from gaitlab.synth.cli import add_synth_parser
+
+    add_synth_parser(sub)
     return parser
 
 

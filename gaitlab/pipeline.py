@@ -17,6 +17,9 @@ import numpy as np
 
 from gaitlab import __version__
 from gaitlab.io.video import VideoLimits
+from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
+from gaitlab.kinematics.view import USER_VIEWS
+from gaitlab.pose.backend import MediaPipeSettings
 from gaitlab.pose.extract import PoseSettings, ProgressFn, extract_pose
 from gaitlab.series import PoseSeries
 
@@ -26,7 +29,18 @@ RESULT_SCHEMA_VERSION = 1
 RESULT_FILE = "result.json"
 SERIES_FILE = "pose_series.npz"
 
-VIEWS = ("auto", "side", "side-left", "side-right", "rear", "front")
+#: Views a user may ask for: ``auto`` detects it; ``side`` detects only the facing.
+VIEWS = ("auto", *USER_VIEWS)
+
+
+def default_pose_settings(model: str = "full", slowmo_factor: float = 1.0) -> PoseSettings:
+    """Pose settings of an analysis: masks for the back contour, the waistband for the pelvis."""
+    return PoseSettings(
+        model=model,
+        slowmo_factor=slowmo_factor,
+        mediapipe=MediaPipeSettings(with_masks=True),
+        waistband=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -43,12 +57,15 @@ class AnalysisRequest:
         Pose-stage settings (model, slow-motion factor, thresholds).
     limits
         Video acceptance limits.
+    kinematics
+        Cleaning, event and confidence parameters.
     """
 
     view: str = "auto"
     height_cm: float | None = None
-    pose: PoseSettings = field(default_factory=PoseSettings)
+    pose: PoseSettings = field(default_factory=default_pose_settings)
     limits: VideoLimits = field(default_factory=VideoLimits)
+    kinematics: KinematicsSettings = field(default_factory=KinematicsSettings)
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
@@ -68,12 +85,12 @@ class ClipAnalysis:
     series
         The raw pose series.
     kinematics
-        The kinematics stage's result (``GaitAnalysis``), or None if not run.
+        The kinematics stage's result.
     """
 
     request: AnalysisRequest
     series: PoseSeries
-    kinematics: Any = None
+    kinematics: GaitAnalysis
 
     def to_dict(self) -> dict[str, Any]:
         """The versioned, JSON-ready result."""
@@ -99,8 +116,7 @@ class ClipAnalysis:
                 "series_file": SERIES_FILE,
             },
         }
-        if self.kinematics is not None:
-            result["kinematics"] = self.kinematics.to_dict()
+        result["kinematics"] = self.kinematics.to_dict()
         return result
 
 
@@ -139,7 +155,10 @@ def analyze_clip(
         use_cache=use_cache,
         progress=progress,
     )
-    return ClipAnalysis(request=request, series=series, kinematics=None)
+    kinematics = analyze_kinematics(
+        series, view=request.view, height_cm=request.height_cm, settings=request.kinematics
+    )
+    return ClipAnalysis(request=request, series=series, kinematics=kinematics)
 
 
 def write_result(analysis: ClipAnalysis, out_dir: str | Path) -> Path:

@@ -7,6 +7,10 @@ in without touching the extraction loop.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -63,12 +67,38 @@ class MediaPipeSettings:
         MediaPipe's thresholds (its defaults are 0.5).
     with_masks
         Also output the person segmentation mask (needed for the back-contour metric).
+    quiet_native_logs
+        Hide MediaPipe's native start-up log lines (informational, not errors). Does not
+        change the landmarks.
     """
 
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     with_masks: bool = False
+    quiet_native_logs: bool = True
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr(enabled: bool) -> Iterator[None]:
+    """Send C++ log lines written to file descriptor 2 to /dev/null for a moment.
+
+    MediaPipe's C++ core logs start-up chatter (XNNPACK delegate, feedback tensors, NORM_RECT)
+    straight to fd 2, past Python's logging. It comes only from creating the landmarker and
+    its first frame, so only those calls are wrapped; Python-level errors still raise.
+    """
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class MediaPipeBackend:
@@ -97,13 +127,17 @@ class MediaPipeBackend:
             min_tracking_confidence=settings.min_tracking_confidence,
             output_segmentation_masks=settings.with_masks,
         )
-        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        with _quiet_native_stderr(settings.quiet_native_logs):
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._with_masks = settings.with_masks
+        self._quiet_first = settings.quiet_native_logs
 
     def detect(self, rgb: np.ndarray, time_ms: int) -> FramePose | None:
         """Run the landmarker on one frame; see :meth:`PoseBackend.detect`."""
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        result = self._landmarker.detect_for_video(image, time_ms)
+        with _quiet_native_stderr(self._quiet_first):
+            result = self._landmarker.detect_for_video(image, time_ms)
+        self._quiet_first = False
         if not result.pose_landmarks:
             return None
         height, width = rgb.shape[:2]
