@@ -1,0 +1,70 @@
+"""Findings: from kinematic metrics to ranked findings and fixes a runner can act on.
+
+The thresholds (with the literature or project source of each) and the advice (paraphrased
+from the five articles in ``../shared/seeds``, each item citing its article) live in the
+data file ``knowledge_base.toml``; the code only reads it and applies the rules. Modules:
+
+=================  ===============================================================
+``knowledge``      schema of the knowledge base, validating loader
+``model``          :class:`FindingsContext`, :class:`Finding`, :class:`FindingsReport`
+``engine``         bands, confidence gating, patterns, ranking, key frames
+``reload``         inputs from a live ``GaitAnalysis`` or from result.json
+``text``           :func:`format_findings` for the terminal
+=================  ===============================================================
+
+Typical use::
+
+    from gaitlab.findings import findings_for_analysis, format_findings
+
+    report = findings_for_analysis(gait_analysis)
+    print(format_findings(report))
+    result["findings"] = report.to_dict()
+"""
+
+from gaitlab.findings.engine import evaluate_findings
+from gaitlab.findings.knowledge import (
+    KnowledgeBase,
+    KnowledgeBaseError,
+    load_knowledge_base,
+    parse_knowledge_base,
+)
+from gaitlab.findings.model import (
+    Assessment,
+    Evidence,
+    Finding,
+    FindingsContext,
+    FindingsReport,
+    FindingsSettings,
+    KeyFrame,
+    StrideTiming,
+)
+from gaitlab.findings.reload import (
+    context_from_analysis,
+    context_from_result,
+    findings_for_analysis,
+    findings_for_result,
+    metric_results_from_dict,
+)
+from gaitlab.findings.text import format_findings
+
+__all__ = [
+    "Assessment",
+    "Evidence",
+    "Finding",
+    "FindingsContext",
+    "FindingsReport",
+    "FindingsSettings",
+    "KeyFrame",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "StrideTiming",
+    "context_from_analysis",
+    "context_from_result",
+    "evaluate_findings",
+    "findings_for_analysis",
+    "findings_for_result",
+    "format_findings",
+    "load_knowledge_base",
+    "metric_results_from_dict",
+    "parse_knowledge_base",
+]
