@@ -1,0 +1,205 @@
+"""The report's content as plain, formatted data, shared by the HTML and the PDF report.
+
+:func:`build_content` turns :class:`~gaitlab.report.data.ReportData` into a mapping of
+strings and small lists (findings with their fixes and citations, the metric table, clip
+quality and method, the safety notice), so both renderers say exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from gaitlab import __version__
+from gaitlab.report.data import ReportData
+
+UNIT_TEXT: dict[str, str] = {
+    "deg": "°", "s": " s", "spm": " steps/min", "pct": " %", "pct_leg": " % leg",
+    "pct_trunk": " % trunk", "cm": " cm",
+}  # fmt: skip
+
+CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2, "not_measurable": 3}
+
+
+def fmt_value(v: Any, unit: str = "", digits: int | None = None) -> str:
+    """A value with its unit, ``–`` when missing."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    if digits is None:
+        digits = 2 if unit == "s" else 1
+    text = f"{float(v):.{digits}f}"
+    if text.startswith("-") and not text.strip("-0."):
+        text = text[1:]  # no "-0.0"
+    return f"{text}{UNIT_TEXT.get(unit, f' {unit}' if unit else '')}"
+
+
+_PHASES = ("foot_strike", "midstance", "toe_off")
+
+
+def _keyframe_order(name: str) -> tuple[int, int, str]:
+    """Left before right, then foot strike, mid-stance, toe-off."""
+    rest = name.removeprefix("keyframe_")
+    side, _, phase = rest.partition("_")
+    return (0 if side == "left" else 1, _PHASES.index(phase) if phase in _PHASES else 9, rest)
+
+
+def _keyframe_caption(name: str) -> str:
+    side, _, phase = name.removeprefix("keyframe_").partition("_")
+    label = {"foot_strike": "foot strike", "midstance": "mid-stance", "toe_off": "toe-off"}
+    return f"{side.capitalize()} {label.get(phase, phase.replace('_', ' '))}"
+
+
+def _metric_rows(data: ReportData) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    measurable, not_measurable = [], []
+    for name, m in data.metrics.items():
+        unit = m.get("unit", "")
+        reasons = "; ".join(m.get("reasons") or [])
+        row = {
+            "name": name,
+            "definition": m.get("definition", ""),
+            "instant": m.get("instant", ""),
+            "median": fmt_value(m.get("median"), unit),
+            "iqr": fmt_value(m.get("iqr"), unit),
+            "left": fmt_value(m.get("left_median"), unit),
+            "right": fmt_value(m.get("right_median"), unit),
+            "lmr": fmt_value(m.get("left_minus_right"), unit),
+            "n": str(m.get("n", 0)),
+            "confidence": str(m.get("confidence", "")).replace("_", " "),
+            "confidence_class": str(m.get("confidence", "")),
+            "reasons": reasons,
+        }
+        (not_measurable if m.get("confidence") == "not_measurable" else measurable).append(row)
+    return measurable, not_measurable
+
+
+def build_content(
+    data: ReportData,
+    images: dict[str, Path] | None = None,
+    video: Path | None = None,
+) -> dict[str, Any]:
+    """Everything the reports print, formatted.
+
+    Parameters
+    ----------
+    data
+        The clip's report data.
+    images
+        Key-frame and plot PNGs by name (``keyframe_*``, ``finding_*``, ``plot_*``).
+    video
+        The annotated video, if written.
+    """
+    images = images or {}
+    r = data.result
+    clip = r.get("clip") or {}
+    pose = r.get("pose") or {}
+    kin = data.kinematics
+    fb = data.findings
+    view = kin.get("view") or {}
+    running = kin.get("running") or {}
+    cadence = kin.get("cadence") or {}
+    cleaning = kin.get("cleaning") or {}
+    ev = kin.get("event_detection") or {}
+    model = pose.get("model") or {}
+
+    findings = []
+    finding_images = {k: v for k, v in images.items() if k.startswith("finding_")}
+    for k, f in enumerate(fb.findings):
+        img = next(
+            (p for name, p in finding_images.items() if name.startswith(f"finding_{k + 1:02d}_")),
+            None,
+        )
+        findings.append(
+            {
+                "rank": k + 1,
+                "title": f.title,
+                "severity": f.severity or "–",
+                "side": f.side or "both / n.a.",
+                "metric": f.metric,
+                "value": fmt_value(f.value, f.unit),
+                "confidence": f.confidence or "–",
+                "explanation": f.explanation,
+                "cues": list(f.cues),
+                "exercises": [
+                    {"name": e.name, "how": e.how, "cite": fb.cite(e.sources)} for e in f.exercises
+                ],
+                "cite": fb.cite(f.sources),
+                "image": img,
+            }
+        )
+    measurable, not_measurable = _metric_rows(data)
+    keyframes = [
+        {"name": n, "path": images[n], "caption": _keyframe_caption(n)}
+        for n in sorted((n for n in images if n.startswith("keyframe_")), key=_keyframe_order)
+    ]
+    plots = [{"name": n, "path": p} for n, p in images.items() if n.startswith("plot_")]
+    used_keys = {s for f in fb.findings for s in f.sources}
+    used_keys |= {s for f in fb.findings for e in f.exercises for s in e.sources}
+    used_keys |= {s for _, keys in (*fb.general_advice, *fb.safety) for s in keys}
+    sources = [
+        {"key": c.key, "title": c.title, "url": c.url}
+        for key, c in sorted(fb.citations.items())
+        if key in used_keys or not used_keys
+    ]
+    quality = [
+        ("View", f"{view.get('view', 'unclear')} ({view.get('source', 'auto')}, confidence "
+                 f"{fmt_value(view.get('confidence'), '', 2)}): {view.get('reason', '')}"),
+        ("Activity", running.get("reason", "kinematics not run")),
+        ("Frames with a pose", f"{pose.get('frames_with_pose', '–')}/{pose.get('n_frames', '–')} "
+                               f"({fmt_value(100 * (pose.get('detection_rate') or 0), '', 1)} %)"),
+        ("Leg-label swaps repaired", fmt_value(100 * (cleaning.get("swap_share") or 0), "pct")
+         if cleaning.get("swap_share") is not None else "–"),
+        ("Cadence check", f"periodicity {fmt_value(cadence.get('cadence_spm'), 'spm')}, events "
+                          f"{fmt_value(cadence.get('events_cadence_spm'), 'spm')}"),
+        ("Far leg", "events inferred from the near leg" if ev.get("far_leg_inferred") else "seen"),
+    ]  # fmt: skip
+    quality += [("Note", n) for n in [*(ev.get("notes") or []), *(kin.get("notes") or [])]]
+    method = [
+        ("Clip", f"{Path(clip.get('path', '?')).name}: "
+                 f"{clip.get('width_px')}x{clip.get('height_px')} upright "
+                 f"(rotated {clip.get('rotation_deg', 0)}°), {clip.get('codec', '?')}/"
+                 f"{clip.get('container', '?')}, {clip.get('n_frames')} frames, "
+                 f"{fmt_value(clip.get('duration_s'), 's')}"),
+        ("Frame rate", f"{fmt_value(clip.get('capture_fps'), '', 2)} fps measured from timestamps "
+                       f"(nominal {fmt_value(clip.get('nominal_fps'), '', 2)}"
+                       f"{', variable' if clip.get('vfr') else ''}; slow-motion x"
+                       f"{clip.get('slowmo_factor', 1):g})"),
+        ("Pose model", f"{model.get('name', '?')} ({model.get('backend', '')} "
+                       f"{model.get('backend_version', '')}), "
+                       f"sha256 {str(model.get('sha256', ''))[:16]}…"),
+        ("Cleaning", "; ".join(cleaning.get("steps") or []) or "–"),
+        ("gaitlab", f"{r.get('gaitlab_version', '?')} (result schema {r.get('schema_version')}, "
+                    f"report by {__version__}), analysed {r.get('created_utc', '')}"),
+        ("Clip sha256", str(clip.get("sha256", ""))),
+    ]  # fmt: skip
+    quality += [("Report note", n) for n in data.notes]
+    return {
+        "title": f"Running gait report: {Path(clip.get('path', 'clip')).name}",
+        "clip_name": Path(clip.get("path", "clip")).name,
+        "created": r.get("created_utc", ""),
+        "view": view.get("view", "unclear"),
+        "summary": [
+            ("View", str(view.get("view", "unclear"))),
+            ("Activity", str(running.get("activity", "unknown"))),
+            ("Cadence", fmt_value(cadence.get("cadence_spm"), "spm", 0)),
+            ("Strides", str(len(data.strides))),
+            ("Duration", fmt_value(clip.get("duration_s"), "s")),
+            ("Frame rate", fmt_value(clip.get("capture_fps"), "", 1) + " fps"),
+        ],
+        "findings_available": fb.available,
+        "findings": findings,
+        "is_running": bool(running.get("is_running")),
+        "running_reason": running.get("reason", ""),
+        "metrics": measurable,
+        "not_measurable": not_measurable,
+        "keyframes": keyframes,
+        "plots": plots,
+        "general_advice": [{"text": t, "cite": fb.cite(keys)} for t, keys in fb.general_advice],
+        "safety": [{"text": t, "cite": fb.cite(keys)} for t, keys in fb.safety],
+        "findings_message": fb.message,
+        "quality": quality,
+        "method": method,
+        "sign_conventions": sorted((kin.get("sign_conventions") or {}).items()),
+        "sources": sources,
+        "video": video.name if video is not None else None,
+    }

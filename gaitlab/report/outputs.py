@@ -1,0 +1,212 @@
+"""Write every output of one clip into a folder, or rebuild the reports from a saved one.
+
+:func:`write_outputs` is what ``gaitlab analyze`` calls after the analysis;
+:func:`rebuild_reports` is ``gaitlab report RESULT_DIR`` (no pose inference: result.json and
+pose_series.npz are reloaded, the clip is re-read only for the pictures).
+
+Files (``--out`` folder)
+------------------------
+==========================  ==========================================================
+``result.json``             versioned result (written by :func:`gaitlab.pipeline.write_result`)
+``pose_series.npz``         raw landmarks (pipeline)
+``kinematics_series.npz``   cleaned landmarks, angle series, facing (to rebuild reports)
+``annotated.mp4``           H.264 video with skeleton, angles, events, stride counter
+``keyframe_*.png``          foot strike / mid-stance / toe-off per side
+``finding_*.png``           each finding at its worst stride
+``plot_*.png``              angle series, per-stride values, left vs right
+``frames.csv``              per-frame landmarks and angles
+``strides.csv``             per-stride events, timing and metric values
+``landmarks.trc``           OpenSim markers (world landmarks, metres)
+``angles.mot``              OpenSim angles (degrees)
+``report.html``             self-contained HTML report
+``report.pdf``              PDF report
+==========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from gaitlab.hashing import file_sha256
+from gaitlab.report.content import build_content
+from gaitlab.report.data import (
+    KINEMATICS_SERIES_FILE,
+    RESULT_FILE,
+    ReportData,
+    save_kinematics_series,
+)
+from gaitlab.report.exports import write_exports
+from gaitlab.report.frames import keyframe_specs
+from gaitlab.report.render import MAX_SIDE_PX, ProgressFn, render_clip
+
+log = logging.getLogger(__name__)
+
+HTML_FILE = "report.html"
+PDF_FILE = "report.pdf"
+VIDEO_FILE = "annotated.mp4"
+
+
+def clip_problem(data: ReportData, clip_path: str | Path | None = None) -> str | None:
+    """Why the clip's frames cannot be drawn (moved, changed), or None when it is there."""
+    info = data.series.video
+    path = Path(clip_path) if clip_path is not None else Path(info.path)
+    if not path.is_file():
+        return (
+            f"the clip is no longer at {path}: key frames and the annotated video were not "
+            "redrawn (pass the clip's new path to redraw them)"
+        )
+    if info.sha256 and file_sha256(path) != info.sha256:
+        return (
+            f"{path} is not the analysed clip (its content changed): key frames and the "
+            "annotated video were not redrawn"
+        )
+    return None
+
+
+def _existing_images(out: Path) -> dict[str, Path]:
+    return {
+        p.stem: p
+        for pattern in ("keyframe_*.png", "finding_*.png")
+        for p in sorted(out.glob(pattern))
+    }
+
+
+def write_outputs(
+    analysis_or_loaded_result: Any,
+    out_dir: str | Path,
+    *,
+    video: bool = True,
+    keyframes: bool = True,
+    reports: bool = True,
+    blur_faces: bool = False,
+    clip_path: str | Path | None = None,
+    max_side_px: int = MAX_SIDE_PX,
+    progress: ProgressFn | None = None,
+) -> dict[str, Path]:
+    """Write all outputs of one clip into ``out_dir``.
+
+    Parameters
+    ----------
+    analysis_or_loaded_result
+        A :class:`~gaitlab.pipeline.ClipAnalysis` (then result.json and pose_series.npz are
+        written too, via :func:`gaitlab.pipeline.write_result`) or a :class:`ReportData`
+        (e.g. from :meth:`ReportData.from_result_dir`; result.json is left as it is).
+    out_dir
+        Result folder (created).
+    video, keyframes, reports
+        Write the annotated video / the key-frame PNGs / the HTML and PDF reports. Plots and
+        the CSV/TRC/MOT exports are always written (they are fast).
+    blur_faces
+        Blur faces in the video and key frames.
+    clip_path
+        Where the clip is now, if not at its recorded path.
+    max_side_px
+        Long side of the video and key frames (default 960).
+    progress
+        ``progress(done, total)`` per rendered frame.
+
+    Returns
+    -------
+    dict
+        Output name -> path (``result``, ``series``, ``kinematics_series``, ``video``,
+        ``keyframe_*``, ``finding_*``, ``plot_*``, ``frames_csv``, ``strides_csv``,
+        ``trc``, ``mot``, ``html``, ``pdf``).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if isinstance(analysis_or_loaded_result, ReportData):
+        data = analysis_or_loaded_result
+    else:
+        from gaitlab.pipeline import SERIES_FILE, write_result
+
+        analysis = analysis_or_loaded_result
+        data = ReportData.from_analysis(analysis)
+        paths["result"] = write_result(analysis, out)
+        paths["series"] = out / SERIES_FILE
+    if data.angles:
+        paths["kinematics_series"] = save_kinematics_series(data, out / KINEMATICS_SERIES_FILE)
+    timings["data"] = time.perf_counter() - t0
+
+    images: dict[str, Path] = {}
+    if video or keyframes:
+        problem = clip_problem(data, clip_path)
+        if problem is None:
+            t = time.perf_counter()
+            specs = keyframe_specs(data) if keyframes else []
+            rendered = render_clip(
+                data, out, video_name=VIDEO_FILE if video else None, keyframes=specs,
+                blur_faces=blur_faces, max_side_px=max_side_px, clip_path=clip_path,
+                progress=progress,
+            )  # fmt: skip
+            images.update(rendered.keyframes)
+            if rendered.video is not None:
+                paths["video"] = rendered.video
+            timings["video_keyframes"] = time.perf_counter() - t
+        else:
+            log.warning("gaitlab report: %s", problem)
+            data = dataclasses.replace(data, notes=(*data.notes, problem))
+            if keyframes:
+                images.update(_existing_images(out))
+    if "video" not in paths and (out / VIDEO_FILE).is_file() and not video:
+        paths["video"] = out / VIDEO_FILE
+    paths.update(images)
+
+    t = time.perf_counter()
+    from gaitlab.report.plots import all_plots, save_png
+
+    for name, fig in all_plots(data).items():
+        paths[name] = images[name] = save_png(fig, out / f"{name}.png")
+    timings["plots"] = time.perf_counter() - t
+    t = time.perf_counter()
+    paths.update(write_exports(data, out))
+    timings["exports"] = time.perf_counter() - t
+
+    if reports:
+        t = time.perf_counter()
+        from gaitlab.report.html import write_html
+        from gaitlab.report.pdf import write_pdf
+
+        content = build_content(data, images, paths.get("video"))
+        paths["html"] = write_html(content, out / HTML_FILE)
+        paths["pdf"] = write_pdf(content, out / PDF_FILE)
+        timings["reports"] = time.perf_counter() - t
+    log.info("outputs written in %s", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    return paths
+
+
+def rebuild_reports(
+    result_dir: str | Path,
+    *,
+    clip_path: str | Path | None = None,
+    video: bool = False,
+    keyframes: bool = True,
+    blur_faces: bool = False,
+) -> dict[str, Path]:
+    """Rebuild plots, exports and the HTML/PDF reports of a saved result folder.
+
+    Reloads ``result.json`` and ``pose_series.npz`` (no pose inference). Key frames are
+    redrawn from the clip at its recorded path (or ``clip_path``); when the clip has moved
+    or changed, a warning says so and the key frames already in the folder are reused.
+
+    Raises
+    ------
+    gaitlab.report.data.ResultFolderError
+        When the folder has no readable result.json.
+    gaitlab.series.SeriesFileError
+        When pose_series.npz is missing or unreadable.
+    """
+    out = Path(result_dir)
+    data = ReportData.from_result_dir(out)
+    paths = write_outputs(
+        data, out, video=video, keyframes=keyframes, reports=True, blur_faces=blur_faces,
+        clip_path=clip_path,
+    )  # fmt: skip
+    paths["result"] = out / RESULT_FILE
+    return paths

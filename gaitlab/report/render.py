@@ -1,0 +1,211 @@
+"""One streaming pass over the clip: the annotated H.264 video and the key-frame PNGs.
+
+Frames are decoded one at a time (:func:`gaitlab.io.video.iter_frames`), scaled down so the
+long side is at most ``max_side_px`` (960 by default: drawing and encoding full 1080p costs
+about twice as much and the overlays do not need it), annotated and encoded; key frames are
+annotated separately (their own caption and arcs) from the same decoded frame. Memory does
+not grow with clip length.
+
+The video is H.264 (libx264, yuv420p, CRF 23, ``+faststart``) in MP4, which browsers play;
+its timestamps are the clip's own (variable frame rate kept), in playback time (a slow-motion
+clip stays slow).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from gaitlab.io.video import iter_frames
+from gaitlab.report.annotators import annotate_all, default_annotators
+from gaitlab.report.data import ReportData
+from gaitlab.report.frames import FrameOverlays, KeyFrameSpec
+
+log = logging.getLogger(__name__)
+
+#: Default long side of the annotated video and key frames (pixels).
+MAX_SIDE_PX = 960
+_TIME_BASE = Fraction(1, 90000)
+
+ProgressFn = Callable[[int, int], None]
+
+
+def output_size(width_px: int, height_px: int, max_side_px: int) -> tuple[int, int, float]:
+    """Even output size with the long side at most ``max_side_px``, and the scale factor."""
+    scale = min(1.0, max_side_px / max(width_px, height_px))
+    w = max(2, round(width_px * scale / 2) * 2)
+    h = max(2, round(height_px * scale / 2) * 2)
+    return w, h, w / width_px
+
+
+class H264Writer:
+    """Streaming H.264/MP4 writer for RGB frames with explicit timestamps.
+
+    Parameters
+    ----------
+    path
+        Output ``.mp4``.
+    width_px, height_px
+        Frame size (must be even).
+    fps
+        Nominal rate written to the stream (timestamps decide the real timing).
+    crf
+        x264 constant rate factor (23 = default quality).
+    preset
+        x264 speed preset (``veryfast`` on 2 cores keeps encoding well under drawing time).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        width_px: int,
+        height_px: int,
+        fps: float,
+        crf: int = 23,
+        preset: str = "veryfast",
+    ) -> None:
+        if width_px % 2 or height_px % 2:
+            raise ValueError(f"H.264 yuv420p needs even dimensions, got {width_px}x{height_px}")
+        self.path = Path(path)
+        self._container = av.open(str(self.path), "w", options={"movflags": "+faststart"})
+        rate = Fraction(fps).limit_denominator(1001) if np.isfinite(fps) and fps > 0 else 30
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width = width_px
+        self._stream.height = height_px
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._stream.codec_context.time_base = _TIME_BASE
+        self._last_pts = -1
+        self.n_frames = 0
+
+    def write(self, rgb: np.ndarray, time_s: float) -> None:
+        """Encode one frame shown at ``time_s`` (seconds from the start)."""
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        pts = max(round(time_s / _TIME_BASE), self._last_pts + 1)
+        frame.pts, frame.time_base = pts, _TIME_BASE
+        self._last_pts = pts
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self.n_frames += 1
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file."""
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+
+    def __enter__(self) -> H264Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What :func:`render_clip` wrote."""
+
+    video: Path | None
+    keyframes: dict[str, Path]
+    n_frames: int
+
+
+def _save_png(path: Path, rgb: np.ndarray) -> Path:
+    if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+        raise OSError(f"could not write {path}")
+    return path
+
+
+def render_clip(
+    data: ReportData,
+    out_dir: str | Path,
+    *,
+    video_name: str | None = "annotated.mp4",
+    keyframes: Sequence[KeyFrameSpec] = (),
+    blur_faces: bool = False,
+    max_side_px: int = MAX_SIDE_PX,
+    clip_path: str | Path | None = None,
+    progress: ProgressFn | None = None,
+) -> RenderResult:
+    """Decode the clip once; write the annotated video and/or the key frames.
+
+    Parameters
+    ----------
+    data
+        Report data of the clip.
+    out_dir
+        Folder for the outputs (created).
+    video_name
+        File name of the annotated video, or None to skip it.
+    keyframes
+        Key frames to save as ``<name>.png``.
+    blur_faces
+        Blur faces in the video and the key frames.
+    max_side_px
+        Long side of the output frames.
+    clip_path
+        The clip (default: the path recorded in the pose series).
+    progress
+        ``progress(done, total)`` per frame.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    info = data.series.video
+    if clip_path is not None:
+        from dataclasses import replace
+
+        info = replace(info, path=str(clip_path))
+    w, h, scale = output_size(info.width_px, info.height_px, max_side_px)
+    overlays = FrameOverlays(data)
+    annotators = default_annotators(blur_faces=blur_faces)
+    wanted: dict[int, list[KeyFrameSpec]] = {}
+    for spec in keyframes:
+        wanted.setdefault(spec.frame, []).append(spec)
+    written: dict[str, Path] = {}
+    n_series = data.series.n_frames
+    writer = None
+    tmp_video = None
+    if video_name:
+        tmp_video = out / (video_name + ".part.mp4")
+        writer = H264Writer(tmp_video, w, h, info.capture_fps * 1.0)
+    n = 0
+    try:
+        for frame in iter_frames(info):
+            i = frame.index
+            if i >= n_series:
+                log.warning("clip has more frames than its pose series; stopping at %d", n_series)
+                break
+            small = cv2.resize(frame.rgb, (w, h), interpolation=cv2.INTER_AREA)
+            for spec in wanted.get(i, []):
+                fd = overlays.frame_data(i, scale, sides=spec.sides, caption=spec.title)
+                written[spec.name] = _save_png(
+                    out / f"{spec.name}.png", annotate_all(small.copy(), fd, annotators)
+                )
+            if writer is not None:
+                fd = overlays.frame_data(i, scale)
+                writer.write(annotate_all(small, fd, annotators), frame.time_s * info.slowmo_factor)
+            n += 1
+            if progress is not None:
+                progress(n, n_series)
+            if writer is None and len(written) == len(keyframes):
+                break
+    except BaseException:
+        if writer is not None and tmp_video is not None:
+            writer.close()
+            tmp_video.unlink(missing_ok=True)
+            writer = None
+        raise
+    finally:
+        if writer is not None:
+            writer.close()
+    video = None
+    if tmp_video is not None and video_name:
+        video = tmp_video.replace(out / video_name)
+    return RenderResult(video, written, n)

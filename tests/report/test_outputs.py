@@ -1,0 +1,165 @@
+"""write_outputs / rebuild_reports on a synthetic run, and the findings adapter."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import av
+import pytest
+
+from gaitlab.report import ReportData, ResultFolderError, normalise_findings, rebuild_reports
+from gaitlab.report.data import DEFAULT_SAFETY
+from gaitlab.report.frames import keyframe_specs
+
+EXPECTED = {
+    "result", "series", "kinematics_series", "video", "frames_csv", "strides_csv", "trc", "mot",
+    "html", "pdf", "plot_angles", "plot_per_stride", "plot_left_right",
+    "keyframe_left_foot_strike", "keyframe_left_midstance", "keyframe_left_toe_off",
+    "keyframe_right_foot_strike", "keyframe_right_midstance", "keyframe_right_toe_off",
+    "finding_01_limited_hip_extension",
+}  # fmt: skip
+
+
+def test_all_outputs_are_written(synthetic_outputs: dict[str, Path]) -> None:
+    assert set(synthetic_outputs) == EXPECTED
+    for name, path in synthetic_outputs.items():
+        assert path.is_file() and path.stat().st_size > 0, name
+    assert not list(synthetic_outputs["result"].parent.glob("*.tmp"))
+    assert not list(synthetic_outputs["result"].parent.glob("*.part.mp4"))
+
+
+def test_video_is_h264_yuv420p_with_every_frame(synthetic_outputs: dict[str, Path]) -> None:
+    result = json.loads(synthetic_outputs["result"].read_text())
+    with av.open(str(synthetic_outputs["video"])) as c:
+        s = c.streams.video[0]
+        assert s.codec_context.name == "h264"
+        assert s.codec_context.pix_fmt == "yuv420p"
+        assert s.width % 2 == 0 and s.height % 2 == 0
+        assert max(s.width, s.height) <= 960
+        times = [float(f.pts * f.time_base) for f in c.decode(s)]
+    assert len(times) == result["pose"]["n_frames"]
+    assert times[1] - times[0] == pytest.approx(1 / 30, abs=1e-3)
+
+
+def test_result_json_carries_kinematics_and_findings(synthetic_outputs: dict[str, Path]) -> None:
+    result = json.loads(synthetic_outputs["result"].read_text())
+    assert result["kinematics"]["running"]["is_running"]
+    assert result["findings"]["findings"][0]["id"] == "limited_hip_extension"
+
+
+def test_html_is_self_contained_and_escaped(synthetic_outputs: dict[str, Path]) -> None:
+    html = synthetic_outputs["html"].read_text()
+    assert "Limited hip extension" in html
+    assert "&lt;near&gt; the trunk line at toe-off &amp; the back" in html
+    assert "Running and hip pain" in html  # citation resolved to its title
+    assert "See a professional" in html
+    for external in ("http://", "https://", "<script", "<link", "@import"):
+        assert external not in html
+    assert 'src="data:image/jpeg;base64,' in html and 'src="data:image/png;base64,' in html
+    assert 'src="annotated.mp4"' in html
+
+
+def test_keyframes_follow_the_strides(synthetic_outputs: dict[str, Path]) -> None:
+    data = ReportData.from_result_dir(synthetic_outputs["result"].parent)
+    specs = {s.name: s for s in keyframe_specs(data)}
+    for side in ("left", "right"):
+        fs, mid, to = (
+            specs[f"keyframe_{side}_{k}"].frame for k in ("foot_strike", "midstance", "toe_off")
+        )
+        assert fs <= mid <= to
+        ev = {(e["kind"], e["frame"]) for e in data.events if e["side"] == side}
+        assert ("foot_strike", fs) in ev and ("toe_off", to) in ev
+    # The finding's frame is a left toe-off (hip extension is read at toe-off).
+    f = specs["finding_01_limited_hip_extension"]
+    assert ("left", "toe_off", f.frame) in {(e["side"], e["kind"], e["frame"]) for e in data.events}
+
+
+def test_rebuild_reports_without_pose(synthetic_outputs: dict[str, Path], tmp_path: Path) -> None:
+    src = synthetic_outputs["result"].parent
+    out = tmp_path / "copy"
+    shutil.copytree(src, out)
+    for p in ("report.html", "report.pdf", "frames.csv"):
+        (out / p).unlink()
+    paths = rebuild_reports(out)
+    assert {"html", "pdf", "frames_csv", "keyframe_left_toe_off"} <= set(paths)
+    assert (out / "frames.csv").read_text() == (src / "frames.csv").read_text()
+    assert "Limited hip extension" in (out / "report.html").read_text()
+
+
+def test_rebuild_when_the_clip_moved(
+    synthetic_outputs: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    src = synthetic_outputs["result"].parent
+    out = tmp_path / "copy"
+    shutil.copytree(src, out)
+    result = json.loads((out / "result.json").read_text())
+    series_clip = ReportData.from_result_dir(out).series.video.path
+    moved = tmp_path / "elsewhere.mp4"
+    shutil.copy(series_clip, moved)
+    # Point the saved series at a path that does not exist.
+    from dataclasses import replace
+
+    data = ReportData.from_result_dir(out)
+    replace(data.series, video=replace(data.series.video, path=str(tmp_path / "gone.mp4"))).save(
+        out / "pose_series.npz"
+    )
+    with caplog.at_level(logging.WARNING):
+        paths = rebuild_reports(out)
+    assert "no longer at" in caplog.text
+    assert "keyframe_left_toe_off" in paths  # reused from the folder
+    assert "no longer at" in (out / "report.html").read_text()
+    # With the clip's new path the frames are redrawn.
+    (out / "keyframe_left_toe_off.png").unlink()
+    paths = rebuild_reports(out, clip_path=moved)
+    assert paths["keyframe_left_toe_off"].is_file()
+    assert result["schema"] == "gaitlab.result"
+
+
+def test_rebuild_recomputes_missing_kinematics(
+    synthetic_outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "bare"
+    out.mkdir()
+    src = synthetic_outputs["result"].parent
+    result = json.loads((src / "result.json").read_text())
+    kin = result.pop("kinematics")
+    (out / "result.json").write_text(json.dumps(result))
+    shutil.copy(src / "pose_series.npz", out / "pose_series.npz")
+    data = ReportData.from_result_dir(out)
+    assert len(data.kinematics["strides"]) == len(kin["strides"])
+    for got, want in zip(data.kinematics["strides"], kin["strides"], strict=True):
+        # The saved pose series is float32, so events move by far less than a frame.
+        assert got["foot_strike_s"] == pytest.approx(want["foot_strike_s"], abs=1e-4)
+    assert data.notes == ("kinematics recomputed from the saved pose series",)
+
+
+def test_missing_result_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ResultFolderError, match="gaitlab analyze"):
+        rebuild_reports(tmp_path)
+
+
+def test_findings_adapter_accepts_the_likely_shapes() -> None:
+    empty = normalise_findings(None)
+    assert not empty.available and [t for t, _ in empty.safety] == list(DEFAULT_SAFETY)
+    block = normalise_findings([{"id": "x", "title": "X", "value": "3.5", "side": "both",
+                                 "sources": [{"id": "004", "title": "Running and hip pain"}],
+                                 "exercises": ["Clamshell", {"name": "Bridge", "dose": "3x10",
+                                                             "source": "003"}]}])  # fmt: skip
+    f = block.findings[0]
+    assert f.value == 3.5 and f.side is None
+    assert f.exercises[0].name == "Clamshell" and f.exercises[1].how == "3x10"
+    assert f.exercises[1].sources == ("003",)
+    assert block.cite(f.sources) == "Running and hip pain"
+    assert [t for t, _ in block.safety] == list(DEFAULT_SAFETY)  # none given: the default
+
+    class Block:
+        def to_dict(self) -> dict:
+            return {"items": [{"title": "Y"}], "safety": {"disclaimer": "Not a diagnosis.",
+                                                          "items": ["See a physio."]}}  # fmt: skip
+
+    b = normalise_findings(Block())
+    assert b.findings[0].title == "Y"
+    assert [t for t, _ in b.safety] == ["Not a diagnosis.", "See a physio."]
