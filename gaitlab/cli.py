@@ -19,13 +19,15 @@ from gaitlab.errors import GaitlabError
 EXIT_USAGE = 2
 
 
-def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+def _progress_bar(
+    enabled: bool, desc: str
+) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
     """A per-frame progress callback drawing a tqdm bar on a terminal, and its closer."""
     if not enabled:
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(unit="frame", desc="pose", leave=False, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(unit="frame", desc=desc, leave=False, file=sys.stderr, dynamic_ncols=True)
 
     def update(done: int, total: int) -> None:
         if bar.total != total:
@@ -37,14 +39,10 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Cal
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    from gaitlab.findings import format_findings
     from gaitlab.io.video import VideoLimits
-    from gaitlab.pipeline import (
-        AnalysisRequest,
-        analyze_clip,
-        default_pose_settings,
-        to_json_ready,
-        write_result,
-    )
+    from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
+    from gaitlab.report import write_outputs
 
     request = AnalysisRequest(
         view=args.view,
@@ -55,19 +53,60 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     clip = Path(args.clip)
     out_dir = Path(args.out) if args.out else Path("gaitlab_results") / clip.stem
     show_bar = not args.json and not args.quiet and sys.stderr.isatty()
-    progress, close_bar = _progress_bar(show_bar)
+    progress, close_bar = _progress_bar(show_bar, "pose")
     try:
         analysis = analyze_clip(
             clip, request, cache_dir=args.cache_dir, use_cache=not args.no_cache, progress=progress
         )
     finally:
         close_bar()
-    result_path = write_result(analysis, out_dir)
+    progress, close_bar = _progress_bar(show_bar and not args.no_video, "video")
+    try:
+        paths = write_outputs(
+            analysis,
+            out_dir,
+            video=not args.no_video,
+            keyframes=not args.no_keyframes,
+            reports=not args.no_report,
+            blur_faces=args.blur_faces,
+            progress=progress,
+        )
+    finally:
+        close_bar()
+    result_path = paths["result"]
     result = json.loads(result_path.read_text())
     if args.json:
-        print(json.dumps(to_json_ready(result), indent=2))
+        print(json.dumps(result, indent=2))
     elif not args.quiet:
         print(format_summary(result, result_path))
+        if analysis.kinematics.running.is_running:
+            print()
+            print(format_findings(analysis.findings))
+        print()
+        print(_format_outputs(paths, out_dir))
+    return 0
+
+
+def _format_outputs(paths: dict[str, Path], out_dir: Path) -> str:
+    main = [
+        k for k in ("html", "pdf", "video", "frames_csv", "strides_csv", "trc", "mot") if k in paths
+    ]
+    listed = ", ".join(paths[k].name for k in main)
+    return f"outputs   {out_dir}/ ({listed}, and {len(paths) - len(main)} more files)"
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from gaitlab.report import rebuild_reports
+
+    paths = rebuild_reports(
+        args.result_dir,
+        clip_path=args.clip,
+        video=args.video,
+        keyframes=not args.no_keyframes,
+        blur_faces=args.blur_faces,
+    )
+    if not args.quiet:
+        print(_format_outputs(paths, Path(args.result_dir)))
     return 0
 
 
@@ -94,7 +133,7 @@ def format_summary(result: dict, result_path: Path) -> str:
         )
         running = kin["running"]
         if not running["is_running"]:
-            lines.append(f"verdict   this is not running: {running['reason']}")
+            lines.append(f"verdict   {running['reason']}")
         else:
             lines.append(f"strides   {len(kin['strides'])}")
             lines.append(_metric_table(kin["metrics"]))
@@ -172,9 +211,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     an.add_argument("--cache-dir", help="pose cache folder (default: user cache)")
     an.add_argument("--no-cache", action="store_true", help="always run pose inference")
+    an.add_argument("--no-video", action="store_true", help="skip the annotated video (slow)")
+    an.add_argument("--no-keyframes", action="store_true", help="skip the key-frame images")
+    an.add_argument("--no-report", action="store_true", help="skip the HTML and PDF reports")
+    an.add_argument(
+        "--blur-faces", action="store_true", help="blur faces in every exported image and video"
+    )
     an.add_argument("--json", action="store_true", help="print result.json to stdout")
     an.add_argument("--quiet", action="store_true", help="print nothing on success")
     an.set_defaults(func=_cmd_analyze)
+
+    rep = sub.add_parser(
+        "report",
+        help="rebuild reports from a saved result folder (no pose inference)",
+        description="Rebuild plots, exports, key frames and the HTML/PDF reports of a result.",
+    )
+    rep.add_argument("result_dir", help="folder written by `gaitlab analyze`")
+    rep.add_argument("--clip", help="where the clip is now, if it moved")
+    rep.add_argument("--video", action="store_true", help="also re-render the annotated video")
+    rep.add_argument("--no-keyframes", action="store_true", help="keep the existing key frames")
+    rep.add_argument("--blur-faces", action="store_true", help="blur faces in images and video")
+    rep.add_argument("--quiet", action="store_true", help="print nothing on success")
+    rep.set_defaults(func=_cmd_report)
 
     mo = sub.add_parser("models", help="list or download pose models")
     mo_sub = mo.add_subparsers(dest="models_cmd", required=True)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from gaitlab import __version__
+from gaitlab.findings import FindingsReport, findings_for_analysis
 from gaitlab.io.video import VideoLimits
 from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
 from gaitlab.kinematics.view import USER_VIEWS
@@ -86,11 +87,14 @@ class ClipAnalysis:
         The raw pose series.
     kinematics
         The kinematics stage's result.
+    findings
+        Ranked findings with their fixes, checks and the safety block.
     """
 
     request: AnalysisRequest
     series: PoseSeries
     kinematics: GaitAnalysis
+    findings: FindingsReport
 
     def to_dict(self) -> dict[str, Any]:
         """The versioned, JSON-ready result."""
@@ -117,6 +121,7 @@ class ClipAnalysis:
             },
         }
         result["kinematics"] = self.kinematics.to_dict()
+        result["findings"] = self.findings.to_dict()
         return result
 
 
@@ -155,10 +160,25 @@ def analyze_clip(
         use_cache=use_cache,
         progress=progress,
     )
+    return analyze_series(series, request)
+
+
+def analyze_series(series: PoseSeries, request: AnalysisRequest | None = None) -> ClipAnalysis:
+    """Everything after the pose stage: kinematics and findings of a pose series.
+
+    Used by :func:`analyze_clip`, and on its own to re-analyse saved landmarks (new settings,
+    a rebuilt report) without running pose inference again.
+    """
+    request = request or AnalysisRequest()
     kinematics = analyze_kinematics(
         series, view=request.view, height_cm=request.height_cm, settings=request.kinematics
     )
-    return ClipAnalysis(request=request, series=series, kinematics=kinematics)
+    return ClipAnalysis(
+        request=request,
+        series=series,
+        kinematics=kinematics,
+        findings=findings_for_analysis(kinematics),
+    )
 
 
 def write_result(analysis: ClipAnalysis, out_dir: str | Path) -> Path:
