@@ -212,7 +212,7 @@ def test_still_image_is_not_a_clip(tmp_path: Path):
     renamed = tmp_path / "photo.mp4"
     renamed.write_bytes(still.read_bytes())
     for path in (still, renamed):
-        with pytest.raises((UnsuitableVideo, UnreadableVideo), match="1 frame|not a readable"):
+        with pytest.raises((UnsuitableVideo, UnreadableVideo), match=r"1 frame|not a readable"):
             probe_video(path)
 
 
