@@ -137,7 +137,8 @@ def hip_extension_deg(
                         = \text{thigh\_ext} - \text{lean}
 
     A forward-leaning trunk therefore reads as less hip extension for the same thigh.
-    Peak in late stance / at toe-off; ~10 degrees is common in running.
+    Per stride gaitlab reports its peak from foot strike to the other foot's strike (late
+    stance to early swing, :mod:`gaitlab.kinematics.metrics`); ~10 degrees is common.
     """
     lean = trunk_lean_deg(mid_hip, mid_shoulder)
     return -wrap_deg(thigh_angle_deg(hip, knee) + lean)

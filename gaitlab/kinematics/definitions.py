@@ -59,21 +59,23 @@ _DEFS = (
     MetricDefinition(
         "hip_extension_deg",
         "deg",
-        "Thigh (hip to knee) vs the trunk line continued downward, at toe-off: "
-        "thigh extension minus trunk lean.",
+        "Thigh (hip to knee) vs the trunk line continued downward (thigh extension minus "
+        "trunk lean), peak from foot strike to the other foot's strike: late stance, "
+        "toe-off and early swing, where the hip is most extended.",
         "+ = thigh behind the trunk line (extension). About 10 deg is common.",
         "side",
-        "toe-off",
+        "peak, foot strike to the other foot's strike",
         "angle",
         ("shoulder", "leg"),
     ),
     MetricDefinition(
         "thigh_extension_deg",
         "deg",
-        "Thigh (hip to knee) vs vertical at toe-off; independent of trunk and pelvis posture.",
+        "Thigh (hip to knee) vs vertical, peak from foot strike to the other foot's strike "
+        "(same window as hip extension); independent of trunk and pelvis posture.",
         "+ = knee behind the hip.",
         "side",
-        "toe-off",
+        "peak, foot strike to the other foot's strike",
         "angle",
         ("leg",),
     ),

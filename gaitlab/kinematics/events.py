@@ -9,7 +9,9 @@ searched. Both oscillate once per *stride*; their normalised
 periodograms are averaged and the peak in ``[step_hz_min / 2, step_hz_max / 2]`` is refined
 by parabolic interpolation. Cadence is twice that frequency, in steps per minute. The peak's
 height (fraction of the signals' variance a single sinusoid explains, 0-1) measures how
-periodic the stepping is: standing still gives ~0.
+periodic the stepping is: standing still gives ~0. When frequent left/right label swaps
+spoil those per-leg signals, leg-label-free signals that oscillate once per *step* (mid-hip
+height; the ankles' horizontal separation in side view) give the cadence instead.
 
 Events
 ------
@@ -24,8 +26,12 @@ moves relative to the ground at less than ``foot_speed_contact_frac * v_run``
 
     s(t) = \min_{p \in \{heel, toe\}} \lVert v_p(t) - (v_g, 0) \rVert / v_{run} < s_{thr}
 
-and lies in the lower half of its height range. The heel decides foot strike for heel
-strikers, the toe toe-off (it leaves last). Crossings are interpolated between frames.
+and lies in the lowest ``side_contact_max_height`` of its height range. The heel decides
+foot strike for heel strikers, the toe toe-off (it leaves last). Each contact is then
+widened to the heel/toe landmarks' first and last touch of their own ground lines
+(:func:`refine_side_contacts`): in push-off the foot rolls over its toe and the landmarks
+move fast while the sole's tip still holds the ground. Crossings are interpolated between
+frames.
 Foot-height thresholds fail in side view: in swing the toe hangs down, so the foot's lowest
 point rises only a few pixels above the belt (measured on the treadmill clip).
 
@@ -52,6 +58,7 @@ from scipy import ndimage, signal, stats
 from gaitlab.kinematics.filtering import seconds_to_samples, valid_runs
 from gaitlab.kinematics.geometry import (
     SIDES,
+    leg_length_px,
     mid,
     nanmedian_or_nan,
     nanpercentile_or_nan,
@@ -249,17 +256,48 @@ def estimate_cadence(
         _lombscargle_norm(time_s, detrend_moving_mean(time_s, s, 1.0 / f_lo), freqs)
         for s in signals
     ]
-    power = np.mean(powers, axis=0)
+    stride = _periodogram_peak(freqs, np.mean(powers, axis=0))
+    if np.isfinite(stride[0]) and stride[1] >= settings.periodicity_min:
+        return CadenceEstimate(
+            cadence_spm=120.0 * stride[0], stride_hz=stride[0], periodicity=stride[1]
+        )
+    # Fallback, label-free: the per-leg signals above break down when MediaPipe swaps the
+    # leg labels in many frames (seen on rendered side views: 25 % of frames, periodicity
+    # 0.27 while the runner ran steadily). Signals that do not depend on which leg is which
+    # oscillate once per *step*: the mid-hip height (one bounce per step) and, in side
+    # view, the horizontal distance between the ankles.
+    f_lo_step, f_hi_step = settings.step_hz_min, settings.step_hz_max
+    step_freqs = np.arange(f_lo_step, f_hi_step, 0.004)
+    step_signals = [mid(xy_up, "hip")[:, 1]]
+    if sagittal:
+        step_signals.append(
+            np.abs(point(xy_up, "left_ankle")[:, 0] - point(xy_up, "right_ankle")[:, 0])
+        )
+    step_powers = [
+        _lombscargle_norm(time_s, detrend_moving_mean(time_s, s, 1.0 / f_lo_step), step_freqs)
+        for s in step_signals
+    ]
+    step = _periodogram_peak(step_freqs, np.mean(step_powers, axis=0))
+    if np.isfinite(step[0]) and step[1] >= settings.periodicity_min and step[1] > stride[1]:
+        return CadenceEstimate(
+            cadence_spm=60.0 * step[0], stride_hz=0.5 * step[0], periodicity=step[1]
+        )
+    return CadenceEstimate(float("nan"), float("nan"), max(stride[1], step[1]))
+
+
+def _periodogram_peak(freqs: np.ndarray, power: np.ndarray) -> tuple[float, float]:
+    """Frequency (parabolic refinement between grid points) and height of the highest peak.
+
+    The frequency is NaN when the peak sits on the edge of the band (not a peak).
+    """
     k = int(np.argmax(power))
     peak = float(power[k])
-    if peak < settings.periodicity_min or k in (0, len(freqs) - 1):
-        return CadenceEstimate(float("nan"), float("nan"), peak)
-    # Parabolic refinement of the peak between grid points.
+    if k in (0, len(freqs) - 1):
+        return float("nan"), peak
     y0, y1, y2 = power[k - 1], power[k], power[k + 1]
     denom = y0 - 2 * y1 + y2
     delta = 0.5 * (y0 - y2) / denom if denom != 0 else 0.0
-    f = float(freqs[k] + delta * (freqs[1] - freqs[0]))
-    return CadenceEstimate(cadence_spm=120.0 * f, stride_hz=f, periodicity=peak)
+    return float(freqs[k] + delta * (freqs[1] - freqs[0])), peak
 
 
 def _rolling_percentile(y: np.ndarray, half: int, q: float) -> np.ndarray:
@@ -377,6 +415,85 @@ def detect_contacts(
     return out
 
 
+def landmark_height_frac_leg(
+    time_s: np.ndarray, xy_up: np.ndarray, name: str, stride_s: float, leg_px: float
+) -> np.ndarray:
+    """Height of one landmark above its own running ground line, in leg lengths, ``(n,)``.
+
+    The ground line is the running 5th percentile of the landmark's height over about two
+    strides: each landmark gets its own, so a heel that never comes down to the toe's level
+    (a forefoot striker) still has a ground line.
+    """
+    y = point(xy_up, name)[:, 1]
+    fs = 1.0 / np.median(np.diff(time_s))
+    ground = _rolling_percentile(y, seconds_to_samples(stride_s, fs), 5)
+    return (y - ground) / leg_px
+
+
+def refine_side_contacts(
+    time_s: np.ndarray,
+    xy_up: np.ndarray,
+    side: str,
+    contacts: list[tuple[float, float]],
+    stride_s: float,
+    leg_px: float,
+    ground_frac: float,
+) -> list[tuple[float, float]]:
+    """Move side-view contacts found by foot speed to the first and last ground touch.
+
+    The speed test alone ends stance early: in push-off the foot rolls over its toe, so the
+    heel and toe *landmarks* (inside the shoe, above the sole) move at 0.5-1 x the running
+    speed while the sole's tip is still on the ground (on rendered runners with exact
+    contacts, toe-offs came 90-100 ms early, contact times 20 % short). Each contact is
+    therefore
+
+    - started at the earlier of its speed crossing and the moment the heel or toe landmark
+      comes within ``ground_frac`` leg lengths of its own ground line (within 15 % of a
+      stride before the speed crossing): the first sign of contact;
+    - ended at the later of its speed crossing and the moment the toe landmark rises above
+      ``ground_frac`` leg lengths at the end of its lowest stretch (the stretch holding the
+      toe's minimum between the strike and 25 % of a stride after the speed crossing): the
+      toe leaving the ground.
+
+    Contacts are only ever lengthened, never split or shortened, and never made to overlap
+    the next contact of the same foot. Crossings are interpolated between frames.
+    """
+    if not contacts or not np.isfinite(leg_px) or leg_px <= 0:
+        return contacts
+    heel = landmark_height_frac_leg(time_s, xy_up, f"{side}_heel", stride_s, leg_px)
+    toe = landmark_height_frac_leg(time_s, xy_up, f"{side}_foot_index", stride_s, leg_px)
+    both = np.fmin(heel, toe)
+    out: list[tuple[float, float]] = []
+    n = time_s.size
+    for k, (t_fs, t_to) in enumerate(contacts):
+        # Start: the last crossing of heel-or-toe height below the threshold before t_fs.
+        i_fs = int(np.searchsorted(time_s, t_fs))
+        i_lo = int(np.searchsorted(time_s, t_fs - 0.15 * stride_s))
+        if k > 0:
+            i_lo = max(i_lo, int(np.searchsorted(time_s, contacts[k - 1][1])) + 1)
+        new_fs = t_fs
+        for i in range(max(i_lo, 1), min(i_fs, n)):
+            if both[i - 1] >= ground_frac and both[i] < ground_frac:
+                new_fs = min(t_fs, _crossing_time(time_s, both, i - 1, ground_frac))
+                break
+        # End: the toe's lowest stretch after the strike.
+        i_hi = int(np.searchsorted(time_s, t_to + 0.25 * stride_s))
+        if k + 1 < len(contacts):
+            i_hi = min(i_hi, int(np.searchsorted(time_s, contacts[k + 1][0])))
+        i_hi = min(i_hi, n - 1)
+        new_to = t_to
+        seg = toe[i_fs:i_hi]
+        if seg.size and np.isfinite(seg).any():
+            j = i_fs + int(np.nanargmin(seg))
+            if toe[j] < ground_frac:
+                while j + 1 < i_hi and np.isfinite(toe[j + 1]) and toe[j + 1] < ground_frac:
+                    j += 1
+                if j + 1 < i_hi and np.isfinite(toe[j + 1]):
+                    new_to = max(t_to, _crossing_time(time_s, toe, j, ground_frac))
+        out.append((new_fs, new_to))
+    return out
+
+
 def nearest_frame(time_s: np.ndarray, t: float) -> int:
     """Index of the frame whose time is nearest to ``t``."""
     return int(np.argmin(np.abs(time_s - t)))
@@ -444,9 +561,18 @@ def detect_gait_events(
         if side_view and np.isfinite(v_run) and v_run > 0:
             s_rel = foot_speed_rel_ground(time_s, xy_up, side, v_ground) / v_run
             with np.errstate(invalid="ignore"):
-                low = h < 0.5
-            contacts[side] = detect_contacts(
+                low = h < settings.side_contact_max_height
+            velocity_contacts = detect_contacts(
                 time_s, s_rel, settings.foot_speed_contact_frac, stride_s, guard=low
+            )
+            contacts[side] = refine_side_contacts(
+                time_s,
+                xy_up,
+                side,
+                velocity_contacts,
+                stride_s,
+                leg_length_px(xy_up),
+                settings.foot_ground_height_frac_leg,
             )
         else:
             contacts[side] = detect_contacts(time_s, h, settings.foot_contact_frac, stride_s)

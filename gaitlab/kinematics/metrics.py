@@ -244,12 +244,20 @@ def sagittal_stride_values(
         fs, to, nxt = s.foot_strike_s, s.toe_off_s, s.next_foot_strike_s
         lean = angles["trunk_lean_deg"]
         add("trunk_lean_deg", s, over_interval(time_s, lean, fs, nxt, np.mean))
-        add("hip_extension_deg", s, value_at(time_s, angles[f"{side}_hip_extension_deg"], to))
-        add(
-            "thigh_extension_deg",
-            s,
-            value_at(time_s, angles[f"{side}_thigh_extension_deg"], to),
-        )
+        # Peak over late stance and early swing (DESIGN.md: "peak in late stance /
+        # toe-off"): from foot strike to the other foot's strike. Not the value at the
+        # detected toe-off: the thigh is still swinging back then (its peak comes ~90 ms
+        # later in the synthetic runner's motion capture) and a toe-off read a frame or
+        # two early moves the value by 5-10 degrees.
+        t_end = s.contralateral_foot_strike_s
+        for name in ("hip_extension_deg", "thigh_extension_deg"):
+            series = angles[f"{side}_{name}"]
+            peak = (
+                over_interval(time_s, series, fs, t_end, np.max)
+                if np.isfinite(t_end) and t_end > to
+                else float("nan")
+            )
+            add(name, s, peak)
         knee = angles[f"{side}_knee_flexion_deg"]
         add("knee_flexion_strike_deg", s, value_at(time_s, knee, fs))
         add("knee_flexion_midstance_deg", s, over_interval(time_s, knee, fs, to, np.max))

@@ -71,6 +71,19 @@ class KinematicsSettings:
         strides). On the stick runner 0.4 finds foot strikes within a frame and toe-offs
         ~10 ms late (the foot leaves the ground gradually). A 120/240 fps clip with known
         contacts would settle it.
+    side_contact_max_height
+        Side view: a foot counts as possibly on the ground (before the speed test) only
+        while its lowest point is within this fraction of its swing height above its
+        ground line. At 0.5 the foot retracting backward just before landing (moving with
+        the belt, still 10 % of a leg length up) passed as contact: foot strikes came up to
+        75 ms early on rendered runners with exact contacts; 0.3 removed that and moved the
+        real treadmill clip's strikes by at most one frame.
+    foot_ground_height_frac_leg
+        Side view: a heel or toe landmark within this fraction of a leg length of its own
+        ground line touches the ground; used to widen each speed-based contact to the
+        first and last touch (:func:`gaitlab.kinematics.events.refine_side_contacts`).
+        0.02 is ~4 px at 540 p and ~2.5 cm on an adult: above landmark jitter on the
+        stance foot (1-3 px on rendered clips), below the swing toe's clearance.
     running_cadence_min_spm
         Below this cadence, a gait with duty factor >= ``walking_duty_factor_min_pct``
         is walking.
@@ -110,6 +123,8 @@ class KinematicsSettings:
     periodicity_min: float = 0.3
     foot_contact_frac: float = 0.06
     foot_speed_contact_frac: float = 0.4
+    side_contact_max_height: float = 0.3
+    foot_ground_height_frac_leg: float = 0.02
     running_cadence_min_spm: float = 135.0
     walking_duty_factor_min_pct: float = 50.0
     min_strides_high: int = 8

@@ -153,6 +153,9 @@ def stance_metrics(
             late = (time_s >= fs) & (time_s <= until)
             drop = sign * obliq
             nxt = [f for f, side in strikes_all if f > fs]
+            same_next = [f for f, _ in events[s] if f > fs]
+            stride_end = same_next[0] if same_next else None
+            stride = (time_s >= fs) & (time_s <= stride_end) if stride_end is not None else None
             rows.append(
                 {
                     "side": name,
@@ -176,6 +179,17 @@ def stance_metrics(
                         _interp(time_s, angles[f"knee_flexion_{s}_deg"], mid), 3
                     ),
                     "trunk_lean_mean_deg": round(float(angles["trunk_lean_deg"][whole].mean()), 3),
+                    "trunk_lean_stride_mean_deg": (
+                        round(float(angles["trunk_lean_deg"][stride].mean()), 3)
+                        if stride is not None
+                        else None
+                    ),
+                    "stride_time_s": (
+                        round(stride_end - fs, 4) if stride_end is not None else None
+                    ),
+                    "knee_flexion_peak_stance_deg": round(
+                        float(angles[f"knee_flexion_{s}_deg"][whole].max()), 3
+                    ),
                     "hip_extension_peak_deg": round(
                         float(angles[f"hip_extension_{s}_deg"][late].max()), 3
                     ),
@@ -216,7 +230,8 @@ def summarize(stances: list[dict[str, Any]]) -> dict[str, Any]:
         k
         for k, v in (stances[0].items() if stances else [])
         if isinstance(v, float) and not k.endswith("_s")
-    ] + ["contact_time_s", "step_time_s"]
+    ] + ["contact_time_s", "step_time_s", "stride_time_s", "trunk_lean_stride_mean_deg"]
+    keys = list(dict.fromkeys(keys))  # a stance's optional keys may appear twice
     out: dict[str, Any] = {}
     for group in ("left", "right", "all"):
         rows = [r for r in stances if group in ("all", r["side"])]
@@ -263,7 +278,13 @@ DEFINITIONS: dict[str, str] = {
     "trunk lean; grows with lumbar hyperextension",
     "lumbar_extension_deg": "sagittal angle of pelvis up axis minus chest up axis",
     "hip_extension_peak_deg": "max hip extension from foot strike to the other foot's next "
-    "strike (late stance and early swing)",
+    "strike (late stance and early swing); the same window gaitlab's hip_extension_deg uses",
+    "thigh_extension_peak_deg": "max thigh extension over the same window",
+    "trunk_lean_stride_mean_deg": "mean trunk lean from this foot strike to the next strike "
+    "of the same foot (gaitlab's trunk_lean_deg); trunk_lean_mean_deg is over stance only",
+    "knee_flexion_peak_stance_deg": "max knee flexion from foot strike to toe-off "
+    "(gaitlab's knee_flexion_midstance_deg); knee_flexion_mid_stance_deg is at mid-stance",
+    "stride_time_s": "this foot strike to the next strike of the same foot",
     "foot_strike_s/toe_off_s": f"lowest sole point within {CONTACT_HEIGHT_M * 1000:.0f} mm of "
     "the floor, evaluated every 1 ms on the true geometry",
     "cadence_spm": "60 * (number of foot strikes in the clip - 1) / (last - first strike time)",

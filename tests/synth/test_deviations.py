@@ -131,3 +131,18 @@ def test_normal_preset_in_normal_bands(run_loop, run_schedule) -> None:
     assert _median(stances, "pelvic_drop_peak_deg") < 5.0
     assert 5.0 <= _median(stances, "hip_extension_peak_deg") <= 15.0
     assert 140 <= truth.cadence_spm(events, 0, DURATION_S) <= 190
+
+
+def test_truth_has_gaitlab_metric_definitions(run_loop, run_schedule) -> None:
+    """Stride-mean trunk lean, stride time and peak stance knee flexion, as gaitlab defines them."""
+    _, stances, events = _stances(run_loop, run_schedule, NORMAL_RUN)
+    for st in stances:
+        side = "l" if st["side"] == "left" else "r"
+        later = [fs for fs, _ in events[side] if fs > st["foot_strike_s"]]
+        if later:
+            assert st["stride_time_s"] == pytest.approx(later[0] - st["foot_strike_s"], abs=2e-3)
+            assert np.isfinite(st["trunk_lean_stride_mean_deg"])
+        else:
+            assert st["stride_time_s"] is None and st["trunk_lean_stride_mean_deg"] is None
+        assert st["knee_flexion_peak_stance_deg"] >= st["knee_flexion_mid_stance_deg"] - 1e-6
+        assert st["knee_flexion_peak_stance_deg"] >= st["knee_flexion_at_strike_deg"] - 1e-6
