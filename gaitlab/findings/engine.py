@@ -73,6 +73,9 @@ INSTANT_STANCE_FRACTION: dict[str, float] = {
     "mid-stance to toe-off": 0.75,
     "toe-off": 1.0,
     "swing": 1.0,
+    # Hip and thigh extension peak around toe-off (DESIGN.md section 4: late stance /
+    # toe-off); shown at toe-off until the kinematics records the time of each peak.
+    "peak, foot strike to the other foot's strike": 1.0,
 }
 
 _SIDES = ("left", "right")

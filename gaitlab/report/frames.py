@@ -342,7 +342,8 @@ def worst_moment(data: ReportData, finding: ReportFinding) -> tuple[float, float
     if stride is None or stride.get("toe_off_s") is None:
         return fs, value
     to = float(stride["toe_off_s"])
-    if "toe" in instant:
+    if "toe" in instant or instant.startswith("peak, foot strike to the other"):
+        # Hip/thigh extension peak around toe-off (DESIGN.md section 4).
         return to, value
     if instant == "foot strike":
         return fs, value
