@@ -1,106 +1,418 @@
-"""gaitlab's Streamlit dashboard: a thin shell over :mod:`gaitlab.pipeline`.
+"""gaitlab's Streamlit dashboard: a thin shell over the library.
 
-Run with ``streamlit run app.py``. No metric or rule logic lives here: the page collects the
-clip and options, calls the library, and shows what it returns.
+Run with ``streamlit run app.py``. The page collects a clip and options, calls
+:mod:`gaitlab.dashboard` / :mod:`gaitlab.pipeline`, and lays out what they return; no metric
+or rule logic lives here.
+
+Per-user state lives in ``st.session_state`` (a private temporary folder per browser
+session, see :mod:`gaitlab.dashboard.workspace`); only things that are the same for everyone
+(the sample clip list, the analysis slots) use Streamlit's shared caches.
+
+Environment: ``GAITLAB_CACHE_DIR`` (pose cache), ``GAITLAB_DASHBOARD_VIDEO=0`` (skip the
+annotated video, the slowest output, e.g. on a small server).
 """
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
+import json
+import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
+from gaitlab.dashboard import compare, notes, scrubber, summary
+from gaitlab.dashboard.run import run_analysis
+from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
-from gaitlab.io.video import VIDEO_EXTENSIONS, VideoLimits
-from gaitlab.pipeline import AnalysisRequest, ClipAnalysis, analyze_clip, default_pose_settings
+from gaitlab.io.video import VideoLimits
+from gaitlab.pipeline import RESULT_FILE, AnalysisRequest, default_pose_settings
+from gaitlab.report import ReportData
 
-MAX_UPLOAD_MB = 200
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_videos"
+UPLOAD_TYPES = ["mp4", "mov", "m4v"]
+MAX_DURATION_S = 120.0
+NO_SAMPLE = "(none)"
+SEVERITY_ICON = {"high": ":red[●]", "moderate": ":orange[●]", "watch": ":orange[○]"}
 
 FILMING_GUIDE = """
-- **Side view** for hip extension, back arch, trunk lean and timing; **rear view** for pelvic drop.
-- Phone still and level at hip height, 3-5 m away, whole body in frame, one runner.
-- **60 fps or more** (slow motion is better); 10-15 s of steady running.
-- Fitted shorts with a contrasting waistband; nothing loose over the lower back.
+- **Side view** for hip extension, back arch, trunk lean, overstride and timing;
+  **rear view** for pelvic drop and sideways lean. One runner in frame.
+- Phone still (tripod or propped), level, at hip height, 3-5 m away, square to the running
+  direction, the whole body in frame for the whole clip.
+- **60 fps or more** (slow motion is better: set the slow-motion factor below if the phone
+  stores it to play at 30 fps); 10-15 s of steady running after a warm-up.
+- Fitted shorts with a waistband that contrasts with the top (tuck it in) for the rear view;
+  nothing loose over the lower back for the side view. No treadmill rails over the hips.
 """
 
 
-def _analyse(clip: Path, view: str, height_cm: float | None, slowmo: float) -> ClipAnalysis:
-    progress = st.progress(0.0, text="Finding the runner in each frame...")
+# ---------------------------------------------------------------------- shared, read-only
+@st.cache_data
+def sample_clips() -> list[str]:
+    """The project's sample clips (same for every user)."""
+    return sorted(p.name for p in SAMPLE_DIR.glob("synth_*.mp4"))
 
-    def update(done: int, total: int) -> None:
-        progress.progress(min(done / max(total, 1), 1.0), text=f"Pose: frame {done} of {total}")
 
-    request = AnalysisRequest(
-        view=view,
-        height_cm=height_cm,
-        pose=default_pose_settings(slowmo_factor=slowmo),
-        limits=VideoLimits(max_duration_s=120.0),
-    )
+@st.cache_resource
+def analysis_slots() -> threading.BoundedSemaphore:
+    """At most one analysis per CPU core at a time, across all users."""
+    return threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
+def max_upload_mb() -> int:
+    """The upload limit set in .streamlit/config.toml."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+# ---------------------------------------------------------------------- per-session state
+def workspace() -> SessionWorkspace:
+    """The private folder of this session (removed with it; stale ones swept)."""
+    ws = st.session_state.get("workspace")
+    if ws is None or ws.closed:
+        sweep_stale()
+        ws = st.session_state["workspace"] = SessionWorkspace()
+    ws.touch()
+    return ws
+
+
+def current() -> dict[str, Any] | None:
+    """The result on show: ``{"dir", "label", "clip"}``, or None."""
+    cur = st.session_state.get("current")
+    if cur and (Path(cur["dir"]) / RESULT_FILE).is_file():
+        return cur
+    return None
+
+
+def report_data(result_dir: Path) -> ReportData:
+    """The result folder's report data, loaded once per session and result."""
+    cache = st.session_state.setdefault("report_data", {})
+    key = str(result_dir)
+    if key not in cache:
+        cache.clear()
+        cache[key] = ReportData.from_result_dir(result_dir)
+    return cache[key]
+
+
+def frame_renderer(result_dir: Path, clip: str) -> scrubber.FrameRenderer:
+    """The scrubber's frame renderer for this result (kept for the session)."""
+    cache = st.session_state.setdefault("renderers", {})
+    key = str(result_dir)
+    if key not in cache:
+        cache.clear()
+        cache[key] = scrubber.FrameRenderer(report_data(result_dir), clip_path=clip)
+    return cache[key]
+
+
+# ---------------------------------------------------------------------- the runner flow
+def clip_source(upload: Any, sample: str) -> tuple[Path, str, str] | None:
+    """``(clip path, identity, label)`` of the chosen clip, stored in the workspace."""
+    ws = workspace()
+    if upload is not None:
+        problem = check_upload(upload.name, upload.size, max_upload_mb())
+        if problem:
+            st.error(problem)
+            return None
+        content = upload.getvalue()
+        identity = hashlib.sha256(content).hexdigest()
+        if st.session_state.get("clip_identity") != identity:
+            st.session_state["clip_path"] = str(ws.new_clip(upload.name, content))
+        label = upload.name
+    elif sample != NO_SAMPLE:
+        identity = f"sample:{sample}"
+        if st.session_state.get("clip_identity") != identity:
+            ws.clear()
+            st.session_state["clip_path"] = str(SAMPLE_DIR / sample)
+        label = sample
+    else:
+        st.warning("Upload a clip or pick a sample first.")
+        return None
+    if st.session_state.get("clip_identity") != identity:
+        st.session_state["clip_identity"] = identity
+        st.session_state["done"] = {}  # the old clip's result folders are gone
+    return Path(st.session_state["clip_path"]), identity, label
+
+
+def analyse(upload: Any, sample: str, view: str, height_cm: float, slowmo: float) -> None:
+    """Run (or reopen) the analysis of the chosen clip and make it the current result."""
+    source = clip_source(upload, sample)
+    if source is None:
+        return
+    clip, identity, label = source
+    key = json.dumps([identity, view, height_cm, slowmo])
+    done: dict[str, str] = st.session_state.setdefault("done", {})
+    if key in done and (Path(done[key]) / RESULT_FILE).is_file():
+        st.session_state["current"] = {"dir": done[key], "label": label, "clip": str(clip)}
+        st.toast("Opened the saved result of this clip (no re-analysis).")
+        return
     try:
-        return analyze_clip(clip, request, progress=update)
+        request = AnalysisRequest(
+            view=view,
+            height_cm=height_cm or None,
+            pose=default_pose_settings(slowmo_factor=slowmo),
+            limits=VideoLimits(max_duration_s=MAX_DURATION_S, max_file_mb=max_upload_mb()),
+        )
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    out = workspace().result_dir(Path(label).stem)
+    bar = st.progress(0.0, text="Waiting for a free analysis slot...")
+    try:
+        with analysis_slots():
+            run_analysis(
+                clip,
+                request,
+                out,
+                video=os.environ.get("GAITLAB_DASHBOARD_VIDEO", "1") != "0",
+                progress=lambda f, text: bar.progress(f, text=text),
+            )
+    except GaitlabError as exc:
+        st.error(f"Sorry, this clip cannot be analysed: {exc.message}")
+        with st.expander("How to film a clip that works", expanded=True):
+            st.markdown(FILMING_GUIDE)
+        st.session_state["current"] = None
+        return
     finally:
-        progress.empty()
+        bar.empty()
+    done[key] = str(out)
+    st.session_state["current"] = {"dir": str(out), "label": label, "clip": str(clip)}
+    result = json.loads((out / RESULT_FILE).read_text())
+    history: list = st.session_state.setdefault("history", [])
+    history.append({"label": f"{label} ({result['created_utc']})", "result": result})
 
 
-def _show(analysis: ClipAnalysis) -> None:
-    result = analysis.to_dict()
-    clip, pose = result["clip"], result["pose"]
+def show_runner(cur: dict[str, Any]) -> None:
+    """Clip quality, findings with fixes, safety, annotated video."""
+    out = Path(cur["dir"])
+    result = json.loads((out / RESULT_FILE).read_text())
+    level, message = summary.run_status(result)
+    getattr(st, level)(message)
     st.subheader("Clip quality")
-    cols = st.columns(4)
-    cols[0].metric("Frame size", f"{clip['width_px']}x{clip['height_px']}")
-    cols[1].metric("Frame rate", f"{clip['capture_fps']:.0f} fps")
-    cols[2].metric("Duration", f"{clip['duration_s']:.1f} s")
-    cols[3].metric("Runner found", f"{100 * pose['detection_rate']:.0f} % of frames")
-    if clip["capture_fps"] < 59:
-        st.info("Timing metrics need 60 fps or more to be trusted; this clip is slower.")
-    with st.expander("Full result (JSON)"):
-        st.json(result)
+    items = summary.clip_quality(result)
+    for col, item in zip(st.columns(len(items)), items, strict=True):
+        col.metric(item.label, item.value, help=item.note or None)
+        if item.note:
+            col.caption(("" if item.ok else "⚠️ ") + item.note)
+    st.caption(
+        "Wrong view? Pick it under *View* above and analyse again: the pose is cached, only "
+        "the measurements are redone."
+    )
+    st.subheader("What we found")
+    cards = summary.finding_cards(result)
+    if not cards:
+        st.success("Nothing stood out on this clip.")
+    for card in cards:
+        side = f" ({card.side})" if card.side else ""
+        icon = SEVERITY_ICON.get(card.severity, ":gray[○]")
+        with st.expander(
+            f"{icon} {card.rank}. {card.title}{side}: {card.severity}", expanded=card.rank <= 2
+        ):
+            st.markdown(f"**Measured:** {card.value_text} · confidence **{card.confidence}**")
+            if card.confidence_note:
+                st.caption(card.confidence_note)
+            st.write(card.explanation)
+            if card.cues:
+                st.markdown("**While running**")
+                st.markdown("\n".join(f"- {c.text} *({'; '.join(c.sources)})*" for c in card.cues))
+            if card.exercises:
+                st.markdown("**Exercises**")
+                for e in card.exercises:
+                    dose = f" *{e.dose}*" if e.dose else ""
+                    st.markdown(
+                        f"- **{e.name}**: {e.how} {e.purpose}{dose} *({'; '.join(e.sources)})*"
+                    )
+            st.caption("From: " + "; ".join(card.sources))
+    checks = summary.finding_cards(result, include_checks=True)[len(cards) :]
+    if checks:
+        st.info(
+            "Worth checking with a better clip: "
+            + ", ".join(f"{c.title} ({c.confidence_note or c.confidence})" for c in checks)
+        )
+    with st.expander("For every runner"):
+        for a in summary.advice_items(result, "general_advice"):
+            st.markdown(f"- {a.text} *({'; '.join(a.sources)})*")
+    st.subheader("Safety")
+    st.warning(
+        "\n".join(f"- {a.text}" for a in summary.advice_items(result, "safety"))
+        or "gaitlab measures movement; it does not diagnose."
+    )
+    video = out / "annotated.mp4"
+    if video.is_file():
+        st.subheader("Annotated video")
+        st.video(str(video))
 
 
+# ---------------------------------------------------------------------- physio review
+@st.fragment
+def show_scrubber(out: Path, clip: str) -> None:
+    """Slider over frames: the annotated frame and the angles at that instant."""
+    data = report_data(out)
+    renderer = frame_renderer(out, clip)
+    n = renderer.n_frames
+    i = st.slider("Frame", 0, n - 1, n // 2, key=f"scrub-{out.name}")
+    t = float(data.time_s[i])
+    left, right = st.columns([3, 1])
+    try:
+        left.image(renderer.render(i), caption=f"Frame {i} at {t:.3f} s")
+    except GaitlabError as exc:
+        left.warning(f"The clip's frames cannot be shown: {exc.message}")
+    phase = scrubber.phase_at(data, i)
+    right.markdown(f"**t = {t:.3f} s**  \nleft: {phase['left']}, right: {phase['right']}")
+    right.dataframe(
+        [
+            {"angle": a.label, "deg": None if a.value_deg != a.value_deg else round(a.value_deg, 1)}
+            for a in scrubber.angles_at(data, i)
+        ],
+        hide_index=True,
+    )
+
+
+def show_physio(cur: dict[str, Any]) -> None:
+    """Scrubber, key frames, plots, per-stride table, asymmetry, notes."""
+    out = Path(cur["dir"])
+    result = json.loads((out / RESULT_FILE).read_text())
+    st.subheader("Frame by frame")
+    show_scrubber(out, cur["clip"])
+    st.subheader("Key frames")
+    gallery = summary.keyframe_gallery(out, result)
+    for row in range(0, len(gallery), 3):
+        for col, (caption, path) in zip(st.columns(3), gallery[row : row + 3], strict=False):
+            col.image(str(path), caption=caption)
+    st.subheader("Angles over time")
+    for name in ("plot_angles", "plot_per_stride", "plot_left_right"):
+        if (out / f"{name}.png").is_file():
+            st.image(str(out / f"{name}.png"))
+    st.caption("Shaded: stance phases (left and right).")
+    st.subheader("Left vs right")
+    st.dataframe(summary.asymmetry_table(result), hide_index=True)
+    st.subheader("Per stride")
+    st.dataframe(summary.stride_table(report_data(out)), hide_index=True)
+    st.subheader("Notes")
+    text = st.text_area(
+        "Notes (saved with this result and included in its downloads)",
+        value=notes.load_notes(out),
+        key=f"notes-{out.name}",
+    )
+    if st.button("Save notes", key="save-notes"):
+        notes.save_notes(out, text)
+        st.success("Notes saved with the result.")
+
+
+# ---------------------------------------------------------------------- compare, downloads
+def pick_result(label: str, history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A result from this session's list, or from an uploaded result.json."""
+    names = [h["label"] for h in history]
+    choice = st.selectbox(f"{label}: a result from this session", ["(none)", *names])
+    upload = st.file_uploader(
+        f"...or upload a {label.lower()} result.json", type=["json"], key=f"cmp-{label}"
+    )
+    if upload is not None:
+        try:
+            return compare.parse_result(upload.getvalue(), upload.name)
+        except compare.NotAResult as exc:
+            st.error(str(exc))
+            return None
+    if choice != "(none)":
+        return history[names.index(choice)]["result"]
+    return None
+
+
+def show_compare() -> None:
+    """What moved between two results, against the smallest detectable difference."""
+    st.write(
+        "Compare two sessions of the same runner, filmed the same way (e.g. before and after "
+        "a block of exercises). Download each session's result.json to compare later."
+    )
+    history = st.session_state.get("history", [])
+    col1, col2 = st.columns(2)
+    with col1:
+        before = pick_result("Before", history)
+    with col2:
+        after = pick_result("After", history)
+    if before is None or after is None:
+        st.info("Pick or upload two results.")
+        return
+    changes = compare.compare_results(before, after)
+    moved = [c for c in changes if c.changed]
+    if moved:
+        st.markdown(
+            "**What moved:** "
+            + ", ".join(f"{c.metric} {c.before:.1f} → {c.after:.1f}" for c in moved)
+        )
+    else:
+        st.markdown("**Nothing moved beyond measurement noise.**")
+    st.dataframe(compare.change_rows(changes), hide_index=True)
+    st.caption(
+        "A change counts when it exceeds the smallest detectable difference of 2D video "
+        "(from test-retest studies, where known) or, otherwise, the noise from the two clips' "
+        "own stride-to-stride spread (a lower bound: it ignores filming differences)."
+    )
+
+
+def show_downloads(cur: dict[str, Any]) -> None:
+    """Reports, result JSON, CSVs and the annotated video."""
+    for d in summary.downloads(cur["dir"]):
+        st.download_button(
+            d.label, d.path.read_bytes, file_name=d.path.name, mime=d.mime, on_click="ignore"
+        )
+
+
+# ---------------------------------------------------------------------- page
 def main() -> None:
     """Draw the page."""
-    st.set_page_config(page_title="gaitlab", layout="wide")
+    st.set_page_config(page_title="gaitlab", page_icon="🏃", layout="wide")
     st.title("gaitlab: running-gait analysis")
-    st.caption("gaitlab measures movement; it does not diagnose. Your video stays on this server.")
+    st.caption(
+        "gaitlab measures movement; it does not diagnose. Your clip is analysed on this "
+        "server and deleted when you leave or load another one."
+    )
+    workspace()
     with st.expander("How to film your run", expanded=False):
         st.markdown(FILMING_GUIDE)
-
-    upload = st.file_uploader(
-        f"Upload a running clip (up to {MAX_UPLOAD_MB} MB)",
-        type=[e.lstrip(".") for e in VIDEO_EXTENSIONS],
+    col_up, col_sample = st.columns([2, 1])
+    upload = col_up.file_uploader(
+        f"Upload a running clip (.mp4 or .mov, up to {max_upload_mb()} MB and "
+        f"{MAX_DURATION_S / 60:.0f} minutes)",
+        type=UPLOAD_TYPES,
+        key="upload",
     )
-    samples = sorted(SAMPLE_DIR.glob("*.mp4"))
-    sample = st.selectbox(
-        "...or try a sample clip", ["(none)"] + [p.name for p in samples], index=0
+    sample = col_sample.selectbox(
+        "No clip? Try a sample clip", [NO_SAMPLE, *sample_clips()], key="sample"
     )
     col1, col2, col3 = st.columns(3)
-    view = col1.selectbox("View", ["auto", "side", "rear", "front"])
-    height = col2.number_input("Your height (cm, optional)", 0.0, 250.0, 0.0, step=1.0)
-    slowmo = col3.number_input("Slow-motion factor", 1.0, 16.0, 1.0, step=1.0)
+    view = col1.selectbox(
+        "View", ["auto", "side", "rear", "front"], key="view", help="auto: detected"
+    )
+    height = col2.number_input(
+        "Your height (cm, optional)", 0.0, 250.0, 0.0, step=1.0, key="height"
+    )
+    slowmo = col3.number_input("Slow-motion factor", 1.0, 16.0, 1.0, step=1.0, key="slowmo")
+    if st.button("Analyse", type="primary", key="analyse"):
+        analyse(upload, sample, view, height, slowmo)
 
-    if not st.button("Analyse", type="primary"):
-        return
-    with tempfile.TemporaryDirectory(prefix="gaitlab-upload-") as tmp:
-        if upload is not None:
-            if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-                st.error(f"That file is over {MAX_UPLOAD_MB} MB; trim it to 10-30 s of running.")
-                return
-            clip = Path(tmp) / Path(upload.name).name
-            clip.write_bytes(upload.getbuffer())
-        elif sample != "(none)":
-            clip = SAMPLE_DIR / sample
+    cur = current()
+    runner, physio, comp, files = st.tabs(
+        ["Your run", "Physio review", "Compare sessions", "Downloads"]
+    )
+    with runner:
+        if cur:
+            show_runner(cur)
         else:
-            st.warning("Upload a clip or pick a sample first.")
-            return
-        try:
-            analysis = _analyse(clip, view, height or None, slowmo)
-        except GaitlabError as exc:
-            st.error(exc.message)
-            st.markdown(FILMING_GUIDE)
-            return
-    _show(analysis)
+            st.info("Upload a clip (or pick a sample) and press Analyse.")
+    with physio:
+        if cur:
+            show_physio(cur)
+        else:
+            st.info("Analyse a clip first.")
+    with comp:
+        show_compare()
+    with files:
+        if cur:
+            show_downloads(cur)
+        else:
+            st.info("Analyse a clip first.")
 
 
 main()

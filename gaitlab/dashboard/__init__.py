@@ -1,0 +1,34 @@
+"""What the Streamlit dashboard (``app.py``) needs beyond layout, as small pure functions.
+
+``app.py`` only lays out widgets and calls these; everything here is testable without
+Streamlit (the package never imports it).
+
+=================  ==============================================================
+``workspace``      per-session temporary folders, upload checks, stale-folder sweep
+``run``            analyse a clip and write its outputs, with one staged progress
+``summary``        clip quality, findings cards, stride table, key frames, downloads
+``scrubber``       decode one frame by seeking, draw it with the report's annotators
+``compare``        metric deltas between two results vs the smallest detectable diff.
+``notes``          a physio's notes saved into the result folder
+=================  ==============================================================
+"""
+
+from gaitlab.dashboard.compare import MetricChange, compare_results
+from gaitlab.dashboard.notes import load_notes, save_notes
+from gaitlab.dashboard.run import run_analysis
+from gaitlab.dashboard.scrubber import FrameRenderer, angles_at, read_frame
+from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
+
+__all__ = [
+    "FrameRenderer",
+    "MetricChange",
+    "SessionWorkspace",
+    "angles_at",
+    "check_upload",
+    "compare_results",
+    "load_notes",
+    "read_frame",
+    "run_analysis",
+    "save_notes",
+    "sweep_stale",
+]

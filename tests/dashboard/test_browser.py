@@ -1,0 +1,184 @@
+"""End to end: ``streamlit run app.py`` driven by headless Chromium (Playwright).
+
+Uploads a sample clip, waits for the findings, checks the annotated video plays and the
+frame scrubber changes the frame, and keeps screenshots in ``test-artifacts/dashboard/``
+(one, palette-compressed, is copied to ``docs/dashboard.png`` for the README).
+
+Needs Debian's ``chromium`` (no browser download), which ``.ci/run`` installs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "dashboard"
+README_SHOT = REPO / "docs" / "dashboard.png"
+CHROMIUM = Path("/usr/bin/chromium")
+SAMPLE = REPO / "sample_videos" / "synth_side_normal.mp4"
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ANALYSIS_TIMEOUT_MS = 150_000
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} not healthy after {timeout_s:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.skip("dashboard browser test needs /usr/bin/chromium (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    tmp = tmp_path_factory.mktemp("dashboard-e2e")
+    port = free_port()
+    env = {
+        **os.environ,
+        "GAITLAB_CACHE_DIR": str(tmp / "pose-cache"),
+        "TMPDIR": str(tmp),
+        "PYTHONPATH": str(REPO),
+    }
+    log = (tmp / "streamlit.log").open("w")
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp / "streamlit.log", ARTIFACTS / "streamlit.log")
+
+
+@pytest.fixture(scope="module")
+def page(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), args=ARGS, headless=True,
+            viewport={"width": 1280, "height": 900},
+        )  # fmt: skip
+        ctx.set_default_timeout(30_000)
+        try:
+            pg = ctx.new_page()
+            pg.goto(server, wait_until="domcontentloaded")
+            pg.get_by_text("gaitlab: running-gait analysis").wait_for()
+            yield pg
+        finally:
+            ctx.close()
+
+
+def save_readme_shot(src: Path) -> None:
+    """A palette PNG (small enough to commit) of the runner view."""
+    from PIL import Image
+
+    README_SHOT.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.open(src).convert("RGB")
+    img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(README_SHOT, optimize=True)
+
+
+def settle(page) -> None:
+    """Wait until the script run is over (the toolbar's Stop button goes away)."""
+    page.get_by_role("button", name="Stop").wait_for(state="hidden", timeout=60_000)
+
+
+def test_upload_analyse_play_and_scrub(page) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("input[type=file]").first.set_input_files(str(SAMPLE))
+    page.get_by_text("normal.mp4").first.wait_for()  # the uploaded file (name shortened)
+    page.get_by_role("button", name="Analyse").click()
+    page.get_by_text("What we found").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+    page.get_by_text("Low cadence").first.wait_for()
+    settle(page)
+    page.screenshot(path=str(ARTIFACTS / "01_runner_full.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 1300})
+    page.get_by_text("Clip quality").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -80)")
+    page.screenshot(path=str(ARTIFACTS / "02_runner_view.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    save_readme_shot(ARTIFACTS / "02_runner_view.png")
+    assert README_SHOT.stat().st_size < 300_000
+
+    # The annotated video plays in the page.
+    video = page.locator("video").first
+    video.scroll_into_view_if_needed()
+    state = video.evaluate(
+        """async (v) => {
+            v.muted = true;
+            if (v.readyState < 2) await new Promise((ok, bad) => {
+                v.addEventListener('loadeddata', ok, {once: true});
+                v.addEventListener('error', () => bad(new Error('video error ' + v.error.code)));
+                setTimeout(() => bad(new Error('timeout, readyState ' + v.readyState)), 15000);
+            });
+            await v.play();
+            const t0 = v.currentTime;
+            await new Promise(r => setTimeout(r, 1500));
+            return {t0, t1: v.currentTime, w: v.videoWidth, h: v.videoHeight,
+                    duration: v.duration};
+        }"""
+    )
+    assert state["w"] == 960 and state["h"] == 540, state
+    assert state["t1"] - state["t0"] > 0.5, state
+    page.screenshot(path=str(ARTIFACTS / "03_video.png"))
+
+    # The physio's scrubber changes the frame.
+    page.get_by_role("tab", name="Physio review").click()
+    caption = page.get_by_text("Frame 240 at 4.000 s")
+    caption.wait_for()
+    image = page.locator("[data-testid=stImage] img").first
+    src_before = image.get_attribute("src")
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    for _ in range(30):
+        slider.press("ArrowRight")
+    page.get_by_text("Frame 270 at 4.500 s").wait_for()
+    settle(page)
+    page.wait_for_function(
+        "src => document.querySelector('[data-testid=stImage] img').src !== src",
+        arg=page.evaluate("s => new URL(s, location.href).href", src_before),
+    )
+    page.screenshot(path=str(ARTIFACTS / "04_physio_scrubber.png"))
+    page.get_by_text("Key frames").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "05_physio_keyframes.png"))

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+
+from gaitlab.dashboard import summary
+from gaitlab.dashboard.notes import save_notes
+
+
+def load(result_dir):
+    return json.loads((result_dir / "result.json").read_text())
+
+
+def test_clip_quality_lists_view_fps_strides_detection_confidence(synthetic_result):
+    items = {i.label: i for i in summary.clip_quality(load(synthetic_result))}
+    assert list(items) == ["View", "Frame rate", "Strides", "Runner found", "Confidence"]
+    assert items["View"].value.startswith("side")
+    assert items["Frame rate"].value == "30 fps" and not items["Frame rate"].ok
+    assert "60 fps" in items["Frame rate"].note
+    assert " L / " in items["Strides"].value
+    assert items["Confidence"].value in ("high", "medium", "low")
+
+
+def test_finding_cards_cite_article_titles(synthetic_result):
+    cards = summary.finding_cards(load(synthetic_result))
+    assert len(cards) == 1
+    c = cards[0]
+    assert (c.rank, c.title, c.severity, c.side) == (1, "Limited hip extension", "moderate", "left")
+    assert c.value_text.startswith("4.0")
+    assert [x.text for x in c.cues] == [
+        "Keep the upper back tall",
+        "Extend at the hip, not the back",
+    ]
+    assert c.exercises[0].name == "Single-leg glute bridge"
+    assert c.exercises[0].sources == ("Running without pain: exercises for post-run hip relief",)
+    assert c.exercises[1].name == "Figure-four stretch"
+    assert c.sources == ("Running and hip pain",)
+
+
+def test_run_status_warns_about_walking():
+    walking = {
+        "kinematics": {"running": {"is_running": False, "reason": "duty factor 62 %"}},
+        "findings": {"status": "not_running", "message": "not running"},
+    }
+    level, message = summary.run_status(walking)
+    assert level == "warning" and "does not look like running" in message and "62 %" in message
+    assert summary.run_status({"findings": {"status": "findings", "message": "2 findings"}}) == (
+        "info",
+        "2 findings",
+    )
+    assert summary.run_status({"findings": {"status": "no_findings"}})[0] == "success"
+
+
+def test_advice_and_safety_items(synthetic_result):
+    safety = summary.advice_items(load(synthetic_result), "safety")
+    assert safety and "professional" in safety[0].text
+    advice = summary.advice_items(load(synthetic_result), "general_advice")
+    assert advice[0].sources == ("Running without pain: exercises for post-run hip relief",)
+
+
+def test_keyframe_gallery_order_and_captions(synthetic_result):
+    gallery = summary.keyframe_gallery(synthetic_result, load(synthetic_result))
+    captions = [c for c, _ in gallery]
+    assert captions[:3] == ["Left foot strike", "Left mid-stance", "Left toe-off"]
+    assert captions[3:6] == ["Right foot strike", "Right mid-stance", "Right toe-off"]
+    assert captions[6] == "Limited hip extension (left): worst stride"
+    assert all(p.is_file() for _, p in gallery)
+
+
+def test_stride_and_asymmetry_tables(synthetic_result, synthetic_data):
+    rows = summary.stride_table(synthetic_data)
+    assert len(rows) == len(synthetic_data.strides)
+    assert {"stride", "side", "hip_extension_deg"} <= set(rows[0])
+    assert {r["side"] for r in rows} == {"left", "right"}
+    asym = {r["metric"]: r for r in summary.asymmetry_table(load(synthetic_result))}
+    assert "hip_extension_deg" in asym
+    assert set(asym["hip_extension_deg"]) >= {"left", "right", "left - right", "asymmetry %"}
+
+
+def test_downloads_lists_present_files_in_order(synthetic_result):
+    names = [d.path.name for d in summary.downloads(synthetic_result)]
+    assert names[:3] == ["result.json", "strides.csv", "frames.csv"]  # no reports in the fixture
+    assert "annotated.mp4" not in names
+    save_notes(synthetic_result, "x")
+    assert "session_notes.json" in [d.path.name for d in summary.downloads(synthetic_result)]
