@@ -16,7 +16,7 @@ Streamlit (the package never imports it).
 from gaitlab.dashboard.compare import MetricChange, compare_results
 from gaitlab.dashboard.notes import load_notes, save_notes
 from gaitlab.dashboard.run import run_analysis
-from gaitlab.dashboard.scrubber import FrameRenderer, angles_at, read_frame
+from gaitlab.dashboard.scrubber import FrameRenderer, angles_at
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "check_upload",
     "compare_results",
     "load_notes",
-    "read_frame",
     "run_analysis",
     "save_notes",
     "sweep_stale",

@@ -15,16 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
-from gaitlab.errors import UnreadableVideo
+from gaitlab.io.video import read_frame
 from gaitlab.report.annotators import Annotator, annotate_all, default_annotators
 from gaitlab.report.data import ReportData
 from gaitlab.report.frames import FrameOverlays
 from gaitlab.report.render import MAX_SIDE_PX, output_size
-from gaitlab.series import VideoInfo
 
 #: Readable names of the per-frame angle series (``GaitAnalysis.angle_series`` keys).
 ANGLE_LABELS: dict[str, str] = {
@@ -38,60 +36,6 @@ ANGLE_LABELS: dict[str, str] = {
     "pelvic_tilt_deg": "Pelvic tilt",
     "lateral_trunk_lean_deg": "Lateral trunk lean",
 }
-
-
-def read_frame(info: VideoInfo, time_s: float) -> np.ndarray:
-    """Decode the frame of a clip nearest to a capture time, upright, as RGB.
-
-    Parameters
-    ----------
-    info
-        The clip (path, rotation, slow-motion factor), e.g. ``PoseSeries.video``.
-    time_s
-        Capture time from the first frame, in seconds (as in ``PoseSeries.time_s``).
-
-    Returns
-    -------
-    (height, width, 3) uint8
-        The frame, rotated upright like :func:`gaitlab.io.video.iter_frames` does.
-
-    Raises
-    ------
-    UnreadableVideo
-        When the clip cannot be opened or no frame decodes.
-    """
-    path = Path(info.path)
-    try:
-        container = av.open(str(path))
-    except (av.FFmpegError, OSError) as exc:
-        raise UnreadableVideo(f"{path.name}: cannot be opened ({exc})") from None
-    try:
-        stream = container.streams.video[0]
-        tb = float(stream.time_base)
-        first = next((f for f in container.decode(stream) if f.pts is not None), None)
-        if first is None:
-            raise UnreadableVideo(f"{path.name}: no frame decodes")
-        t0 = float(first.pts * first.time_base)
-        target = t0 + time_s * info.slowmo_factor
-        best, best_dt = first, abs(t0 - target)
-        if best_dt > 0.5 / max(info.capture_fps, 1.0):
-            container.seek(int(target / tb), stream=stream, backward=True, any_frame=False)
-            for frame in container.decode(stream):
-                if frame.pts is None:
-                    continue
-                t = float(frame.pts * frame.time_base)
-                dt = abs(t - target)
-                if dt < best_dt:
-                    best, best_dt = frame, dt
-                if t > target:
-                    break
-        rgb = best.to_ndarray(format="rgb24")
-    except av.FFmpegError as exc:
-        raise UnreadableVideo(f"{path.name}: the frame cannot be decoded ({exc})") from None
-    finally:
-        container.close()
-    steps = info.rotation_deg // 90
-    return np.ascontiguousarray(np.rot90(rgb, steps)) if steps else rgb
 
 
 @dataclass

@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gaitlab.dashboard.scrubber import FrameRenderer, angle_label, angles_at, phase_at, read_frame
-from gaitlab.errors import UnreadableVideo
-from gaitlab.io.video import iter_frames
+from gaitlab.dashboard.scrubber import FrameRenderer, angle_label, angles_at, phase_at
+from gaitlab.errors import NotAFile
+from gaitlab.io.video import iter_frames, read_frame
 
 
 def test_read_frame_returns_the_frame_the_pose_series_indexes(synthetic_data):
@@ -20,7 +20,7 @@ def test_read_frame_of_a_missing_clip_is_a_gaitlab_error(synthetic_data, tmp_pat
     import dataclasses
 
     info = dataclasses.replace(synthetic_data.series.video, path=str(tmp_path / "gone.mp4"))
-    with pytest.raises(UnreadableVideo):
+    with pytest.raises(NotAFile, match="no such file"):
         read_frame(info, 0.0)
 
 
