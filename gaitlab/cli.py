@@ -242,9 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--base-url", help=argparse.SUPPRESS)
     mo.set_defaults(func=_cmd_models)
 
-    # pybullet (the synth extra) is imported only when the command runs.
+    # Their heavy imports (pybullet, the pipeline, ray) happen only when the command runs.
+    from gaitlab.batch.cli import add_batch_parser
     from gaitlab.synth.cli import add_synth_parser
 
+    add_batch_parser(sub)
     add_synth_parser(sub)
     return parser
 

@@ -1,0 +1,53 @@
+"""Batch scoring: folders of clips on one machine, or on a Ray cluster.
+
+Every clip goes through the single-clip path (:func:`gaitlab.pipeline.analyze_clip` and
+:func:`gaitlab.pipeline.write_result`) inside one per-clip function, :func:`score_clip`, which
+both executors run. Finished clips are recorded in a result store as they finish, so a batch
+can be killed and re-run without losing or repeating work; the cohort tables
+(``scores.csv``, ``scores.parquet``) and ``summary.html`` are rebuilt from the records.
+
+Modules: :mod:`~gaitlab.batch.inputs` (files, folders, manifests), :mod:`~gaitlab.batch.plan`
+(hashes, keys, ``batch.json``), :mod:`~gaitlab.batch.task` (the per-clip function),
+:mod:`~gaitlab.batch.store` (records), :mod:`~gaitlab.batch.executors` (local processes, Ray),
+:mod:`~gaitlab.batch.runner` (the loop), :mod:`~gaitlab.batch.flatten`,
+:mod:`~gaitlab.batch.tables` and :mod:`~gaitlab.batch.summary` (outputs),
+:mod:`~gaitlab.batch.progress` and :mod:`~gaitlab.batch.cli` (the command).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public names and the submodule defining each. They are imported on first use (PEP 562):
+#: the ``gaitlab`` command builds its parser from :mod:`gaitlab.batch.cli` without loading the
+#: analysis stack (seconds of imports) until a batch actually runs.
+_EXPORTS = {
+    "add_batch_parser": "cli",
+    "run_batch_cli": "cli",
+    "BatchInputError": "inputs",
+    "ClipInput": "inputs",
+    "collect_inputs": "inputs",
+    "read_manifest": "inputs",
+    "BatchReport": "runner",
+    "BatchSettings": "runner",
+    "rebuild_outputs": "runner",
+    "run_batch": "runner",
+    "FileStore": "store",
+    "ResultStore": "store",
+    "ClipRow": "task",
+    "ClipTask": "task",
+    "score_clip": "task",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'gaitlab.batch' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"gaitlab.batch.{_EXPORTS[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
