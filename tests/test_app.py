@@ -20,7 +20,7 @@ from tests.conftest import REPO
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
-SAMPLE = "synth_side_normal.mp4"
+SAMPLE = "synth_side_back_arch.mp4"
 TIMEOUT_S = 180
 
 
@@ -123,9 +123,9 @@ def test_runner_sees_quality_findings_fixes_and_safety(analysed):
     assert metrics["Frame rate"] == "60 fps"
     assert " L / " in metrics["Strides"] and metrics["Confidence"] in ("high", "medium", "low")
     findings = [e.label for e in at.expander if "[●]" in e.label or "[○]" in e.label]
-    assert findings and "Low cadence" in findings[0]
+    assert findings and "Possible increased back arch" in findings[0]
     body = text_of(at)
-    assert "step rate" in body.lower()  # a cue
+    assert "rib cage" in body.lower()  # a cue
     assert "From: " in body  # the articles it comes from
     assert any("professional" in w.value for w in at.warning)  # the safety block
 

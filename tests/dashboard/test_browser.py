@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
 README_SHOT = REPO / "docs" / "dashboard.png"
 CHROMIUM = Path("/usr/bin/chromium")
-SAMPLE = REPO / "sample_videos" / "synth_side_normal.mp4"
+SAMPLE = REPO / "sample_videos" / "synth_side_back_arch.mp4"
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -127,10 +127,10 @@ def settle(page) -> None:
 def test_upload_analyse_play_and_scrub(page) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("input[type=file]").first.set_input_files(str(SAMPLE))
-    page.get_by_text("normal.mp4").first.wait_for()  # the uploaded file (name shortened)
+    page.get_by_text("arch.mp4").first.wait_for()  # the uploaded file (name shortened)
     page.get_by_role("button", name="Analyse").click()
     page.get_by_text("What we found").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
-    page.get_by_text("Low cadence").first.wait_for()
+    page.get_by_text("Possible increased back arch").first.wait_for()
     settle(page)
     page.screenshot(path=str(ARTIFACTS / "01_runner_full.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 1300})
