@@ -54,29 +54,8 @@ from gaitlab.findings.model import (
     FindingsReport,
     FindingsSettings,
     KeyFrame,
-    StrideTiming,
 )
 from gaitlab.kinematics.metrics import MetricResult, StrideValue
-
-#: Where in the stance (0 = foot strike, 1 = toe-off) each metric instant of the kinematics
-#: catalogue is shown as a key frame. Interval metrics are shown in their middle.
-INSTANT_STANCE_FRACTION: dict[str, float] = {
-    "foot strike": 0.0,
-    "stride": 0.0,
-    "foot strike to mid-stance": 0.25,
-    "mid-stance": 0.5,
-    "stance": 0.5,
-    "stance mean": 0.5,
-    "peak over stance": 0.5,
-    "stride mean": 0.5,
-    "stride range": 0.5,
-    "mid-stance to toe-off": 0.75,
-    "toe-off": 1.0,
-    "swing": 1.0,
-    # Hip and thigh extension peak around toe-off (DESIGN.md section 4: late stance /
-    # toe-off); shown at toe-off until the kinematics records the time of each peak.
-    "peak, foot strike to the other foot's strike": 1.0,
-}
 
 _SIDES = ("left", "right")
 
@@ -156,27 +135,10 @@ def _evidence(metric: MetricResult, statistic: str, side: str | None) -> tuple[E
     return (*sides, ev("left - right", metric.left_minus_right))
 
 
-def _instant_time(
-    time_s: float, side: str, instant: str, strides: Sequence[StrideTiming]
-) -> tuple[float, str]:
-    """Move a stride value's foot-strike time to the metric's instant, when strides are known."""
-    frac = INSTANT_STANCE_FRACTION.get(instant)
-    if frac is None or not strides:
-        return time_s, "foot strike"
-    same = [s for s in strides if s.side == side]
-    if not same:
-        return time_s, "foot strike"
-    s = min(same, key=lambda s: abs(s.foot_strike_s - time_s))
-    if abs(s.foot_strike_s - time_s) > 1e-3 or not _finite(s.toe_off_s):
-        return time_s, "foot strike"
-    return s.foot_strike_s + frac * (s.toe_off_s - s.foot_strike_s), instant
-
-
 def key_frames(
     rule: FindingRule,
     metric: MetricResult,
     side: str | None,
-    context: FindingsContext,
     limit: int,
 ) -> tuple[KeyFrame, ...]:
     """The strides that show a result best.
@@ -184,6 +146,9 @@ def key_frames(
     For a median or per-side result: the ``limit`` most extreme strides in the bad direction
     (of that side). For a left/right comparison: on each side the stride closest to that
     side's median, the reported side first, so the two can be shown next to each other.
+    Each key frame is at the time the stride's value was read (``StrideValue.at_s``: the
+    event, the peak, or the interval's middle), labelled with the metric's instant; values
+    saved without that time fall back to the stride's foot strike.
     """
     values = [v for v in metric.values if _finite(v.value)]
     chosen: list[StrideValue]
@@ -199,11 +164,15 @@ def key_frames(
             med = getattr(metric, f"{s}_median")
             if own and _finite(med):
                 chosen.append(min(own, key=lambda v: abs(v.value - med)))
-    out = []
-    for v in chosen:
-        t, instant = _instant_time(v.time_s, v.side, metric.instant, context.strides)
-        out.append(KeyFrame(time_s=t, side=v.side, value=float(v.value), instant=instant))
-    return tuple(out)
+    return tuple(
+        KeyFrame(
+            time_s=v.moment_s,
+            side=v.side,
+            value=float(v.value),
+            instant=metric.instant if _finite(v.at_s) else "foot strike",
+        )
+        for v in chosen
+    )
 
 
 def _sources(*groups: Iterable[str]) -> tuple[str, ...]:
@@ -291,7 +260,7 @@ def _assess_rule(
                 cues=rule.cues,
                 exercises=rule.exercises,
                 sources=_sources(rule.sources, _fix_sources(rule.cues, rule.exercises)),
-                key_frames=key_frames(rule, metric, m.side, context, settings.max_key_frames),
+                key_frames=key_frames(rule, metric, m.side, settings.max_key_frames),
                 evidence=evidence,
                 retake=retake_tips(kb, reasons) if status == "check" else (),
             )

@@ -34,7 +34,7 @@ def _num(v: float) -> float | None:
 
 @dataclass(frozen=True)
 class StrideTiming:
-    """Event times of one stride, to place key frames at the metric's instant.
+    """Event times of one stride (for the record; key frames use ``StrideValue.at_s``).
 
     Attributes
     ----------
@@ -70,8 +70,8 @@ class FindingsContext:
     n_strides
         Number of strides detected.
     strides
-        Stride event times (optional): key frames then sit at the metric's instant
-        (e.g. toe-off for hip extension) rather than at the stride's foot strike.
+        Stride event times (optional, for the record; key frames sit at the time each
+        stride value was read, ``StrideValue.at_s``, e.g. the hip-extension peak).
     """
 
     view: str

@@ -245,7 +245,8 @@ def lumbar_metrics(
         w = (t >= s.foot_strike_s) & (t <= s.toe_off_s) & usable
         for name, series_vals in zip(names, (arch, depth), strict=True):
             v = float(np.median(series_vals[w])) if w.sum() >= 2 else float("nan")
-            per[name].append(StrideValue(s.side, s.foot_strike_s, v, s.inferred))
+            at = 0.5 * (s.foot_strike_s + s.toe_off_s)
+            per[name].append(StrideValue(s.side, s.foot_strike_s, v, s.inferred, at))
     n_ok = sum(1 for v in per[names[0]] if np.isfinite(v.value))
     grade_count(grade, n_ok, "stance", settings.min_strides_high, settings.min_strides_medium)
     share = float(usable.mean()) if usable.size else 0.0

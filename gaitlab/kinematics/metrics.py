@@ -2,8 +2,10 @@ r"""Per-stride metric values, their summaries, and the result type :class:`Metri
 
 Values at an event are read from the per-frame series by linear interpolation at the
 event's (sub-frame) time; interval values (mean, peak, range) use the frames inside the
-interval. Summaries are over strides: median, inter-quartile range, per-side medians and
-the symmetry index
+interval. Each value carries the time it was read (``at_s``): the event, the frame of the
+peak, or the interval's midpoint for means and ranges; the findings' key frames and the
+report's "worst moment" show that time. Summaries are over strides: median, inter-quartile
+range, per-side medians and the symmetry index
 
 .. math:: SI = 100 \, \frac{L - R}{(|L| + |R|) / 2}
 
@@ -39,12 +41,23 @@ class StrideValue:
         The metric's value in its unit (NaN when not measurable in this stride).
     inferred
         True when the stride's events were inferred (hidden far leg).
+    at_s
+        Time the value was read (s): the event for values at an event, the frame of the
+        peak for peak values, the interval's midpoint for means, ranges and durations.
+        NaN when not recorded (results saved before it existed); readers then fall back to
+        ``time_s``.
     """
 
     side: str
     time_s: float
     value: float
     inferred: bool = False
+    at_s: float = float("nan")
+
+    @property
+    def moment_s(self) -> float:
+        """``at_s`` when recorded, else the stride's foot strike ``time_s``."""
+        return self.at_s if np.isfinite(self.at_s) else self.time_s
 
 
 @dataclass(frozen=True)
@@ -198,6 +211,28 @@ def over_interval(
     return float(reduce(seg[ok]))
 
 
+def peak_over_interval(
+    time_s: np.ndarray,
+    series: np.ndarray,
+    t0: float,
+    t1: float,
+    min_share: float = 0.7,
+) -> tuple[float, float]:
+    """Maximum of the frames with ``t0 <= t <= t1`` and the time of that frame.
+
+    ``(NaN, NaN)`` when under ``min_share`` of the frames are valid (as :func:`over_interval`).
+    """
+    w = np.flatnonzero((time_s >= t0) & (time_s <= t1))
+    if w.size == 0:
+        return float("nan"), float("nan")
+    seg = series[w]
+    ok = np.isfinite(seg)
+    if ok.mean() < min_share:
+        return float("nan"), float("nan")
+    k = int(np.nanargmax(seg))
+    return float(seg[k]), float(time_s[w[k]])
+
+
 def _range(a: np.ndarray) -> float:
     return float(np.max(a) - np.min(a))
 
@@ -236,14 +271,15 @@ def sagittal_stride_values(
     hip_y = hip_mid[:, 1]
     out: dict[str, list[StrideValue]] = {}
 
-    def add(name: str, s: Stride, v: float) -> None:
-        out.setdefault(name, []).append(StrideValue(s.side, s.foot_strike_s, v, s.inferred))
+    def add(name: str, s: Stride, v: float, at: float) -> None:
+        out.setdefault(name, []).append(StrideValue(s.side, s.foot_strike_s, v, s.inferred, at))
 
     for s in strides:
         side = s.side
         fs, to, nxt = s.foot_strike_s, s.toe_off_s, s.next_foot_strike_s
+        stride_mid, stance_mid = 0.5 * (fs + nxt), 0.5 * (fs + to)
         lean = angles["trunk_lean_deg"]
-        add("trunk_lean_deg", s, over_interval(time_s, lean, fs, nxt, np.mean))
+        add("trunk_lean_deg", s, over_interval(time_s, lean, fs, nxt, np.mean), stride_mid)
         # Peak over late stance and early swing (DESIGN.md: "peak in late stance /
         # toe-off"): from foot strike to the other foot's strike. Not the value at the
         # detected toe-off: the thigh is still swinging back then (its peak comes ~90 ms
@@ -252,28 +288,29 @@ def sagittal_stride_values(
         t_end = s.contralateral_foot_strike_s
         for name in ("hip_extension_deg", "thigh_extension_deg"):
             series = angles[f"{side}_{name}"]
-            peak = (
-                over_interval(time_s, series, fs, t_end, np.max)
+            peak, t_peak = (
+                peak_over_interval(time_s, series, fs, t_end)
                 if np.isfinite(t_end) and t_end > to
-                else float("nan")
+                else (float("nan"), float("nan"))
             )
-            add(name, s, peak)
+            add(name, s, peak, t_peak)
         knee = angles[f"{side}_knee_flexion_deg"]
-        add("knee_flexion_strike_deg", s, value_at(time_s, knee, fs))
-        add("knee_flexion_midstance_deg", s, over_interval(time_s, knee, fs, to, np.max))
+        add("knee_flexion_strike_deg", s, value_at(time_s, knee, fs), fs)
+        add("knee_flexion_midstance_deg", s, *peak_over_interval(time_s, knee, fs, to))
         ank_x = point(xy_sag, f"{side}_ankle")[:, 0] - hip_mid[:, 0]
-        add("overstride_pct_leg", s, 100.0 * value_at(time_s, ank_x, fs) / leg_px)
-        add("shank_angle_strike_deg", s, value_at(time_s, angles[f"{side}_shank_angle_deg"], fs))
+        add("overstride_pct_leg", s, 100.0 * value_at(time_s, ank_x, fs) / leg_px, fs)
+        shank = angles[f"{side}_shank_angle_deg"]
+        add("shank_angle_strike_deg", s, value_at(time_s, shank, fs), fs)
         vo_px = over_interval(time_s, hip_y, fs, nxt, _range)
-        add("vertical_oscillation_pct_leg", s, 100.0 * vo_px / leg_px)
+        add("vertical_oscillation_pct_leg", s, 100.0 * vo_px / leg_px, stride_mid)
         if cm_per_px is not None:
-            add("vertical_oscillation_cm", s, vo_px * cm_per_px)
-        add("cadence_spm", s, 120.0 / s.stride_time_s)
-        add("contact_time_s", s, s.contact_time_s)
-        add("flight_time_s", s, s.flight_time_s)
-        add("duty_factor_pct", s, s.duty_factor_pct)
-        lean_mid = value_at(time_s, lean, 0.5 * (fs + to))
-        add("trunk_backward_swing_deg", s, lean_mid - value_at(time_s, lean, to))
+            add("vertical_oscillation_cm", s, vo_px * cm_per_px, stride_mid)
+        add("cadence_spm", s, 120.0 / s.stride_time_s, fs)
+        add("contact_time_s", s, s.contact_time_s, stance_mid)
+        add("flight_time_s", s, s.flight_time_s, 0.5 * (to + nxt))
+        add("duty_factor_pct", s, s.duty_factor_pct, fs)
+        lean_mid = value_at(time_s, lean, stance_mid)
+        add("trunk_backward_swing_deg", s, lean_mid - value_at(time_s, lean, to), to)
     return out
 
 
@@ -295,22 +332,23 @@ def frontal_stance_values(
     prev_ankle: dict[str, float] = {}
     ordered = sorted(strides, key=lambda s: s.foot_strike_s)
 
-    def add(name: str, s: Stride, v: float) -> None:
-        out.setdefault(name, []).append(StrideValue(s.side, s.foot_strike_s, v, s.inferred))
+    def add(name: str, s: Stride, v: float, at: float) -> None:
+        out.setdefault(name, []).append(StrideValue(s.side, s.foot_strike_s, v, s.inferred, at))
 
     for s in ordered:
         # +X is the runner's right: a right stance leans/offsets toward +X.
         toward = 1.0 if s.side == "right" else -1.0
         fs, to = s.foot_strike_s, s.toe_off_s
-        lean = angles["lateral_trunk_lean_deg"]
-        add("lateral_trunk_lean_deg", s, toward * over_interval(time_s, lean, fs, to, np.mean))
         t_mid = 0.5 * (fs + to)
+        lean = angles["lateral_trunk_lean_deg"]
+        mean_lean = over_interval(time_s, lean, fs, to, np.mean)
+        add("lateral_trunk_lean_deg", s, toward * mean_lean, t_mid)
         ank = value_at(time_s, point(xy_front, f"{s.side}_ankle")[:, 0], t_mid)
         off = toward * (ank - value_at(time_s, hip_mid_x, t_mid))
-        add("foot_midline_offset_pct_leg", s, 100.0 * off / leg_px)
+        add("foot_midline_offset_pct_leg", s, 100.0 * off / leg_px, t_mid)
         other = "left" if s.side == "right" else "right"
         if other in prev_ankle:
             width = toward * (ank - prev_ankle[other])
-            add("step_width_pct_leg", s, 100.0 * width / leg_px)
+            add("step_width_pct_leg", s, 100.0 * width / leg_px, t_mid)
         prev_ankle[s.side] = ank
     return out

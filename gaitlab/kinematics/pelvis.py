@@ -29,7 +29,12 @@ from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.events import Stride
 from gaitlab.kinematics.filtering import fill_gaps, lowpass
 from gaitlab.kinematics.geometry import SIDES, nanmedian_or_nan
-from gaitlab.kinematics.metrics import MetricResult, StrideValue, over_interval, summarise
+from gaitlab.kinematics.metrics import (
+    MetricResult,
+    StrideValue,
+    peak_over_interval,
+    summarise,
+)
 
 #: Reason attached whenever the drop comes from the hip landmarks.
 HIP_LANDMARK_REASON = (
@@ -102,8 +107,8 @@ def pelvic_drop_values(
         sign = -1.0 if s.side == "right" else 1.0
         drop = sign * (obliquity_deg - neutral)
         t_mid = 0.5 * (s.foot_strike_s + s.toe_off_s)
-        v = over_interval(time_s, drop, s.foot_strike_s, t_mid, np.max, min_share=0.5)
-        out.append(StrideValue(s.side, s.foot_strike_s, v, s.inferred))
+        v, t_peak = peak_over_interval(time_s, drop, s.foot_strike_s, t_mid, min_share=0.5)
+        out.append(StrideValue(s.side, s.foot_strike_s, v, s.inferred, t_peak))
     return out
 
 

@@ -316,7 +316,8 @@ def worst_moment(data: ReportData, finding: ReportFinding) -> tuple[float, float
     The finding's first key time when it gives one, else its metric's worst stride: the
     worst stride is the lowest value for :data:`LOWER_IS_WORSE` metrics or a negative
     finding value, else the highest, among the finding's side's strides. The time is the
-    metric's gait instant in that stride (toe-off, foot strike, else mid-stance).
+    one the kinematics read that value at (``at_s``: the event, the peak, or the interval's
+    middle), or the stride's foot strike for results saved without it.
     """
     if finding.key_times_s:
         return float(finding.key_times_s[0]), None
@@ -329,24 +330,5 @@ def worst_moment(data: ReportData, finding: ReportFinding) -> tuple[float, float
         return None
     low = finding.metric in LOWER_IS_WORSE or (np.isfinite(finding.value) and finding.value < 0)
     pick = (min if low else max)(values, key=lambda v: float(v["value"]))
-    fs, value = float(pick["time_s"]), float(pick["value"])
-    stride = next(
-        (
-            s
-            for s in data.strides
-            if s["side"] == pick["side"] and abs(s["foot_strike_s"] - fs) < 1e-6
-        ),
-        None,
-    )
-    instant = str(block.get("instant", ""))
-    if stride is None or stride.get("toe_off_s") is None:
-        return fs, value
-    to = float(stride["toe_off_s"])
-    if "toe" in instant or instant.startswith("peak, foot strike to the other"):
-        # Hip/thigh extension peak around toe-off (DESIGN.md section 4).
-        return to, value
-    if instant == "foot strike":
-        return fs, value
-    if instant.startswith("foot strike to mid"):
-        return fs + 0.25 * (to - fs), value
-    return 0.5 * (fs + to), value
+    at = pick.get("at_s")
+    return float(pick["time_s"] if at is None else at), float(pick["value"])

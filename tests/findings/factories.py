@@ -12,6 +12,8 @@ NAN = math.nan
 #: Foot-strike times of the synthetic strides: left at 1, 2, 3 s; right at 1.5, 2.5, 3.5 s.
 STRIKES = {"left": (1.0, 2.0, 3.0), "right": (1.5, 2.5, 3.5)}
 CONTACT_S = 0.25
+#: Time after each foot strike at which the synthetic stride values were "read" (``at_s``).
+READ_AFTER_S = 0.32
 
 
 def metric(
@@ -25,12 +27,16 @@ def metric(
     confidence: str = "high",
     reasons: tuple[str, ...] = (),
     spread: float = 1.0,
+    with_times: bool = True,
 ) -> MetricResult:
     """A MetricResult with the given summaries (not recomputed from the strides).
 
     Per-stride values are ``side median + (-spread, 0, +spread)`` at :data:`STRIKES`, so the
     most extreme stride of a side is its last one (or its first, for ``below`` rules).
+    Each is read at ``strike + READ_AFTER_S`` (``at_s``), or has no read time (NaN, as in
+    results saved before it existed) when ``with_times`` is False.
     """
+    after = READ_AFTER_S if with_times else NAN
     d = METRICS[name]
     lmr = left - right if left_minus_right is None else left_minus_right
     si = (
@@ -42,12 +48,15 @@ def metric(
     for side, centre in (("left", left), ("right", right)):
         if math.isfinite(centre):
             for t, dv in zip(STRIKES[side], (-spread, 0.0, spread), strict=True):
-                values.append(StrideValue(side, t, centre + dv))
+                values.append(StrideValue(side, t, centre + dv, at_s=t + after))
     if not math.isfinite(median):
         finite = [c for c in (left, right) if math.isfinite(c)]
         median = sum(finite) / len(finite) if finite else NAN
     if not values and math.isfinite(median):
-        values = [StrideValue("left", 1.0, median), StrideValue("right", 1.5, median)]
+        values = [
+            StrideValue("left", 1.0, median, at_s=1.0 + after),
+            StrideValue("right", 1.5, median, at_s=1.5 + after),
+        ]
     return MetricResult(
         name=d.name,
         unit=d.unit,

@@ -13,9 +13,8 @@ from gaitlab.findings import (
     evaluate_findings,
     load_knowledge_base,
 )
-from gaitlab.findings.engine import INSTANT_STANCE_FRACTION
 from gaitlab.kinematics.definitions import METRICS
-from tests.findings.factories import CONTACT_S, context, metric, not_measurable
+from tests.findings.factories import READ_AFTER_S, context, metric, not_measurable
 
 KB = load_knowledge_base()
 FPS_REASON = "timing at 30 fps: one frame is 33 ms; film at >= 60 fps (slow motion is better)"
@@ -264,20 +263,25 @@ def test_at_most_a_handful_rest_in_more_findings() -> None:
 def test_key_frames_are_the_worst_strides_of_the_side_at_the_metric_instant() -> None:
     hip = metric("hip_extension_deg", left=-2.0, right=9.0, spread=1.0)
     (f,) = run(hip, max_key_frames=2).findings
-    # Left strides at 1, 2, 3 s with values -3, -2, -1: the lowest first, shown at toe-off.
+    # Left strides at 1, 2, 3 s with values -3, -2, -1: the lowest first, each shown at the
+    # time its value was read (the peak), not at a stance fraction.
     assert [k.value for k in f.key_frames] == [-3.0, -2.0]
-    assert f.key_times_s == pytest.approx((1.0 + CONTACT_S, 2.0 + CONTACT_S))
+    assert f.key_times_s == pytest.approx((1.0 + READ_AFTER_S, 2.0 + READ_AFTER_S))
     assert {k.instant for k in f.key_frames} == {METRICS["hip_extension_deg"].instant}
     assert {k.side for k in f.key_frames} == {"left"}
 
 
-def test_every_metric_instant_has_a_key_frame_position() -> None:
-    assert {d.instant for d in METRICS.values()} <= set(INSTANT_STANCE_FRACTION)
-
-
-def test_key_frames_without_strides_fall_back_to_foot_strike() -> None:
+def test_key_frames_do_not_need_stride_events() -> None:
     drop = metric("pelvic_drop_deg", left=2.0, right=9.0)
     (f,) = run(drop, ctx=context(view="rear", with_strides=False)).findings
+    k = f.key_frames[0]
+    assert k.time_s == pytest.approx(3.5 + READ_AFTER_S)
+    assert k.instant == METRICS["pelvic_drop_deg"].instant
+
+
+def test_key_frames_without_a_read_time_fall_back_to_foot_strike() -> None:
+    drop = metric("pelvic_drop_deg", left=2.0, right=9.0, with_times=False)
+    (f,) = run(drop, ctx=context(view="rear")).findings
     assert f.key_frames[0].time_s == 3.5 and f.key_frames[0].instant == "foot strike"
 
 

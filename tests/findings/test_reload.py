@@ -25,8 +25,8 @@ KB = load_knowledge_base()
 
 def _metrics() -> dict:
     hip = [
-        StrideValue("left", 1.0, -3.0),
-        StrideValue("right", 1.4, 9.0),
+        StrideValue("left", 1.0, -3.0, at_s=1.31),
+        StrideValue("right", 1.4, 9.0, at_s=1.72),
         StrideValue("left", 1.8, -2.0, inferred=True),
         StrideValue("right", 2.2, float("nan")),
     ]
@@ -67,6 +67,17 @@ def test_metric_results_round_trip_through_json() -> None:
         assert type(rebuilt[name].values) is tuple and type(rebuilt[name].reasons) is tuple
     hip = rebuilt["hip_extension_deg"]
     assert math.isnan(hip.values[3].value) and hip.values[2].inferred is True
+    assert hip.values[0].at_s == pytest.approx(1.31) and math.isnan(hip.values[2].at_s)
+
+
+def test_values_saved_without_a_read_time_fall_back_to_foot_strike() -> None:
+    result = _result(_metrics())
+    for v in result["kinematics"]["metrics"]["hip_extension_deg"]["values"]:
+        del v["at_s"]
+    hip = metric_results_from_dict(result)["hip_extension_deg"]
+    assert all(math.isnan(v.at_s) for v in hip.values)
+    assert [v.moment_s for v in hip.values] == [1.0, 1.4, 1.8, 2.2]
+    assert findings_for_result(result, KB).findings[0].key_times_s[0] == 1.0
 
 
 @pytest.mark.parametrize("which", ["whole", "kinematics", "metrics"])
@@ -109,8 +120,8 @@ def test_findings_from_result_equal_findings_from_the_live_objects() -> None:
     assert reloaded.to_dict() == live.to_dict()
     (f,) = reloaded.findings
     assert f.id == "arch_instead_of_hip_extension"
-    # The worst left stride is at 1.0 s; shown at its toe-off (1.25 s).
-    assert f.key_frames[0].time_s == pytest.approx(1.25)
+    # The worst left stride is at 1.0 s; shown where its peak was read (1.31 s).
+    assert f.key_frames[0].time_s == pytest.approx(1.31)
 
 
 def test_context_and_findings_from_a_live_analysis() -> None:

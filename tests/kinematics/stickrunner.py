@@ -64,6 +64,10 @@ class RunnerSpec:
     dropouts: tuple[tuple[int, int], ...] = ()
     standing: bool = False
     far_visibility: float = 0.8
+    #: Pinhole camera this far from the mid-hip (m), at hip height, for the rear and front
+    #: views; None = orthographic. With a camera, a stance foot on the treadmill belt moves
+    #: toward (rear) or away from (front) the camera and sinks (rises) in the image.
+    camera_distance_m: float | None = None
 
     @property
     def stride_s(self) -> float:
@@ -257,7 +261,16 @@ def make_run(spec: RunnerSpec) -> StickRun:
         raise ValueError(spec.view)
     if far is not None:
         vis[:, list(LEG[far][1:])] = spec.far_visibility
-    xy = np.stack([x_img, cy - k * by], axis=-1)
+    y_img = cy - k * by
+    if spec.camera_distance_m is not None and spec.view in ("rear", "front"):
+        # Pinhole at hip height, distance D from the mid-hip; same scale at the body plane.
+        d_cam = spec.camera_distance_m
+        dist = d_cam + (bx - hip_x[:, None]) * (1.0 if spec.view == "rear" else -1.0)
+        h_cam = float(np.nanmedian(hip_h))
+        scale = d_cam / dist
+        x_img = cx + (x_img - cx) * scale
+        y_img = (cy - k * h_cam) - k * (by - h_cam) * scale
+    xy = np.stack([x_img, y_img], axis=-1)
     rng = np.random.default_rng(spec.seed)
     if spec.noise_px > 0:
         xy = xy + rng.normal(0.0, spec.noise_px, xy.shape)

@@ -121,6 +121,28 @@ def test_metric_results_are_complete(side_run):
     assert "masks" in a.metrics["lumbar_arch_angle_deg"].reasons[0]
 
 
+def test_values_carry_the_time_they_were_read(side_run):
+    """``at_s``: the event, the frame of the peak, or the interval's middle."""
+    _, a = side_run
+    t = a.time_s
+    strides = {(s.side, s.foot_strike_s): s for s in a.strides}
+    for v in a.metrics["hip_extension_deg"].values:
+        if not np.isfinite(v.value):
+            continue
+        s = strides[(v.side, v.time_s)]
+        assert s.foot_strike_s <= v.at_s <= s.contralateral_foot_strike_s
+        i = int(np.argmin(np.abs(t - v.at_s)))
+        assert t[i] == pytest.approx(v.at_s)  # a frame's time
+        assert a.angle_series[f"{v.side}_hip_extension_deg"][i] == pytest.approx(v.value)
+    for v in a.metrics["knee_flexion_strike_deg"].values:
+        assert v.at_s == v.time_s
+    for v in a.metrics["trunk_lean_deg"].values:
+        s = strides[(v.side, v.time_s)]
+        assert v.at_s == pytest.approx(0.5 * (s.foot_strike_s + s.next_foot_strike_s))
+    d = a.metrics["hip_extension_deg"].to_dict()
+    assert all("at_s" in v for v in d["values"])
+
+
 def test_to_dict_is_strict_json(side_run):
     _, a = side_run
     d = a.to_dict()
