@@ -265,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gaitlab: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("gaitlab: interrupted", file=sys.stderr)
+        print(f"gaitlab: interrupted{getattr(args, 'on_interrupt', '')}", file=sys.stderr)
         return 130
     except Exception as exc:
         if args.debug:

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gaitlab.errors import GaitlabError
-
 if TYPE_CHECKING:
     from gaitlab.batch.runner import BatchReport, BatchSettings
 
@@ -99,7 +97,9 @@ def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument("--cache-dir", help="pose cache folder (default: user cache)")
     p.add_argument("--no-cache", action="store_true", help="always run pose inference")
     p.add_argument("--quiet", action="store_true", help="no progress, no summary")
-    p.set_defaults(func=run_batch_cli)
+    p.set_defaults(
+        func=run_batch_cli, on_interrupt=" (finished clips are kept; re-run to continue)"
+    )
     return p
 
 
@@ -180,29 +180,9 @@ def format_report(report: BatchReport, settings: BatchSettings) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m gaitlab.batch``: the subcommand on its own, with the main command's errors."""
-    parser = argparse.ArgumentParser(prog="python -m gaitlab.batch")
-    add_batch_parser(parser.add_subparsers(dest="command", required=True))
+    """``python -m gaitlab.batch``: the subcommand on its own, through the main command."""
+    from gaitlab.cli import main as gaitlab_main
+
     words = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in words
-    args = parser.parse_args(["batch", *(w for w in words if w != "--debug")])
-    try:
-        return int(args.func(args))
-    except GaitlabError as exc:
-        print(f"gaitlab: error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
-    except ValueError as exc:
-        print(f"gaitlab: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("gaitlab: interrupted (finished clips are kept; re-run to continue)", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if debug:
-            raise
-        print(
-            f"gaitlab: internal error: {type(exc).__name__}: {exc} "
-            "(a bug: rerun with --debug and report it)",
-            file=sys.stderr,
-        )
-        return 1
+    debug = ["--debug"] if "--debug" in words else []
+    return gaitlab_main([*debug, "batch", *(w for w in words if w != "--debug")])
