@@ -656,8 +656,9 @@ def report(results: list[ClipResult], checks: list[DeviationCheck], real: list, 
     w("")
     w(
         "Truth of `lumbar_arch_angle_deg` is the true trunk-vs-pelvis angle (stance mean); the "
-        "measure is experimental and reads ~0.75-0.8 deg per true degree, so only its change "
-        "is checked."
+        "measure is experimental (a back-contour angle that includes the buttock, so it reads "
+        "~+13 deg on the upright rendered runner, and ~0.75 deg per true degree over all "
+        "frames), so only its change is checked."
     )
     return "\n".join(lines)
 

@@ -3,18 +3,21 @@
 Landmarks have no lumbar points, so the back itself is measured (DESIGN.md section 4): the
 posterior edge of the runner's silhouette between shoulder and hip level.
 
-Per frame, in the person crop (a uniform scaling of the image, so angles are preserved and
-image rows stay rows):
+Per frame, in the person crop (a uniform scaling of the image, so angles are preserved), in
+the trunk's own frame (axis mid-shoulder to mid-hip, and across it):
 
-1. Rows are parameterised by ``u`` = 0 at mid-shoulder height to 1 at mid-hip height
+1. Levels along the trunk are parameterised by ``u`` = 0 at mid-shoulder to 1 at mid-hip
    (extended to ``u = 1.15`` to include the buttock).
-2. In each row, the mask run (probability > 0.5) that contains the trunk line (mid-shoulder
-   to mid-hip) is found and its posterior end taken as the back edge; its forward
-   coordinate is ``X_f = facing * x`` (larger = more anterior). Taking the run through the
-   trunk ignores arms that are separated from the back.
-3. **Arch angle**: straight lines ``X_f(row)`` are fitted to the upper back
+2. At each level, from the trunk line, the mask (probability > 0.5) is followed backward
+   perpendicular to the trunk and its end taken as the back edge; its anterior distance
+   ``X_f`` from the trunk line is recorded (larger = more anterior). Following the mask
+   from the trunk line ignores arms that are separated from the back. The trunk frame
+   (not image rows) keeps the levels anatomical when the trunk leans: measured in image
+   rows, a trunk leaning 10 deg further forward read ~9 deg less arch on rendered runners
+   while its true trunk-vs-pelvis angle was unchanged.
+3. **Arch angle**: straight lines ``X_f(axial)`` are fitted to the upper back
    (``u`` in [0.1, 0.45]) and to the lower back and buttock (``u`` in [0.7, 1.1]); with slopes
-   ``s_up`` and ``s_low`` (forward pixels per pixel down),
+   ``s_up`` and ``s_low`` (anterior pixels per pixel toward the hips),
    ``arch = atan(s_up) - atan(s_low)`` in degrees. A hollow back runs forward into the
    lumbar curve and back out to the buttock, so the arch is positive and grows with the
    lordosis; a uniform trunk lean rotates both lines alike and cancels.
@@ -23,8 +26,9 @@ image rows stay rows):
    (``u`` in [0.8, 1.15]), in % of trunk length.
 
 Frames are used only when both elbows and wrists are clear of the back (at least 8 % of trunk
-length anterior to the contour at their row, or outside the rows): an arm on the outline
-throws the measures by tens of degrees. Each stance gives the median over its usable frames.
+length anterior to the contour at their level along the trunk, or beyond its ends): an arm on
+the outline throws the measures by tens of degrees. Each stance gives the median over its
+usable frames.
 
 Experimental (DESIGN.md): validated only on rendered runners; body shape and loose clothing
 change the outline. Confidence is capped at medium and the finding should read "possible
@@ -57,30 +61,54 @@ _ARM_POINTS = ("left_elbow", "right_elbow", "left_wrist", "right_wrist")
 
 @dataclass(frozen=True)
 class BackContour:
-    """Back edge of one frame in crop pixels.
+    """Back edge of one frame, in crop pixels and in the trunk's own frame.
 
     Attributes
     ----------
     u : (m,) float
-        Row parameter (0 = shoulder level, 1 = hip level).
+        Position along the trunk (0 = mid-shoulder, 1 = mid-hip).
     row : (m,) float
-        Crop row of each sample.
+        Crop row of each edge point (NaN where not found).
     forward : (m,) float
-        Forward coordinate ``facing * x`` of the back edge (NaN where not found).
+        Forward image coordinate ``facing * x`` of each edge point (NaN where not found).
     trunk_len : float
         Trunk length in crop pixels.
+    axial : (m,) float
+        Trunk frame: distance along the trunk from mid-shoulder toward mid-hip (pixels).
+    anterior : (m,) float
+        Trunk frame: signed distance of the edge point from the trunk line, + = anterior
+        (the back edge lies behind the line, so mostly negative; NaN where not found).
+    origin, axis, posterior : (2,) float
+        The trunk frame in crop pixels: mid-shoulder, unit vector toward mid-hip, unit
+        vector perpendicular to it pointing backward.
     """
 
     u: np.ndarray
     row: np.ndarray
     forward: np.ndarray
     trunk_len: float
+    axial: np.ndarray
+    anterior: np.ndarray
+    origin: np.ndarray
+    axis: np.ndarray
+    posterior: np.ndarray
+
+    def to_trunk(self, xy: np.ndarray) -> tuple[float, float]:
+        """``(axial, anterior)`` of a crop-pixel point in the trunk frame."""
+        d = np.asarray(xy, dtype=float) - self.origin
+        return float(d @ self.axis), float(-(d @ self.posterior))
 
 
 def back_contour(
     prob: np.ndarray, shoulder: np.ndarray, hip: np.ndarray, facing: float
 ) -> BackContour:
-    """Posterior edge of the trunk's mask run in each row (see module doc).
+    """Posterior edge of the trunk's mask along lines across the trunk (see module doc).
+
+    Each sample ``u`` starts on the trunk line (mid-shoulder to mid-hip) and walks
+    backward, perpendicular to that line, to the end of the mask: the contour is sampled in
+    the trunk's own frame, so a leaning trunk is cut at the same anatomical levels as an
+    upright one (image rows would cut a trunk leaning 10 deg forward lower on the buttock
+    and the back, and read ~9 deg less arch on rendered runners).
 
     Parameters
     ----------
@@ -95,32 +123,43 @@ def back_contour(
     thr = 127 if prob.dtype == np.uint8 else 0.5
     mask = prob > thr
     h, w = mask.shape
+    shoulder = np.asarray(shoulder, dtype=float)
+    hip = np.asarray(hip, dtype=float)
     trunk_len = float(np.hypot(*(shoulder - hip)))
-    rows = shoulder[1] + _U * (hip[1] - shoulder[1])
-    line_x = shoulder[0] + _U * (hip[0] - shoulder[0])
-    fwd = np.full(_U.shape, np.nan)
-    for k, (r, x0) in enumerate(zip(rows, line_x, strict=True)):
-        ri, xi = round(r), round(x0)
+    axis = (hip - shoulder) / trunk_len if trunk_len > 0 else np.array([0.0, 1.0])
+    posterior = np.array([axis[1], -axis[0]])
+    if posterior[0] * facing > 0:  # posterior points against the facing direction
+        posterior = -posterior
+    m = _U.size
+    row = np.full(m, np.nan)
+    fwd = np.full(m, np.nan)
+    anterior = np.full(m, np.nan)
+    max_steps = int(h + w)
+    for k, u in enumerate(_U):
+        base = shoulder + u * (hip - shoulder)
+        xi, ri = round(base[0]), round(base[1])
         if not (0 <= ri < h and 0 <= xi < w) or not mask[ri, xi]:
             continue
-        line = mask[ri]
-        if facing < 0:  # posterior is image-right: walk right from the trunk line
-            j = xi
-            while j + 1 < w and line[j + 1]:
-                j += 1
-        else:
-            j = xi
-            while j - 1 >= 0 and line[j - 1]:
-                j -= 1
-        fwd[k] = facing * j
-    return BackContour(_U.copy(), rows, fwd, trunk_len)
+        j = 0
+        while j < max_steps:
+            x, y = base + (j + 1) * posterior
+            xn, yn = round(x), round(y)
+            if not (0 <= yn < h and 0 <= xn < w) or not mask[yn, xn]:
+                break
+            j += 1
+        edge = base + j * posterior
+        row[k], fwd[k], anterior[k] = edge[1], facing * edge[0], -float(j)
+    return BackContour(
+        _U.copy(), row, fwd, trunk_len, _U * trunk_len, anterior, shoulder, axis, posterior
+    )
 
 
 def _fit_slope(c: BackContour, lo: float, hi: float) -> float:
-    sel = (c.u >= lo) & (c.u <= hi) & np.isfinite(c.forward)
+    """Slope of the back edge in the trunk frame: anterior pixels per pixel toward the hip."""
+    sel = (c.u >= lo) & (c.u <= hi) & np.isfinite(c.anterior)
     if sel.sum() < 4:
         return float("nan")
-    return float(np.polyfit(c.row[sel], c.forward[sel], 1)[0])
+    return float(np.polyfit(c.axial[sel], c.anterior[sel], 1)[0])
 
 
 def arch_angle_deg(c: BackContour) -> float:
@@ -130,33 +169,41 @@ def arch_angle_deg(c: BackContour) -> float:
 
 
 def hollow_depth_pct_trunk(c: BackContour) -> float:
-    """Lumbar hollow depth in % of trunk length (module doc, step 4)."""
-    ok = np.isfinite(c.forward)
+    """Lumbar hollow depth in % of trunk length (module doc, step 4), in the trunk frame."""
+    ok = np.isfinite(c.anterior)
     i_up = int(np.argmin(np.abs(c.u - 0.25)))
     butt = np.flatnonzero((c.u >= _BUTTOCK[0]) & (c.u <= _BUTTOCK[1]) & ok)
     if not ok[i_up] or butt.size == 0 or c.trunk_len <= 0:
         return float("nan")
-    i_b = int(butt[np.argmin(c.forward[butt])])  # most posterior buttock point
-    r0, f0, r1, f1 = c.row[i_up], c.forward[i_up], c.row[i_b], c.forward[i_b]
+    i_b = int(butt[np.argmin(c.anterior[butt])])  # most posterior buttock point
+    r0, f0, r1, f1 = c.axial[i_up], c.anterior[i_up], c.axial[i_b], c.anterior[i_b]
     between = np.flatnonzero(ok & (c.u > c.u[i_up]) & (c.u < c.u[i_b]))
     if between.size == 0 or r1 == r0:
         return float("nan")
-    line = f0 + (c.row[between] - r0) * (f1 - f0) / (r1 - r0)
-    return float(100.0 * np.max(c.forward[between] - line) / c.trunk_len)
+    line = f0 + (c.axial[between] - r0) * (f1 - f0) / (r1 - r0)
+    return float(100.0 * np.max(c.anterior[between] - line) / c.trunk_len)
 
 
 def arms_clear(c: BackContour, arm_xy: np.ndarray, facing: float) -> bool:
-    """True when no elbow or wrist (crop pixels, ``(4, 2)``) lies on or behind the back."""
-    for x, y in arm_xy:
-        if not np.isfinite(x):
+    """True when no elbow or wrist (crop pixels, ``(4, 2)``) lies on or behind the back.
+
+    Compared in the trunk frame: an arm point level with the contour (along the trunk)
+    must lie at least ``_ARM_MARGIN_TRUNK`` trunk lengths anterior to the back edge there.
+    ``facing`` is kept for the signature; the frame already carries it.
+    """
+    del facing
+    ok = np.isfinite(c.anterior)
+    for xy in arm_xy:
+        if not np.isfinite(xy).all():
             return False  # an arm we cannot see may be on the outline
-        if y < c.row.min() or y > c.row.max():
+        a, f = c.to_trunk(xy)
+        if a < c.axial.min() or a > c.axial.max():
             continue
-        edge = np.interp(y, c.row, c.forward) if np.isfinite(c.forward).all() else np.nan
-        if not np.isfinite(edge):
-            k = int(np.argmin(np.abs(c.row - y)))
-            edge = c.forward[k]
-        if not np.isfinite(edge) or facing * x < edge + _ARM_MARGIN_TRUNK * c.trunk_len:
+        if ok.all():
+            edge = float(np.interp(a, c.axial, c.anterior))
+        else:
+            edge = float(c.anterior[int(np.argmin(np.abs(c.axial - a)))])
+        if not np.isfinite(edge) or f < edge + _ARM_MARGIN_TRUNK * c.trunk_len:
             return False
     return True
 

@@ -68,6 +68,16 @@ class RunnerSpec:
     #: views; None = orthographic. With a camera, a stance foot on the treadmill belt moves
     #: toward (rear) or away from (front) the camera and sinks (rises) in the image.
     camera_distance_m: float | None = None
+    #: Heel strike: the foot lands toe-up by this angle and rolls flat about the heel within
+    #: ``foot_flat_s`` after the strike (it tilts up over the last 30 % of the swing). 0 = the
+    #: flat landing. Only the heel and toe landmarks change (the ankle keeps its path).
+    heel_strike_deg: float = 0.0
+    foot_flat_s: float = 0.05
+    #: Push-off: over the last ``heel_off_s`` of stance the foot pivots about its toe, the
+    #: heel rising (ever faster) to this angle at toe-off; the rotation carries on into the
+    #: swing at the same rate and relaxes over its first 30 %.
+    toe_off_pivot_deg: float = 0.0
+    heel_off_s: float = 0.08
 
     @property
     def stride_s(self) -> float:
@@ -207,12 +217,40 @@ def make_run(spec: RunnerSpec) -> StickRun:
         s_prog = np.clip((phases[side] - duty) / (1 - duty), 0, 1)
         pf = np.where(stance[side], 0.0, np.radians(40.0) * np.sin(np.pi * s_prog))
         c, s_ = np.cos(-pf), np.sin(-pf)
+        foot = {}
         for name, (vx, vy) in (
             ("heel", (-0.06, -spec.ankle_h_m)),
             ("foot_index", (0.16, -spec.ankle_h_m)),
         ):
             rel = np.stack([c * vx - s_ * vy, s_ * vx + c * vy], axis=-1)
-            put(f"{side}_{name}", ankle + rel, zs * 0.09)
+            foot[name] = ankle + rel
+        # Heel strike (toe up, rolling flat about the heel) and push-off (heel up, pivoting
+        # about the toe): extra pitch of the rigid foot, toe-up positive.
+        tau = phases[side] * spec.stride_s
+        smooth = lambda x: 3 * np.clip(x, 0, 1) ** 2 - 2 * np.clip(x, 0, 1) ** 3  # noqa: E731
+        e_fs = np.radians(spec.heel_strike_deg) * np.where(
+            stance[side],
+            np.clip(1 - tau / spec.foot_flat_s, 0, 1),
+            smooth((s_prog - 0.7) / 0.3),
+        )
+        # Push-off: the heel rises with a growing rate, q^2 (no jerk at heel-off); after
+        # toe-off the rotation carries on at the same rate and relaxes (cubic Hermite over
+        # the first 30 % of the swing), so only the toe's lift marks the toe-off.
+        q = np.clip((tau - (tc - spec.heel_off_s)) / spec.heel_off_s, 0, 1)
+        x = np.clip(s_prog / 0.3, 0, 1)
+        m0 = 2.0 / spec.heel_off_s * 0.3 * (1 - duty) * spec.stride_s
+        e_to = np.radians(spec.toe_off_pivot_deg) * np.where(
+            stance[side],
+            q**2,
+            (2 * x**3 - 3 * x**2 + 1) + m0 * (x**3 - 2 * x**2 + x),
+        )
+        foot_len = 0.22
+        pitch = -pf + e_fs
+        toe = foot["heel"] + foot_len * np.stack([np.cos(pitch), np.sin(pitch)], axis=-1)
+        pitch = pitch - e_to
+        heel = toe - foot_len * np.stack([np.cos(pitch), np.sin(pitch)], axis=-1)
+        put(f"{side}_heel", heel, zs * 0.09)
+        put(f"{side}_foot_index", toe, zs * 0.09)
         angles[f"{side}_thigh_angle_deg"] = thigh
         angles[f"{side}_thigh_extension_deg"] = -thigh
         angles[f"{side}_hip_extension_deg"] = -(thigh + spec.trunk_lean_deg)

@@ -154,3 +154,66 @@ def test_rear_view_events_follow_the_sinking_ground_line(spec):
             assert len(err) >= n_true - 2
             inner = err[1:-1]  # the first and last stance may be cut by the clip's ends
             assert np.all(np.abs(inner) <= 3.0 / spec.fps + 1e-9), (side, kind, err.tolist())
+
+
+def _near_leg_truth(run, side):
+    fs = [t for s, k, t in run.events if s == side and k == "foot_strike"]
+    to = [t for s, k, t in run.events if s == side and k == "toe_off"]
+    return [(a, min(b for b in to if b > a)) for a in fs if any(b > a for b in to)]
+
+
+@pytest.mark.parametrize("fps", [60.0, 120.0])
+def test_side_events_heel_strike_and_toe_pivot_within_a_frame(fps):
+    # A heel striker that lands toe-up 15 deg, rolls flat about the heel, and pivots about
+    # the toe in push-off (heel rising ever faster): side-view events within a frame.
+    spec = RunnerSpec(
+        view="side-left",
+        noise_px=0.5,
+        seed=11,
+        heel_strike_deg=15.0,
+        toe_off_pivot_deg=30.0,
+        fps=fps,
+    )
+    run = make_run(spec)
+    a = analyze_kinematics(run.series, height_cm=180.0)
+    for kind in ("foot_strike", "toe_off"):
+        err, n_true = _match(a.events.events, run.events, "left", kind)
+        assert len(err) >= n_true - 1
+        assert np.all(np.abs(err) <= 1.0 / 60.0), (kind, err)
+
+
+def _retime_setup(spec):
+    from gaitlab.kinematics.geometry import leg_length_px
+
+    run = make_run(spec)
+    a = analyze_kinematics(run.series, height_cm=180.0)
+    return run, a.time_s, a.landmarks_analysis, spec.stride_s, leg_length_px(a.landmarks_analysis)
+
+
+def test_retime_side_strikes_moves_a_late_touch_to_the_impact():
+    # Landmarks inside the shoe reach the ground late: given contacts starting 20 ms after
+    # the true heel strike, the strike moves to the toe's steepest fall (the heel's
+    # impact), within a frame of the truth; toe-offs are left as given.
+    from gaitlab.kinematics.events import retime_side_strikes
+
+    spec = RunnerSpec(view="side-left", seed=11, heel_strike_deg=15.0, toe_off_pivot_deg=30.0)
+    run, t, xy, stride_s, leg = _retime_setup(spec)
+    truth = [c for c in _near_leg_truth(run, "left") if 0.5 < c[0] and c[1] < t[-1] - 0.5]
+    late = [(fs + 0.020, to + 0.030) for fs, to in truth]
+    out = np.array(retime_side_strikes(t, xy, "left", late, stride_s, leg, 0.02))
+    err = out[:, 0] - np.array(truth)[:, 0]
+    assert np.all(np.abs(err) <= 1.0 / spec.fps), err * 1000
+    assert np.all(out[:, 1] == np.array(late)[:, 1])
+
+
+def test_retime_side_strikes_keeps_the_touch_on_a_flat_landing():
+    # Flat landing (heel and toe touch together): no impact to find from the other end,
+    # so the strike keeps the ground-touch time it was given.
+    from gaitlab.kinematics.events import retime_side_strikes
+
+    spec = RunnerSpec(view="side-left", seed=11)
+    run, t, xy, stride_s, leg = _retime_setup(spec)
+    truth = [c for c in _near_leg_truth(run, "left") if 0.5 < c[0] and c[1] < t[-1] - 0.5]
+    late = [(fs + 0.010, to) for fs, to in truth]
+    out = retime_side_strikes(t, xy, "left", late, stride_s, leg, 0.02)
+    assert [o[0] for o in out] == [c[0] for c in late]
