@@ -13,9 +13,12 @@ the first frame, divided by the slow-motion factor: a 240 fps capture stored to 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import av
 import numpy as np
@@ -26,6 +29,8 @@ from gaitlab.series import VideoInfo
 
 #: File extensions gaitlab looks for when scanning folders.
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -240,7 +245,13 @@ def probe_video(
     )
 
 
-def iter_frames(info: VideoInfo) -> Iterator[Frame]:
+def iter_frames(
+    info: VideoInfo,
+    *,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    size: tuple[int, int] | None = None,
+) -> Iterator[Frame]:
     """Decode a probed clip frame by frame, upright, with capture timestamps.
 
     Frames are yielded one at a time, so memory does not grow with clip length. A frame
@@ -251,6 +262,21 @@ def iter_frames(info: VideoInfo) -> Iterator[Frame]:
     ----------
     info
         The result of :func:`probe_video` for this clip.
+    start_s, end_s
+        Capture-time window ``[start_s, end_s)`` in seconds from the clip's first frame
+        (default: the whole clip). A later start seeks to the key frame before it, so a
+        segment does not decode the clip from the beginning; times stay relative to the
+        clip's first frame.
+    size
+        ``(width, height)`` of the yielded frames after rotation, or None for the clip's
+        own size. Scaling happens inside FFmpeg's colour conversion (area averaging), which
+        costs less than converting full-size frames and resizing them afterwards.
+
+    Yields
+    ------
+    Frame
+        ``index`` counts the frames yielded (0 = the first frame at or after ``start_s``);
+        ``rgb`` is C-contiguous.
 
     Raises
     ------
@@ -264,7 +290,16 @@ def iter_frames(info: VideoInfo) -> Iterator[Frame]:
         # FFmpeg's own frame threading: decode is ~15 % of the time at 1080p.
         stream.thread_type = "AUTO"
         steps = info.rotation_deg // 90
-        t0: float | None = None
+        reformat: dict = {"format": "rgb24"}
+        if size is not None and tuple(size) != (info.width_px, info.height_px):
+            width, height = size if steps % 2 == 0 else size[::-1]  # stored = before rotation
+            reformat.update(width=int(width), height=int(height), interpolation="AREA")
+        t0 = _first_pts_s(container, stream) if start_s > 0 else None
+        if t0 is not None:
+            target = t0 + start_s * info.slowmo_factor
+            container.seek(
+                int(target / float(stream.time_base)), stream=stream, backward=True, any_frame=False
+            )
         last_t = -np.inf
         index = 0
         try:
@@ -278,10 +313,17 @@ def iter_frames(info: VideoInfo) -> Iterator[Frame]:
                 if t_s <= last_t:
                     continue
                 last_t = t_s
-                rgb = frame.to_ndarray(format="rgb24")
+                if t_s < start_s:
+                    continue  # decoded from the key frame before the window: not wanted
+                if end_s is not None and t_s >= end_s:
+                    break
+                rgb = frame.to_ndarray(**reformat)
                 if steps:
-                    rgb = np.ascontiguousarray(np.rot90(rgb, steps))
-                yield Frame(index=index, time_s=t_s, rgb=rgb)
+                    rgb = np.rot90(rgb, steps)
+                # PyAV pads rows to 32/64 bytes (e.g. 1080 px wide: 3264 bytes, not 3240), and
+                # MediaPipe's Image ignores strides: a padded view reads as garbage (no pose in
+                # any frame of a portrait 1080p clip). Copies only when padded or rotated.
+                yield Frame(index=index, time_s=t_s, rgb=np.ascontiguousarray(rgb))
                 index += 1
         except av.FFmpegError as exc:
             if index == 0:
@@ -291,6 +333,83 @@ def iter_frames(info: VideoInfo) -> Iterator[Frame]:
             # A truncated tail: keep what decoded; the caller sees fewer frames than probed.
     finally:
         container.close()
+
+
+def _first_pts_s(container: av.container.InputContainer, stream: av.video.VideoStream) -> float:
+    """Presentation time of the first decodable frame (the zero of capture time)."""
+    for frame in container.decode(stream):
+        if frame.pts is not None:
+            return float(frame.pts * frame.time_base)
+    raise UnreadableVideo(f"{Path(container.name).name}: no frame decodes")
+
+
+class _Done:
+    """End-of-stream marker passed through the prefetch queue."""
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """An exception raised in the decode thread, re-raised in the consumer."""
+
+    error: BaseException
+
+
+def prefetch(frames: Iterable[T], depth: int = 8) -> Iterator[T]:
+    """Run an iterator in a background thread, ``depth`` items ahead of the consumer.
+
+    Decoding (FFmpeg, which releases the GIL) then overlaps with whatever the consumer does
+    with each frame (pose inference, drawing), instead of alternating with it. Memory is
+    bounded by ``depth`` items. Exceptions in the producer are re-raised in the consumer at
+    the point they occurred; closing the returned generator stops the thread.
+
+    Parameters
+    ----------
+    frames
+        Any iterable, e.g. :func:`iter_frames`.
+    depth
+        Items buffered ahead (>= 1). 8 frames of 1080p RGB is 50 MB.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be >= 1, got {depth}")
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        # Poll the stop flag so an abandoned consumer never leaves the thread blocked.
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in frames:
+                if not put(item):
+                    return
+            put(_Done())
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(_Failed(exc))
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()  # release the decoder in the thread that ran it
+
+    thread = threading.Thread(target=produce, name="gaitlab-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if isinstance(item, _Done):
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def read_frame(info: VideoInfo, time_s: float) -> np.ndarray:
@@ -343,7 +462,7 @@ def read_frame(info: VideoInfo, time_s: float) -> np.ndarray:
     finally:
         container.close()
     steps = info.rotation_deg // 90
-    return np.ascontiguousarray(np.rot90(rgb, steps)) if steps else rgb
+    return np.ascontiguousarray(np.rot90(rgb, steps) if steps else rgb)
 
 
 def with_decoded_frames(info: VideoInfo, times_s: np.ndarray) -> VideoInfo:

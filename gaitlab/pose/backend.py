@@ -35,7 +35,9 @@ class FramePose:
     world_m : (33, 3) float
         World landmarks in metres, origin at the mid-hip.
     mask : (h, w) float32 or None
-        Person probability per pixel of the full frame, when requested.
+        Person probability per pixel of the full frame, when requested. A read-only view
+        of MediaPipe's output, valid only until the backend's next ``detect`` call: use it
+        (or copy it) before then.
     """
 
     xy_px: np.ndarray
@@ -134,7 +136,11 @@ class MediaPipeBackend:
 
     def detect(self, rgb: np.ndarray, time_ms: int) -> FramePose | None:
         """Run the landmarker on one frame; see :meth:`PoseBackend.detect`."""
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        # mp.Image reads the buffer as tightly packed rows and ignores numpy strides: a padded
+        # or sliced frame would be read as garbage. A no-op for contiguous frames.
+        image = self._mp.Image(
+            image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
+        )
         with _quiet_native_stderr(self._quiet_first):
             result = self._landmarker.detect_for_video(image, time_ms)
         self._quiet_first = False

@@ -1,8 +1,9 @@
 """One streaming pass over the clip: the annotated H.264 video and the key-frame PNGs.
 
-Frames are decoded one at a time (:func:`gaitlab.io.video.iter_frames`), scaled down so the
-long side is at most ``max_side_px`` (960 by default: drawing and encoding full 1080p costs
-about twice as much and the overlays do not need it), annotated and encoded; key frames are
+Frames are decoded one at a time (:func:`gaitlab.io.video.iter_frames`) in a thread ahead of
+the drawing, scaled by FFmpeg during the colour conversion so the long side is at most
+``max_side_px`` (960 by default: drawing and encoding full 1080p costs about twice as much
+and the overlays do not need it), annotated and encoded; key frames are
 annotated separately (their own caption and arcs) from the same decoded frame. Memory does
 not grow with clip length.
 
@@ -13,7 +14,10 @@ clip stays slow).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,7 +27,7 @@ import av
 import cv2
 import numpy as np
 
-from gaitlab.io.video import iter_frames
+from gaitlab.io.video import iter_frames, prefetch
 from gaitlab.report.annotators import annotate_all, default_annotators
 from gaitlab.report.data import ReportData
 from gaitlab.report.frames import FrameOverlays, KeyFrameSpec
@@ -108,6 +112,55 @@ class H264Writer:
         self.close()
 
 
+class BackgroundEncoder:
+    """Encodes frames of an :class:`H264Writer` in a thread, so drawing and encoding overlap.
+
+    x264 and FFmpeg's colour conversion run without the GIL, so the encoder works on the
+    second core while the next frame is decoded and drawn (encoding costs about as much as
+    drawing at 960 px). At most ``depth`` frames wait; an encoder error is raised by the
+    next :meth:`write` or by :meth:`close`.
+
+    Parameters
+    ----------
+    writer
+        The writer to feed; closed by :meth:`close`.
+    depth
+        Frames buffered between the drawing and the encoder.
+    """
+
+    def __init__(self, writer: H264Writer, depth: int = 4) -> None:
+        self.writer = writer
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="gaitlab-encode", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self.writer.write(*item)
+                except BaseException as exc:  # re-raised in the drawing thread
+                    self._error = exc
+
+    def write(self, rgb: np.ndarray, time_s: float) -> None:
+        """Queue one frame (the array must not be changed afterwards)."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((rgb, time_s))
+
+    def close(self) -> None:
+        """Encode what is queued, flush the encoder and finish the file."""
+        self._queue.put(None)
+        self._thread.join()
+        self.writer.close()
+        if self._error is not None:
+            raise self._error
+
+
 @dataclass(frozen=True)
 class RenderResult:
     """What :func:`render_clip` wrote."""
@@ -170,19 +223,21 @@ def render_clip(
         wanted.setdefault(spec.frame, []).append(spec)
     written: dict[str, Path] = {}
     n_series = data.series.n_frames
-    writer = None
+    writer: BackgroundEncoder | None = None
     tmp_video = None
     if video_name:
         tmp_video = out / (video_name + ".part.mp4")
-        writer = H264Writer(tmp_video, w, h, info.capture_fps * 1.0)
+        writer = BackgroundEncoder(H264Writer(tmp_video, w, h, info.capture_fps * 1.0))
     n = 0
     try:
-        for frame in iter_frames(info):
+        # Frames arrive already scaled to the output size (inside FFmpeg's colour conversion:
+        # no full-size RGB frame is made) and decoded in a thread ahead of the drawing.
+        for frame in prefetch(iter_frames(info, size=(w, h)), depth=4):
             i = frame.index
             if i >= n_series:
                 log.warning("clip has more frames than its pose series; stopping at %d", n_series)
                 break
-            small = cv2.resize(frame.rgb, (w, h), interpolation=cv2.INTER_AREA)
+            small = frame.rgb
             for spec in wanted.get(i, []):
                 fd = overlays.frame_data(i, scale, sides=spec.sides, caption=spec.title)
                 written[spec.name] = _save_png(
@@ -198,7 +253,8 @@ def render_clip(
                 break
     except BaseException:
         if writer is not None and tmp_video is not None:
-            writer.close()
+            with contextlib.suppress(Exception):  # the first error is the one to report
+                writer.close()
             tmp_video.unlink(missing_ok=True)
             writer = None
         raise

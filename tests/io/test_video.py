@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from gaitlab.errors import NotAFile, NoVideoStream, UnreadableVideo, UnsuitableVideo
 from gaitlab.io import VideoLimits, iter_frames, probe_video
+from gaitlab.io.video import prefetch
 from tests.clipmaker import audio_only, pattern_clip, timed_clip
 from tests.conftest import shared_clip
 
@@ -226,3 +228,77 @@ def test_unusual_rotation_values_are_normalised(tmp_path: Path, rotation_deg: in
     assert info.rotation_deg == rotation_deg % 360
     frame = next(iter_frames(info))
     assert frame.rgb.shape[:2] == (info.height_px, info.width_px)
+
+
+# ------------------------------------------------------------- windows, scaling, prefetch
+def test_time_window_yields_the_same_frames_as_a_full_pass(tmp_path: Path):
+    info = probe_video(pattern_clip(tmp_path / "c.mp4", fps=25, duration_s=4.0))
+    full = list(iter_frames(info))
+    window = list(iter_frames(info, start_s=1.5, end_s=3.0))
+    expected = [f for f in full if 1.5 <= f.time_s < 3.0]
+    assert [f.time_s for f in window] == [f.time_s for f in expected]
+    assert [f.index for f in window] == list(range(len(expected)))
+    for got, want in zip(window, expected, strict=True):
+        np.testing.assert_array_equal(got.rgb, want.rgb)
+
+
+def test_size_scales_during_decoding_like_an_area_resize(tmp_path: Path):
+    import cv2
+
+    info = probe_video(pattern_clip(tmp_path / "c.mp4", size=(640, 480), duration_s=2.1))
+    full = next(iter_frames(info)).rgb
+    small = next(iter_frames(info, size=(320, 240))).rgb
+    assert small.shape == (240, 320, 3) and small.flags["C_CONTIGUOUS"]
+    reference = cv2.resize(full, (320, 240), interpolation=cv2.INTER_AREA)
+    assert np.abs(small.astype(int) - reference).mean() < 3.0
+
+
+def test_size_is_the_upright_size_of_a_rotated_clip(tmp_path: Path):
+    clip = pattern_clip(tmp_path / "c.mp4", size=(320, 240), duration_s=2.1, rotation_deg=90)
+    info = probe_video(clip)
+    assert (info.width_px, info.height_px) == (240, 320)
+    frame = next(iter_frames(info, size=(120, 160))).rgb
+    assert frame.shape == (160, 120, 3)
+
+
+def test_frames_with_padded_rows_are_contiguous(tmp_path: Path):
+    # 1080 px wide RGB rows are 3240 bytes; FFmpeg pads them to 3264. MediaPipe ignores
+    # strides, so a padded view reached it as a garbage image (no pose in a 1080p portrait).
+    info = probe_video(pattern_clip(tmp_path / "c.mp4", size=(1080, 240), duration_s=2.1))
+    frame = next(iter_frames(info))
+    assert frame.rgb.shape == (240, 1080, 3) and frame.rgb.flags["C_CONTIGUOUS"]
+
+
+def test_prefetch_yields_the_same_frames_in_order(tmp_path: Path):
+    info = probe_video(pattern_clip(tmp_path / "c.mp4", duration_s=2.5))
+    direct = list(iter_frames(info))
+    ahead = list(prefetch(iter_frames(info), depth=2))
+    assert [f.time_s for f in ahead] == [f.time_s for f in direct]
+    for a, b in zip(ahead, direct, strict=True):
+        np.testing.assert_array_equal(a.rgb, b.rgb)
+
+
+def test_prefetch_reraises_the_producers_error_after_its_items():
+    def broken():
+        yield 1
+        yield 2
+        raise UnreadableVideo("cut")
+
+    got = []
+    with pytest.raises(UnreadableVideo, match="cut"):
+        for item in prefetch(broken(), depth=1):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_prefetch_stops_its_thread_when_the_consumer_stops_early(tmp_path: Path):
+    info = probe_video(pattern_clip(tmp_path / "c.mp4", duration_s=3.0))
+    frames = prefetch(iter_frames(info), depth=2)
+    next(frames)
+    frames.close()
+    assert not [t for t in threading.enumerate() if t.name == "gaitlab-decode"]
+
+
+def test_prefetch_depth_must_be_positive():
+    with pytest.raises(ValueError, match="depth"):
+        next(prefetch([1], depth=0))
