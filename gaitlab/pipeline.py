@@ -7,17 +7,15 @@ The CLI (``gaitlab analyze``), the batch runner and the dashboard all call
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from gaitlab import __version__
 from gaitlab.findings import FindingsReport, findings_for_analysis
 from gaitlab.io.video import VideoLimits
+from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
 from gaitlab.kinematics.view import USER_VIEWS
 from gaitlab.pose.backend import MediaPipeSettings
@@ -196,21 +194,3 @@ def write_result(analysis: ClipAnalysis, out_dir: str | Path) -> Path:
     tmp.write_text(text)
     tmp.replace(path)
     return path
-
-
-def to_json_ready(obj: Any) -> Any:
-    """Recursively turn numpy values into Python ones and non-finite floats into None.
-
-    JSON has no NaN; a metric that could not be measured is ``null`` with its reason beside it.
-    """
-    if isinstance(obj, dict):
-        return {str(k): to_json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [to_json_ready(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_json_ready(obj.tolist())
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj

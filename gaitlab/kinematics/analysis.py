@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics import lumbar
 from gaitlab.kinematics.angles import (
     SIGN_CONVENTIONS,
@@ -215,35 +216,33 @@ class GaitAnalysis:
             "format_version": RESULT_FORMAT_VERSION,
             "view": {
                 "view": self.view.view,
-                "confidence": _num(self.view.confidence),
+                "confidence": to_json_ready(self.view.confidence),
                 "source": self.view.source,
                 "detected_view": self.view.detected_view,
-                "width_ratio": _num(self.view.width_ratio),
+                "width_ratio": to_json_ready(self.view.width_ratio),
                 "reason": self.view.reason,
             },
             "direction": {
                 "travel": self.direction.travel,
                 "direction_changes": self.direction.direction_changes,
-                "drift_speed_leg_s": _num(self.direction.drift_speed_leg_s),
+                "drift_speed_leg_s": to_json_ready(self.direction.drift_speed_leg_s),
             },
             "treadmill": self.treadmill,
             "running": dataclasses.asdict(self.running),
-            "cadence": {k: _num(v) for k, v in dataclasses.asdict(self.cadence).items()},
-            "cleaning": {k: _num(v) for k, v in self.cleaning.to_dict().items()},
-            "events": [
-                {k: _num(v) for k, v in dataclasses.asdict(e).items()} for e in self.events.events
-            ],
+            "cadence": to_json_ready(dataclasses.asdict(self.cadence)),
+            "cleaning": to_json_ready(self.cleaning.to_dict()),
+            "events": [to_json_ready(dataclasses.asdict(e)) for e in self.events.events],
             "event_detection": {
                 "near_side": self.events.near_side,
                 "far_leg_inferred": self.events.far_inferred,
-                "alternation_share": _num(self.events.alternation_share),
+                "alternation_share": to_json_ready(self.events.alternation_share),
                 "notes": list(self.events.notes),
             },
             "strides": [_stride_dict(s) for s in self.strides],
             "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
             "body_scale": {
-                "leg_length_px": _num(self.leg_length_px),
-                "cm_per_px": _num(self.cm_per_px),
+                "leg_length_px": to_json_ready(self.leg_length_px),
+                "cm_per_px": to_json_ready(self.cm_per_px),
             },
             "sign_conventions": dict(SIGN_CONVENTIONS),
             "settings": self.settings.to_dict(),
@@ -251,23 +250,13 @@ class GaitAnalysis:
         }
 
 
-def _num(v: Any) -> Any:
-    if isinstance(v, float | np.floating):
-        return float(v) if np.isfinite(v) else None
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
-
-
 def _stride_dict(s: Stride) -> dict[str, Any]:
-    d = {k: _num(v) for k, v in dataclasses.asdict(s).items()}
+    d = to_json_ready(dataclasses.asdict(s))
     d.update(
-        stride_time_s=_num(s.stride_time_s),
-        contact_time_s=_num(s.contact_time_s),
-        flight_time_s=_num(s.flight_time_s),
-        duty_factor_pct=_num(s.duty_factor_pct),
+        stride_time_s=to_json_ready(s.stride_time_s),
+        contact_time_s=to_json_ready(s.contact_time_s),
+        flight_time_s=to_json_ready(s.flight_time_s),
+        duty_factor_pct=to_json_ready(s.duty_factor_pct),
     )
     return d
 

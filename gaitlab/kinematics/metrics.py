@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics.definitions import METRICS, MetricDefinition
 from gaitlab.kinematics.events import Stride
 from gaitlab.kinematics.geometry import mid, point
@@ -111,17 +112,9 @@ class MetricResult:
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON representation (NaN -> None)."""
         d = dataclasses.asdict(self)
-        d["values"] = [
-            {k: _json_num(v) for k, v in dataclasses.asdict(sv).items()} for sv in self.values
-        ]
+        d["values"] = [to_json_ready(dataclasses.asdict(sv)) for sv in self.values]
         d["reasons"] = list(self.reasons)
-        return {k: _json_num(v) for k, v in d.items()}
-
-
-def _json_num(v: Any) -> Any:
-    if isinstance(v, float | np.floating):
-        return None if not np.isfinite(v) else float(v)
-    return v
+        return to_json_ready(d)
 
 
 def _median(values: Sequence[float]) -> float:

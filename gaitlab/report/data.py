@@ -351,7 +351,7 @@ class ReportData:
     @classmethod
     def from_analysis(cls, analysis: Any) -> ReportData:
         """Build from a live :class:`~gaitlab.pipeline.ClipAnalysis` (findings included)."""
-        from gaitlab.pipeline import to_json_ready
+        from gaitlab.jsonsafe import to_json_ready
 
         result = to_json_ready(analysis.to_dict())
         return cls._from_parts(result, analysis.series, analysis.kinematics, analysis.findings)
@@ -423,7 +423,7 @@ class ReportData:
         ).kinematics
         notes: tuple[str, ...] = ()
         if not result.get("kinematics"):
-            from gaitlab.pipeline import to_json_ready
+            from gaitlab.jsonsafe import to_json_ready
 
             result = {**result, "kinematics": to_json_ready(kin.to_dict())}
             notes = ("kinematics recomputed from the saved pose series",)
