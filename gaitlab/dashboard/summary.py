@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gaitlab.report.content import fmt_value
+from gaitlab.report.content import fmt_value, keyframe_caption, keyframe_order
 from gaitlab.report.data import ReportData
 from gaitlab.report.exports import stride_rows
 
 SEVERITY_ORDER = ("high", "moderate", "watch", "low", "info")
-_PHASE_LABELS = {"foot_strike": "foot strike", "midstance": "mid-stance", "toe_off": "toe-off"}
-_PHASE_ORDER = tuple(_PHASE_LABELS)
 
 
 # ---------------------------------------------------------------------- clip quality
@@ -321,13 +319,7 @@ def keyframe_gallery(
     d = Path(result_dir)
     out: list[tuple[tuple, str, Path]] = []
     for p in d.glob("keyframe_*.png"):
-        side, _, phase = p.stem.removeprefix("keyframe_").partition("_")
-        order = (
-            0,
-            0 if side == "left" else 1,
-            _PHASE_ORDER.index(phase) if phase in _PHASE_ORDER else 9,
-        )
-        out.append((order, f"{side.capitalize()} {_PHASE_LABELS.get(phase, phase)}", p))
+        out.append(((0, *keyframe_order(p.stem)), keyframe_caption(p.stem), p))
     findings = list(((result or {}).get("findings") or {}).get("findings") or [])
     findings += list(((result or {}).get("findings") or {}).get("more_findings") or [])
     for p in d.glob("finding_*.png"):

@@ -34,20 +34,33 @@ def fmt_value(v: Any, unit: str = "", digits: int | None = None) -> str:
     return f"{text}{UNIT_TEXT.get(unit, f' {unit}' if unit else '')}"
 
 
-_PHASES = ("foot_strike", "midstance", "toe_off")
+_PHASE_LABELS = {"foot_strike": "foot strike", "midstance": "mid-stance", "toe_off": "toe-off"}
+_PHASES = tuple(_PHASE_LABELS)
 
 
-def _keyframe_order(name: str) -> tuple[int, int, str]:
-    """Left before right, then foot strike, mid-stance, toe-off."""
+def keyframe_order(name: str) -> tuple[int, int, str]:
+    """Sort key of a key-frame image name: left before right, then strike, mid-stance, toe-off.
+
+    Parameters
+    ----------
+    name
+        File stem such as ``keyframe_left_toe_off``.
+    """
     rest = name.removeprefix("keyframe_")
     side, _, phase = rest.partition("_")
     return (0 if side == "left" else 1, _PHASES.index(phase) if phase in _PHASES else 9, rest)
 
 
-def _keyframe_caption(name: str) -> str:
+def keyframe_caption(name: str) -> str:
+    """Caption of a key-frame image name, e.g. ``Left toe-off``.
+
+    Parameters
+    ----------
+    name
+        File stem such as ``keyframe_left_toe_off``.
+    """
     side, _, phase = name.removeprefix("keyframe_").partition("_")
-    label = {"foot_strike": "foot strike", "midstance": "mid-stance", "toe_off": "toe-off"}
-    return f"{side.capitalize()} {label.get(phase, phase.replace('_', ' '))}"
+    return f"{side.capitalize()} {_PHASE_LABELS.get(phase, phase.replace('_', ' '))}"
 
 
 def _metric_rows(data: ReportData) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -129,8 +142,8 @@ def build_content(
         )
     measurable, not_measurable = _metric_rows(data)
     keyframes = [
-        {"name": n, "path": images[n], "caption": _keyframe_caption(n)}
-        for n in sorted((n for n in images if n.startswith("keyframe_")), key=_keyframe_order)
+        {"name": n, "path": images[n], "caption": keyframe_caption(n)}
+        for n in sorted((n for n in images if n.startswith("keyframe_")), key=keyframe_order)
     ]
     plots = [{"name": n, "path": p} for n, p in images.items() if n.startswith("plot_")]
     used_keys = {s for f in fb.findings for s in f.sources}
