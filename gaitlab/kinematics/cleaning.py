@@ -135,11 +135,14 @@ def clean_landmarks(series: PoseSeries, settings: KinematicsSettings) -> Cleaned
     leg_px = leg_length_px(xy)
     swapped = np.zeros(series.n_frames, dtype=bool)
     if settings.swap_repair and series.n_frames >= 3:
-        rep = detect_leg_swaps(xy, leg_px, settings.swap_penalty_frac_leg)
+        rep = detect_leg_swaps(xy, leg_px, settings.swap_penalty_frac_leg, time_s=t)
         swapped = rep.swapped
         xy = swap_legs(xy, swapped)
         vis = swap_legs(vis, swapped)
-        steps.append("left/right leg swap repair (constant-velocity continuity, Viterbi)")
+        steps.append(
+            "left/right leg swap repair (constant-velocity continuity, Viterbi; each swap "
+            "confirmed by the legs' paths around it)"
+        )
 
     n_out = 0
     if np.isfinite(fs) and series.n_frames >= 5:

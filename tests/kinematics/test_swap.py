@@ -64,3 +64,41 @@ def test_swap_legs_is_an_involution_and_touches_only_legs():
     np.testing.assert_array_equal(out[2, list(LEG["left"])], arr[2, list(LEG["right"])])
     np.testing.assert_array_equal(out[:, :23], arr[:, :23])
     np.testing.assert_array_equal(swap_legs(out, m), arr)
+
+
+def _crossing_frames(run) -> list[int]:
+    """Frames where the ankles pass each other (the legs cross at mid-stance in side view)."""
+    la, ra = LEG["left"][2], LEG["right"][2]
+    dx = run.series.xy_px[:, la, 0] - run.series.xy_px[:, ra, 0]
+    return [int(i) + 1 for i in np.flatnonzero(np.sign(dx[:-1]) != np.sign(dx[1:]))]
+
+
+def test_glitches_at_crossings_do_not_start_long_swaps():
+    # MediaPipe on rendered runners: the raw labels are right except one- or two-frame
+    # glitches where the legs cross. Nothing beyond the planted glitches may be flagged.
+    # (A guard only: the stick runner's clean glitches do not reproduce MediaPipe's jitter
+    # at crossings, which made the frame-to-frame model alone relabel whole half-strides on
+    # rendered clips; that failure is measured in benchmarks/ACCURACY.md.)
+    clean = make_run(RunnerSpec(view="side-left", noise_px=2.0, seed=8))
+    crossings = [c for c in _crossing_frames(clean) if 5 < c < clean.series.n_frames - 5]
+    glitches = tuple((c, c + 2) for c in crossings[::2])
+    run = make_run(RunnerSpec(view="side-left", noise_px=2.0, seed=8, swaps=glitches))
+    rep = detect_leg_swaps(run.series.xy_px, run.leg_px, time_s=run.series.time_s)
+    planted = np.zeros(run.series.n_frames, bool)
+    for a, b in glitches:
+        planted[a:b] = True
+    assert not np.any(rep.swapped & ~planted), np.flatnonzero(rep.swapped & ~planted)
+
+
+def test_swap_starting_at_a_mid_stance_crossing_is_found():
+    # A swap that starts where the legs cross and lasts to the next crossing: positions
+    # alone cannot see its start, the legs' paths (stance foot moving on with the ground,
+    # swing foot on with its swing) can.
+    clean = make_run(RunnerSpec(view="side-left", noise_px=1.0, seed=9))
+    c = [x for x in _crossing_frames(clean) if x > 60]
+    swaps = ((c[0], c[1]),)
+    run = make_run(RunnerSpec(view="side-left", noise_px=1.0, seed=9, swaps=swaps))
+    rep = detect_leg_swaps(run.series.xy_px, run.leg_px, time_s=run.series.time_s)
+    expected = np.zeros(run.series.n_frames, bool)
+    expected[c[0] : c[1]] = True
+    assert (rep.swapped != expected).sum() <= 2
