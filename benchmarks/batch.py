@@ -3,13 +3,16 @@
 Usage::
 
     python benchmarks/batch.py [--clips 8] [--seconds 4] [--jobs 1,2] [--source DIR ...]
+                               [--compare-prefetch]
 
 Makes ``--clips`` distinct clips of ``--seconds`` each by cutting the project's synthetic sample
 clips (``sample_videos/synth_*.mp4``; add real ones with ``--source``) into consecutive pieces,
 then scores the same set once per worker count, each time into a fresh output folder with an
 empty pose cache, so every run does full inference. Wall time runs from the first dispatch to
 the last result and includes starting the worker processes. Prints clips/min, frames/s and the
-speed-up over one worker (target on 2 cores: >= 1.7x).
+speed-up over one worker (target on 2 cores: >= 1.7x). ``--compare-prefetch`` also runs each
+worker count with the workers' decode-ahead thread switched the other way
+(:data:`gaitlab.batch.task.WORKER_PREFETCH`), interleaved, so both settings see the same load.
 
 The machine should be otherwise idle: the load average before each run is printed, and a busy
 machine makes the speed-up meaningless.
@@ -18,6 +21,7 @@ machine makes the speed-up meaningless.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import subprocess
 import sys
@@ -29,6 +33,7 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from gaitlab.batch.executors import default_jobs  # noqa: E402
 from gaitlab.batch.runner import BatchSettings, run_batch  # noqa: E402
+from gaitlab.batch.task import WORKER_PREFETCH, score_clip  # noqa: E402
 
 
 def ffmpeg_exe() -> str:
@@ -75,6 +80,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each clip")
     parser.add_argument("--jobs", default="1,2", help="worker counts to compare (default 1,2)")
     parser.add_argument(
+        "--compare-prefetch",
+        action="store_true",
+        help="also run every worker count with the decode-ahead thread switched the other way",
+    )
+    parser.add_argument(
         "--source",
         type=Path,
         nargs="*",
@@ -95,31 +105,44 @@ def main() -> int:
             f"{len(args.source)} source clip(s); {default_jobs()} CPUs available",
             flush=True,
         )
+        prefetch_modes = [WORKER_PREFETCH]
+        if args.compare_prefetch:
+            prefetch_modes.append(not WORKER_PREFETCH)
         results = []
         for jobs in jobs_list:
-            load = os.getloadavg()[0]
-            report = run_batch(
-                [base / "clips"],
-                BatchSettings(
-                    out_dir=base / f"out_{jobs}", jobs=jobs, cache_dir=base / f"cache_{jobs}"
-                ),
-            )
-            if report.n_ok != len(clips):
-                bad = [r for r in report.rows if r["status"] != "ok"]
-                raise SystemExit(f"{len(bad)} clips failed: {bad[0]['error']}")
-            results.append((jobs, load, report))
-            print(
-                f"  {jobs} worker(s): {report.wall_s:.1f} s (load average before: {load:.2f})",
-                flush=True,
-            )
+            for prefetch in prefetch_modes:
+                load = os.getloadavg()[0]
+                name = f"{jobs}_{'prefetch' if prefetch else 'inline'}"
+                report = run_batch(
+                    [base / "clips"],
+                    BatchSettings(
+                        out_dir=base / f"out_{name}", jobs=jobs, cache_dir=base / f"cache_{name}"
+                    ),
+                    scorer=functools.partial(score_clip, prefetch=prefetch),
+                )
+                if report.n_ok != len(clips):
+                    bad = [r for r in report.rows if r["status"] != "ok"]
+                    raise SystemExit(f"{len(bad)} clips failed: {bad[0]['error']}")
+                results.append((jobs, prefetch, load, report))
+                print(
+                    f"  {jobs} worker(s), prefetch {prefetch}: {report.wall_s:.1f} s "
+                    f"(load average before: {load:.2f})",
+                    flush=True,
+                )
 
-    frames = results[0][2].frames_scored
+    frames = results[0][3].frames_scored
     print(f"\n{len(clips)} clips, {frames} frames in total (pose inference for every frame)\n")
-    print(f"{'workers':>7}  {'wall s':>7}  {'clips/min':>9}  {'frames/s':>8}  {'speed-up':>8}")
-    base_rate = results[0][2].frames_per_s
-    for jobs, _, report in results:
+    print(
+        f"{'workers':>7}  {'prefetch':>8}  {'wall s':>7}  {'clips/min':>9}  {'frames/s':>8}  "
+        f"{'speed-up':>8}"
+    )
+    for jobs, prefetch, _, report in results:
+        # Speed-up over the first worker count with the same prefetch setting, in this run.
+        base_rate = next(
+            r.frames_per_s for j, p, _, r in results if j == jobs_list[0] and p == prefetch
+        )
         print(
-            f"{jobs:>7}  {report.wall_s:>7.1f}  {report.clips_per_min:>9.1f}  "
+            f"{jobs:>7}  {prefetch!s:>8}  {report.wall_s:>7.1f}  {report.clips_per_min:>9.1f}  "
             f"{report.frames_per_s:>8.1f}  {report.frames_per_s / base_rate:>7.2f}x"
         )
     return 0

@@ -19,6 +19,8 @@ every configuration alike), each in a fresh process (so that peak memory is its 
 ``full-2w``      plots, exports, HTML and PDF (:func:`gaitlab.report.outputs.write_outputs`).
 ``raw-1c``,      ``raw`` and ``pipe-1w`` pinned to one CPU core (``sched_setaffinity``): the
 ``pipe-1c``      decode thread then shares the landmarker's core.
+``inline-1c``    ``pipe-1c`` with ``prefetch=False`` (decode, inference and the waistband in
+                 turn in one thread, one FFmpeg thread), as a batch worker runs a clip.
 
 Clips: ``synth`` = ``sample_videos/synth_side_normal.mp4`` (960x540, 60 fps, 8 s), ``720p`` =
 ``../shared/clips/zzzhushi_male_side_treadmill.mp4`` (720x1280 portrait phone clip, 30 fps,
@@ -59,7 +61,17 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 SHARED_CLIP = REPO.parent / "shared" / "clips" / "zzzhushi_male_side_treadmill.mp4"
 DEFAULT_WORK = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gaitlab"
 DEFAULT_WORK = DEFAULT_WORK / "bench-perf"
-CONFIGS = ("raw", "decode", "pipe-1w", "pipe-2w", "full-1w", "full-2w", "raw-1c", "pipe-1c")
+CONFIGS = (
+    "raw",
+    "decode",
+    "pipe-1w",
+    "pipe-2w",
+    "full-1w",
+    "full-2w",
+    "raw-1c",
+    "pipe-1c",
+    "inline-1c",
+)
 TARGETS = (
     "pipeline without rendering >= 0.9x raw single-landmarker inference (pipe-1w / raw)",
     "one clip on 2 cores >= 1.6x the single-core pipeline (pipe-2w / pipe-1c)",
@@ -175,6 +187,7 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
             settings=request.pose,
             use_cache=False,
             workers=workers,
+            prefetch=not config.startswith("inline"),
             backend_factory=lambda m, s: TimedBackend(MediaPipeBackend(m, s), infer),
         )
         t1 = time.perf_counter()
@@ -286,6 +299,8 @@ def report(results: dict[str, dict[str, list[dict[str, Any]]]], meta: dict[str, 
         ("pipe-1c", "raw-1c"),
         ("pipe-2w", "pipe-1c"),
         ("pipe-2w", "pipe-1w"),
+        ("inline-1c", "raw-1c"),
+        ("inline-1c", "pipe-1c"),
     )
     for clip, c in results.items():
         parts = [
