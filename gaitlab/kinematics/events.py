@@ -427,6 +427,43 @@ def detect_contacts(
     return out
 
 
+#: Shortest swing phase of a running stride, as a share of the stride: a swing lasts ~60-70 %
+#: of the stride in running (duty factor 30-40 %) and still ~40 % in walking, so a "swing"
+#: under a quarter of the stride is a stance split in two by a landmark glitch (typically a
+#: 1-4 frame left/right label flip where the legs cross at mid-stance).
+MIN_SWING_FRAC_STRIDE = 0.25
+
+
+def merge_split_stances(
+    contacts: list[tuple[float, float]],
+    stride_s: float,
+    min_swing_frac: float = MIN_SWING_FRAC_STRIDE,
+) -> list[tuple[float, float]]:
+    """Join stances of one foot separated by a swing too short to be one.
+
+    Parameters
+    ----------
+    contacts
+        ``(foot_strike_s, toe_off_s)`` of one foot, in time order.
+    stride_s
+        Stride duration (s).
+    min_swing_frac
+        Shortest plausible swing as a share of the stride (:data:`MIN_SWING_FRAC_STRIDE`).
+
+    Returns
+    -------
+    list of (float, float)
+        The stances, with each implausibly short swing closed (first strike, last toe-off).
+    """
+    out: list[tuple[float, float]] = []
+    for t_fs, t_to in contacts:
+        if out and t_fs - out[-1][1] < min_swing_frac * stride_s:
+            out[-1] = (out[-1][0], max(out[-1][1], t_to))
+        else:
+            out.append((t_fs, t_to))
+    return out
+
+
 def landmark_height_frac_leg(
     time_s: np.ndarray, xy_up: np.ndarray, name: str, stride_s: float, leg_px: float
 ) -> np.ndarray:
@@ -922,6 +959,7 @@ def detect_gait_events(
                 leg_length_px(xy_up),
                 settings.foot_ground_height_frac_leg,
             )
+            contacts[side] = merge_split_stances(contacts[side], stride_s)
         else:
             contacts[side] = detect_contacts(time_s, h, settings.foot_contact_frac, stride_s)
     if not side_view:

@@ -288,3 +288,19 @@ def test_stance_found_when_the_foot_landmarks_drag():
         err, n_true = _match(a.events.events, run.events, "right", kind)
         assert len(err) >= n_true - 2, (kind, len(err), n_true)
         assert np.all(np.abs(err) <= 1.0 / spec.fps + 1e-9), (kind, err)
+
+
+def test_a_stance_split_by_a_glitch_is_joined_and_real_swings_are_kept():
+    from gaitlab.kinematics.events import MIN_SWING_FRAC_STRIDE, merge_split_stances
+
+    stride_s = 0.72
+    # 0.09 s "swing" (12 % of the stride) inside the second stance: one stance split in two.
+    contacts = [(0.10, 0.36), (0.82, 0.90), (0.99, 1.08), (1.54, 1.80)]
+    assert merge_split_stances(contacts, stride_s) == [(0.10, 0.36), (0.82, 1.08), (1.54, 1.80)]
+    # A swing just at the plausible minimum stays a swing.
+    edge = MIN_SWING_FRAC_STRIDE * stride_s
+    assert merge_split_stances([(0.0, 0.3), (0.3 + edge, 0.6)], stride_s) == [
+        (0.0, 0.3),
+        (0.3 + edge, 0.6),
+    ]
+    assert merge_split_stances([], stride_s) == []
