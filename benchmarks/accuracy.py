@@ -663,6 +663,26 @@ def report(results: list[ClipResult], checks: list[DeviationCheck], real: list, 
     return "\n".join(lines)
 
 
+BEGIN_MARK = "<!-- accuracy.py: generated tables begin -->"
+END_MARK = "<!-- accuracy.py: generated tables end -->"
+
+
+def splice_generated(path: Path, text: str) -> str:
+    """The report file with its generated part replaced by ``text``.
+
+    Text before :data:`BEGIN_MARK` and after :data:`END_MARK` (the hand-written
+    introduction and the reasons for each miss) is kept; a file without the marks is
+    replaced whole.
+    """
+    block = f"{BEGIN_MARK}\n{text}\n{END_MARK}\n"
+    old = path.read_text() if path.exists() else ""
+    if BEGIN_MARK in old and END_MARK in old:
+        head = old.split(BEGIN_MARK, 1)[0]
+        tail = old.split(END_MARK, 1)[1].lstrip("\n")
+        return f"{head}{block}\n{tail}" if tail else f"{head}{block}"
+    return block
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="7 clips at 60 fps instead of 24")
@@ -690,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, checks, real, args.quick)
     print(text)
     if args.write:
-        args.write.write_text(text + "\n")
+        args.write.write_text(splice_generated(args.write, text))
     if args.json:
         args.json.write_text(
             json.dumps(
