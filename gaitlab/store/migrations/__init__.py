@@ -1,0 +1,1 @@
+"""Alembic migrations of the result store (run by :func:`gaitlab.store.open_store`)."""

@@ -1,0 +1,322 @@
+"""What the store holds, as plain frozen dataclasses, and how a ``result.json`` maps onto them.
+
+:func:`session_from_result` is pure (a result dict in, a :class:`SessionRecord` out); reading
+the folder and hashing its files is :func:`read_session_folder`'s job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gaitlab.hashing import file_sha256
+from gaitlab.store.errors import StoreError
+
+#: Blocks of ``result.json``'s findings stored per session, in rank order.
+FINDING_BLOCKS = ("findings", "more_findings")
+
+
+@dataclass(frozen=True)
+class Runner:
+    """A runner: who the sessions belong to.
+
+    Attributes
+    ----------
+    code
+        The identity the user gives (``--runner``, the manifest's runner column).
+    height_cm
+        Height in cm, when known.
+    notes
+        Free text.
+    created_utc
+        When the runner was first recorded.
+    id
+        Database key (None before insertion).
+    """
+
+    code: str
+    height_cm: float | None = None
+    notes: str = ""
+    created_utc: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """One metric of one session: the median over strides and its spread.
+
+    Attributes
+    ----------
+    metric, unit
+        Name and unit as in ``result.json`` (``hip_extension_deg``, ``deg``).
+    median
+        Median over strides (None when not measurable).
+    spread_iqr
+        Interquartile range over strides, in ``unit`` (None when unknown).
+    n_strides
+        Strides (or events) the median is taken over.
+    confidence
+        ``high``, ``medium``, ``low`` or ``not_measurable``.
+    """
+
+    metric: str
+    unit: str
+    median: float | None
+    spread_iqr: float | None
+    n_strides: int
+    confidence: str
+
+
+@dataclass(frozen=True)
+class FindingSummary:
+    """One finding of one session (the full text stays in ``result.json``).
+
+    Attributes
+    ----------
+    rank
+        1 = most important.
+    finding_id, title, severity
+        From the findings rules (``low_cadence``, ``Low cadence``, ``watch``).
+    metric, value, unit, side, confidence
+        The measurement that triggered it.
+    """
+
+    rank: int
+    finding_id: str
+    title: str
+    severity: str
+    metric: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    side: str | None = None
+    confidence: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One analysed clip of one runner.
+
+    Attributes
+    ----------
+    runner
+        The runner's code.
+    recorded_utc
+        When the result was made (``result.json``'s ``created_utc``), timezone-aware.
+    clip_path, clip_sha256
+        The clip as analysed and the SHA-256 of its bytes.
+    view
+        The view analysed (``side-left``, ``rear``, ...).
+    settings
+        The analysis settings (request, pose model, kinematics settings), JSON-ready.
+    gaitlab_version
+        Version that made the result.
+    result_dir
+        Absolute path of the result folder.
+    result_sha256
+        SHA-256 of ``result.json`` when recorded.
+    pose_series_path, pose_series_sha256
+        The pose series file and its hash (None when absent).
+    files
+        Every file gaitlab wrote for this session: output name -> file name in ``result_dir``.
+    physio_notes
+        Free text.
+    metrics, findings
+        Per-metric summaries (result order) and findings (rank order).
+    id
+        Database key (None before insertion).
+    """
+
+    runner: str
+    recorded_utc: datetime
+    clip_path: str
+    clip_sha256: str
+    view: str
+    settings: dict[str, Any]
+    gaitlab_version: str
+    result_dir: str
+    result_sha256: str
+    pose_series_path: str | None = None
+    pose_series_sha256: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    physio_notes: str = ""
+    metrics: tuple[MetricSummary, ...] = ()
+    findings: tuple[FindingSummary, ...] = ()
+    id: int | None = None
+
+    def metric(self, name: str) -> MetricSummary | None:
+        """The summary of metric ``name``, or None."""
+        return next((m for m in self.metrics if m.metric == name), None)
+
+    @property
+    def result_path(self) -> Path:
+        """Path of the session's ``result.json``."""
+        return Path(self.result_dir) / self.files.get("result", "result.json")
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    f = float(value)
+    return f if f == f and abs(f) != float("inf") else None
+
+
+def parse_utc(text: str | None) -> datetime:
+    """An ISO time as a timezone-aware UTC datetime (naive times are taken as UTC)."""
+    if not text:
+        raise StoreError("the result has no creation time (created_utc): not a gaitlab result")
+    t = datetime.fromisoformat(text)
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def metric_summaries(result: Mapping[str, Any]) -> tuple[MetricSummary, ...]:
+    """Per-metric summaries of a result, in the result's metric order."""
+    metrics = (result.get("kinematics") or {}).get("metrics") or {}
+    return tuple(
+        MetricSummary(
+            metric=str(name),
+            unit=str(m.get("unit") or ""),
+            median=_float(m.get("median")),
+            spread_iqr=_float(m.get("iqr")),
+            n_strides=int(m.get("n") or 0),
+            confidence=str(m.get("confidence") or "not_measurable"),
+        )
+        for name, m in metrics.items()
+        if isinstance(m, Mapping)
+    )
+
+
+def finding_summaries(result: Mapping[str, Any]) -> tuple[FindingSummary, ...]:
+    """The findings of a result (main ones, then the rest), ranked from 1."""
+    block = result.get("findings") or {}
+    items = [f for key in FINDING_BLOCKS for f in (block.get(key) or []) if isinstance(f, Mapping)]
+    return tuple(
+        FindingSummary(
+            rank=i,
+            finding_id=str(f.get("id") or "finding"),
+            title=str(f.get("title") or f.get("id") or ""),
+            severity=str(f.get("severity") or ""),
+            metric=f.get("metric"),
+            value=_float(f.get("value")),
+            unit=f.get("unit"),
+            side=f.get("side"),
+            confidence=f.get("confidence"),
+        )
+        for i, f in enumerate(items, start=1)
+    )
+
+
+def session_from_result(
+    result: Mapping[str, Any],
+    *,
+    runner: str,
+    result_dir: str,
+    result_sha256: str,
+    files: Mapping[str, str],
+    pose_series_sha256: str | None = None,
+    physio_notes: str = "",
+) -> SessionRecord:
+    """The session a ``result.json`` describes (pure: no file access).
+
+    Raises
+    ------
+    StoreError
+        When ``result`` is not a gaitlab result.
+    """
+    if result.get("schema") != "gaitlab.result":
+        raise StoreError(f"{result_dir}: not a gaitlab result (result.json of an analysis)")
+    kin = result.get("kinematics") or {}
+    request = result.get("request") or {}
+    pose = result.get("pose") or {}
+    clip = result.get("clip") or {}
+    view = (kin.get("view") or {}).get("view") or request.get("view") or "unclear"
+    series_name = files.get("series")
+    return SessionRecord(
+        runner=runner,
+        recorded_utc=parse_utc(result.get("created_utc")),
+        clip_path=str(clip.get("path") or ""),
+        clip_sha256=str(clip.get("sha256") or ""),
+        view=str(view),
+        settings={
+            "request": dict(request),
+            "pose_model": pose.get("model") or {},
+            "kinematics": kin.get("settings") or {},
+        },
+        gaitlab_version=str(result.get("gaitlab_version") or ""),
+        result_dir=result_dir,
+        result_sha256=result_sha256,
+        pose_series_path=os.path.join(result_dir, series_name) if series_name else None,
+        pose_series_sha256=pose_series_sha256 if series_name else None,
+        files=dict(files),
+        physio_notes=physio_notes,
+        metrics=metric_summaries(result),
+        findings=finding_summaries(result),
+    )
+
+
+def read_session_folder(
+    result_dir: str | os.PathLike[str],
+    runner: str,
+    *,
+    files: Mapping[str, str | os.PathLike[str]] | None = None,
+    physio_notes: str = "",
+) -> SessionRecord:
+    """Read a result folder (``result.json``, hashes of it and of the pose series).
+
+    Parameters
+    ----------
+    result_dir
+        The folder ``gaitlab analyze`` or a batch wrote.
+    runner
+        The runner's code.
+    files
+        The files gaitlab wrote there (output name -> path, as
+        :func:`gaitlab.report.write_outputs` returns). None = every file in the folder now,
+        which is right only for a folder gaitlab owns (a batch's clip folder): deleting the
+        runner deletes exactly these files.
+    physio_notes
+        Free text stored with the session.
+
+    Raises
+    ------
+    StoreError
+        No readable ``result.json`` in the folder.
+    """
+    folder = Path(result_dir).resolve()
+    if files is None:
+        # Keyed by file name (report.html and report.pdf share a stem), the two files other
+        # code looks up by role under their output names.
+        roles = {"result.json": "result", "pose_series.npz": "series"}
+        names = {roles.get(p.name, p.name): p.name for p in _files(folder)}
+    else:
+        names = {str(k): Path(v).name for k, v in files.items()}
+    names.setdefault("result", "result.json")
+    result_path = folder / names["result"]
+    try:
+        text = result_path.read_text(encoding="utf-8")
+        result = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{result_path}: cannot read the result ({exc})") from None
+    if "series" not in names and (folder / "pose_series.npz").is_file():
+        names["series"] = "pose_series.npz"
+    series = folder / names["series"] if "series" in names else None
+    return session_from_result(
+        result,
+        runner=runner,
+        result_dir=os.fspath(folder),
+        result_sha256=file_sha256(result_path),
+        files=names,
+        pose_series_sha256=file_sha256(series) if series and series.is_file() else None,
+        physio_notes=physio_notes,
+    )
+
+
+def _files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    except OSError as exc:
+        raise StoreError(f"{folder}: cannot read the result folder ({exc})") from None
