@@ -116,6 +116,9 @@ class ClipAnalysis:
                 "detection_rate": round(s.detection_rate, 4),
                 "sample_rate_hz": round(s.sample_rate_hz, 3),
                 "series_file": SERIES_FILE,
+                # Which person was followed when several may be in frame, and the runner's
+                # absences (see gaitlab.pose.people.PeopleReport); null for old series files.
+                "people": s.people,
             },
         }
         result["kinematics"] = self.kinematics.to_dict()
@@ -130,6 +133,8 @@ def analyze_clip(
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
     progress: ProgressFn | None = None,
+    workers: int | None = None,
+    prefetch: bool = True,
 ) -> ClipAnalysis:
     """Analyse one clip.
 
@@ -143,6 +148,11 @@ def analyze_clip(
         Pose cache location and switch (see :func:`gaitlab.pose.extract_pose`).
     progress
         Per-frame progress callback of the pose stage.
+    workers, prefetch
+        How the pose stage uses the cores (see :func:`gaitlab.pose.extract_pose`):
+        landmarkers run in parallel on time segments (None = its default), and decoding
+        ahead in a thread. Not part of the request: they change how the work is spread, and
+        ``workers`` > 1 is recorded in the result's pose provenance (``model.settings``).
 
     Raises
     ------
@@ -157,6 +167,8 @@ def analyze_clip(
         cache_dir=cache_dir,
         use_cache=use_cache,
         progress=progress,
+        workers=workers,
+        prefetch=prefetch,
     )
     return analyze_series(series, request)
 

@@ -178,6 +178,9 @@ class PoseSeries:
         Segmentation masks, when requested.
     waistband : WaistbandSeries or None
         The waistband edge per frame (for pelvic tilt in rear/front view), when requested.
+    people : dict or None
+        Plain-JSON report of which person was followed when several may be in frame
+        (:meth:`gaitlab.pose.people.PeopleReport.to_dict`); None in files written before it.
     """
 
     time_s: np.ndarray
@@ -189,6 +192,7 @@ class PoseSeries:
     model: ModelInfo
     masks: MaskCrops | None = None
     waistband: WaistbandSeries | None = None
+    people: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         n = self.time_s.shape[0]
@@ -241,6 +245,8 @@ class PoseSeries:
             "video": self.video.to_dict(),
             "model": self.model.to_dict(),
         }
+        if self.people is not None:
+            meta["people"] = self.people
         arrays: dict[str, np.ndarray] = {
             "meta_json": np.array(json.dumps(meta)),
             "time_s": self.time_s,
@@ -300,6 +306,7 @@ class PoseSeries:
                 model=ModelInfo(**meta["model"]),
                 masks=masks,
                 waistband=waistband,
+                people=meta.get("people"),
             )
         except SeriesFileError:
             raise

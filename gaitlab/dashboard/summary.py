@@ -81,8 +81,15 @@ def clip_quality(result: Mapping[str, Any]) -> list[QualityItem]:
         )
     )
     rate = float(pose.get("detection_rate") or 0.0)
+    # Who was followed when several people were in frame, and when the runner was away.
+    people_notes = (pose.get("people") or {}).get("notes") or []
     items.append(
-        QualityItem("Runner found", f"{rate:.0%}", "share of frames with a pose", ok=rate >= 0.9)
+        QualityItem(
+            "Runner found",
+            f"{rate:.0%}",
+            "; ".join(people_notes) or "share of frames with a pose",
+            ok=rate >= 0.9 and not people_notes,
+        )
     )
     metrics = kin.get("metrics") or {}
     levels = [str(m.get("confidence")) for m in metrics.values()]

@@ -13,7 +13,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import cv2
@@ -26,17 +26,28 @@ from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
 from gaitlab.io.video import (
     VideoLimits,
     iter_frames,
-    prefetch,
     probe_video,
     with_decoded_frames,
 )
+from gaitlab.io.video import prefetch as prefetch_frames
 from gaitlab.pose.backend import (
+    FramePose,
     MediaPipeBackend,
     MediaPipeSettings,
+    MultiPoseBackend,
     PoseBackend,
     empty_pose_arrays,
 )
 from gaitlab.pose.models import resolve_model
+from gaitlab.pose.people import (
+    PeopleReport,
+    absence_notes,
+    check_single_track,
+    choose_runner,
+    describe_people,
+    link_tracks,
+    spans_s,
+)
 from gaitlab.series import MaskCrops, ModelInfo, PoseSeries, VideoInfo, WaistbandSeries
 
 #: Size (height, width) of the stored person-mask crops; see :class:`MaskCrops`.
@@ -64,12 +75,18 @@ class PoseSettings:
     waistband
         Also find the waistband edge in each frame (pelvic tilt in rear/front view; ~1 ms a
         frame).
+    max_people
+        Most people followed at once when the one-person pass looks wrong (an identity jump,
+        or a person who does not move: see :mod:`gaitlab.pose.people`); the clip is then
+        run again with this many poses per frame and the runner chosen among them. 1
+        disables the check.
     """
 
     model: str = "full"
     slowmo_factor: float = 1.0
     mediapipe: MediaPipeSettings = field(default_factory=MediaPipeSettings)
     waistband: bool = True
+    max_people: int = 3
 
 
 def default_cache_dir() -> Path:
@@ -90,7 +107,8 @@ def cache_key(
     boundary (the tracker restarts), so its layout is part of the key. A single pass keeps
     the key it always had, so existing cache entries stay valid.
     """
-    content = {"video": video_sha256, "model": model_sha256, "settings": asdict(settings), "v": 1}
+    # v2: the runner is chosen among several people when the one-person pass looks wrong.
+    content = {"video": video_sha256, "model": model_sha256, "settings": asdict(settings), "v": 2}
     if len(segments) > 1:
         content["segments"] = [asdict(seg) for seg in segments]
     payload = json.dumps(content, sort_keys=True)
@@ -149,10 +167,17 @@ def default_workers() -> int:
     """Landmarkers run in parallel on one clip by default: 1 (a single pass).
 
     Segmenting changes the landmarks after each boundary (MediaPipe's tracking depends on
-    the frames before; see :func:`run_segments`), which moved clip medians of event-timed
-    metrics by up to several degrees on 8 s test clips. One pass keeps the results
-    independent of the machine's core count and identical to earlier releases; ask for
-    ``workers=2`` to trade that for ~1.7x speed on a single clip.
+    the frames before; see :func:`run_segments`). Not a stitching error: a landmarker
+    started mid-clip agrees with the single pass to a median 0.3-0.5 px a landmark (runner
+    330 px tall) from 0.25 s after its start on, and stays there (a slightly different
+    tracking trajectory, not a drift). But side-view clip medians of event-timed metrics
+    move by several degrees (duty factor by up to 12 points) from that, as they do when
+    0.4 px of random noise is added to the single pass's landmarks
+    (``benchmarks/segments.py``; re-measured after the new leg-swap repair: the repair
+    still relabels runs of frames in the near foot's stances, so some stances and the
+    strides around them come and go with sub-pixel changes). Until they do not, one pass
+    keeps the results independent of the machine's core count. Ask for ``workers=2`` to
+    trade that for ~1.3-1.6x speed on a single clip.
     """
     return 1
 
@@ -213,6 +238,35 @@ def plan_segments(
     return tuple(segments)
 
 
+class _CropBuffer:
+    """Mask crops copied as they come into rows of one preallocated array.
+
+    Kept as thousands of separate 48 kB arrays and assembled at the end, the crops of a 60 s
+    clip at 30 fps (88 MB) were held twice at the end of the pose stage, and the freed
+    small blocks stay in the process's heap: ~90 MB of the peak. Rows of ``np.empty`` cost
+    memory only once written, so a generous capacity is free.
+    """
+
+    def __init__(self, capacity: int = 0) -> None:
+        self._data = np.empty((max(capacity, 1), *MASK_CROP_SHAPE), dtype=np.uint8)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, crop: np.ndarray) -> None:
+        if self._n == len(self._data):  # more frames than estimated: grow (rare)
+            grown = np.empty((self._n * 3 // 2 + 16, *MASK_CROP_SHAPE), dtype=np.uint8)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n] = crop
+        self._n += 1
+
+    def array(self, start: int = 0) -> np.ndarray:
+        """The crops from ``start`` on, ``(n, h, w)`` uint8 (a view, no copy)."""
+        return self._data[start : self._n]
+
+
 @dataclass
 class _Rows:
     """Per-frame outputs of one segment, small arrays only (never full-frame masks)."""
@@ -224,7 +278,7 @@ class _Rows:
     world_m: list[np.ndarray | None] = field(default_factory=list)
     origins: list[np.ndarray] = field(default_factory=list)
     scales: list[float] = field(default_factory=list)
-    crops: list[np.ndarray] = field(default_factory=list)
+    crops: _CropBuffer = field(default_factory=_CropBuffer)
     bands: list[WaistbandLine] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -246,23 +300,32 @@ def _run_segment(
     with_masks: bool,
     with_waistband: bool,
     on_frame: Callable[[], None] | None = None,
+    prefetch: bool = True,
 ) -> _Rows:
     """Detect, crop the mask and find the waistband on each frame of one segment.
 
-    Three stages overlap, each in its own thread: decoding runs a few frames ahead
-    (:func:`gaitlab.io.video.prefetch`), inference runs here, and the waistband edge (~3 ms
-    a frame at 1080p) runs a few frames behind on the decoded frame. The mask is cropped
+    With ``prefetch``, three stages overlap, each in its own thread: decoding runs a few
+    frames ahead (:func:`gaitlab.io.video.prefetch`, FFmpeg choosing its own threads),
+    inference runs here, and the waistband edge (~3 ms a frame at 1080p) runs a few frames
+    behind on the decoded frame. Without it, everything runs in turn in the calling thread
+    and FFmpeg decodes with one thread: for a process that shares the cores with others
+    (a batch worker), where overlapping only adds switching. The mask is cropped
     here, before the next inference: MediaPipe's mask is a view of memory the landmarker
     reuses on its next call (reading it later crashed the process). Results are identical to
     doing everything in turn. Only per-frame results are kept (a crop of the 8 MB mask),
     so memory does not grow with frame size or clip length.
     """
-    rows = _Rows()
+    end_s = info.duration_s if segment.end_s is None else segment.end_s
+    expected = (end_s - segment.keep_from_s) * info.capture_fps
+    expected = expected if np.isfinite(expected) else info.n_frames
+    rows = _Rows(crops=_CropBuffer(int(expected) + 8 if with_masks else 0))
     pending: deque[Future] = deque()
     last_ms = -1
-    frames = iter_frames(info, start_s=segment.start_s, end_s=segment.end_s)
+    frames = iter_frames(
+        info, start_s=segment.start_s, end_s=segment.end_s, threads=None if prefetch else 1
+    )
     with ThreadPoolExecutor(1, thread_name_prefix="gaitlab-waistband") as measurer:
-        for frame in prefetch(frames, depth=4):
+        for frame in prefetch_frames(frames, depth=4) if prefetch else frames:
             # MediaPipe needs strictly increasing integer milliseconds; at >1 kHz, nudge.
             time_ms = max(last_ms + 1, round(frame.time_s * 1000.0))
             last_ms = time_ms
@@ -286,6 +349,8 @@ def _run_segment(
             if with_waistband:
                 if pose is None:
                     pending.append(_done(NOT_FOUND))
+                elif not prefetch:
+                    pending.append(_done(waistband_line(frame.rgb, pose.xy_px)))
                 else:
                     pending.append(measurer.submit(waistband_line, frame.rgb, pose.xy_px))
                 while len(pending) > 4:  # bounds the frames held in memory
@@ -298,14 +363,16 @@ def _run_segment(
 
 def _stitch(parts: list[_Rows]) -> _Rows:
     """Concatenate segments in time order, dropping any frame not later than the last kept."""
-    out = _Rows()
-    names = [f.name for f in fields(_Rows)]
+    out = _Rows(crops=_CropBuffer(sum(len(part.crops) for part in parts)))
+    names = [f.name for f in fields(_Rows) if f.name != "crops"]
     for part in parts:
         last = out.time_s[-1] if out.time_s else -np.inf
         first = int(np.searchsorted(np.asarray(part.time_s), last, side="right"))
         for name in names:
             values = getattr(part, name)
             getattr(out, name).extend(values[first:] if values else values)
+        for crop in part.crops.array(first):
+            out.crops.append(crop)
     return out
 
 
@@ -320,13 +387,7 @@ def _assemble(
                 arrays[name][i] = value
     masks = None
     if with_masks:
-        # Move the crops into one array one by one, freeing each: np.asarray(list) would
-        # hold two copies at once (~90 MB each for a 60 s clip at 30 fps).
-        prob = np.empty((len(rows.crops), *MASK_CROP_SHAPE), dtype=np.uint8)
-        for i in range(len(rows.crops)):
-            prob[i] = rows.crops[i]
-            rows.crops[i] = None  # type: ignore[call-overload]
-        rows.crops.clear()
+        prob = rows.crops.array()  # already one array: no second copy of the crops
         masks = MaskCrops(
             origin_px=np.asarray(rows.origins, dtype=float).reshape(-1, 2),
             scale=np.asarray(rows.scales, dtype=float),
@@ -351,11 +412,13 @@ def run_backend(
     with_masks: bool,
     with_waistband: bool = False,
     progress: ProgressFn | None = None,
+    prefetch: bool = True,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, VideoInfo]:
     """Stream a probed clip through ``backend`` in one pass.
 
     Image measurements that need the pixels (mask crops, the waistband edge) are taken in
-    the same pass, so each frame is decoded once.
+    the same pass, so each frame is decoded once. ``prefetch``: decode ahead in a thread
+    (see :func:`_run_segment`); the results are identical either way.
 
     Returns
     -------
@@ -378,6 +441,7 @@ def run_backend(
         with_masks=with_masks,
         with_waistband=with_waistband,
         on_frame=on_frame,
+        prefetch=prefetch,
     )
     return _assemble(rows, info, with_masks=with_masks, with_waistband=with_waistband)
 
@@ -460,6 +524,7 @@ def extract_pose(
     progress: ProgressFn | None = None,
     backend_factory: Callable[[Path, MediaPipeSettings], PoseBackend] = MediaPipeBackend,
     workers: int | None = None,
+    prefetch: bool = True,
 ) -> PoseSeries:
     """Pose landmarks of the runner in every frame of a clip.
 
@@ -487,6 +552,11 @@ def extract_pose(
         the landmarks after each segment boundary (the tracker restarts), so the segment
         layout is part of the cache key and of ``model.settings``. In a batch that already
         runs one clip per core, keep 1.
+    prefetch
+        Decode ahead of inference in a thread, with FFmpeg's own decoding threads (the
+        default, for one clip on an otherwise idle machine). False runs the single pass in
+        the calling thread alone (a batch worker, one per core). Same results either way;
+        ignored when ``workers`` > 1.
 
     Returns
     -------
@@ -505,9 +575,7 @@ def extract_pose(
     settings = settings or PoseSettings()
     if with_masks is not None and with_masks != settings.mediapipe.with_masks:
         mp_settings = MediaPipeSettings(**{**asdict(settings.mediapipe), "with_masks": with_masks})
-        settings = PoseSettings(
-            settings.model, settings.slowmo_factor, mp_settings, settings.waistband
-        )
+        settings = replace(settings, mediapipe=mp_settings)
     info = probe_video(path, slowmo_factor=settings.slowmo_factor, limits=limits)
     model_path = resolve_model(settings.model)
     model_sha = file_sha256(model_path)
@@ -530,6 +598,7 @@ def extract_pose(
                     model=cached.model,
                     masks=cached.masks,
                     waistband=cached.waistband,
+                    people=cached.people,
                 )
 
     import mediapipe  # only for its version string in the provenance
@@ -543,6 +612,7 @@ def extract_pose(
                 with_masks=settings.mediapipe.with_masks,
                 with_waistband=settings.waistband,
                 progress=progress,
+                prefetch=prefetch,
             )
         finally:
             backend.close()
@@ -555,6 +625,18 @@ def extract_pose(
             with_waistband=settings.waistband,
             progress=progress,
         )
+    # A backend class that cannot return several poses is not built for nothing.
+    single_only = isinstance(backend_factory, type) and not issubclass(
+        backend_factory, MultiPoseBackend
+    )
+    multi_settings = replace(settings.mediapipe, num_poses=settings.max_people)
+    time_s, arrays, masks, waistband, people = _follow_runner(
+        (time_s, arrays, masks, waistband),
+        None if single_only else lambda: backend_factory(model_path, multi_settings),
+        info,
+        settings,
+        progress,
+    )
     series = PoseSeries(
         time_s=time_s,
         **arrays,
@@ -569,6 +651,7 @@ def extract_pose(
         ),
         masks=masks,
         waistband=waistband,
+        people=people.to_dict(),
     )
     if not series.detected.any():
         raise NoRunnerFound(
@@ -581,3 +664,161 @@ def extract_pose(
 
 
 _ARRAY_FIELDS = ("time_s", "xy_px", "depth_rel", "visibility", "world_m")
+
+
+_Stage = tuple[np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None]
+
+
+def _follow_runner(
+    single: _Stage,
+    make_multi: Callable[[], PoseBackend] | None,
+    info: VideoInfo,
+    settings: PoseSettings,
+    progress: ProgressFn | None,
+) -> tuple[
+    np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, PeopleReport
+]:
+    """Keep the one-person pass, or re-run with several poses and follow the runner.
+
+    A continuous, moving one-person track is kept unchanged (the fast path: no extra
+    inference, the same landmarks as before). Otherwise the clip runs once more with
+    ``settings.max_people`` poses per frame in one pass, identities are linked and the runner
+    is chosen (:mod:`gaitlab.pose.people`); the stored landmarks, mask crops and waistband are
+    the chosen person's, and frames without them stay empty (never a bystander).
+    """
+    time_s, arrays, masks, waistband = single
+    check = check_single_track(arrays["xy_px"], time_s)
+    detected = ~np.isnan(arrays["xy_px"][:, 0, 0])
+    if settings.max_people <= 1 or not check.suspicious or not detected.any():
+        report = PeopleReport(
+            "single", check.describe(), int(detected.any()), notes=absence_notes(detected, time_s)
+        )
+        return time_s, arrays, masks, waistband, report
+    backend = make_multi() if make_multi is not None else None
+    try:
+        if not isinstance(backend, MultiPoseBackend):
+            report = PeopleReport(
+                "single-unchecked",
+                f"{check.describe()}; this pose backend returns one person only",
+                1,
+                notes=absence_notes(detected, time_s),
+            )
+            return time_s, arrays, masks, waistband, report
+        rows, report = _run_multi(
+            backend,
+            info,
+            with_masks=settings.mediapipe.with_masks,
+            with_waistband=settings.waistband,
+            why=check.describe(),
+            progress=progress,
+        )
+    finally:
+        if backend is not None:
+            backend.close()
+    time_s, arrays, masks, waistband, _ = _assemble(
+        rows, info, with_masks=settings.mediapipe.with_masks, with_waistband=settings.waistband
+    )
+    return time_s, arrays, masks, waistband, report
+
+
+@dataclass
+class _Candidate:
+    """One person's outputs in one frame of a multi-person pass (small arrays only)."""
+
+    pose: FramePose  # mask dropped: it is only valid until the next inference
+    origin: np.ndarray | None = None
+    scale: float = float("nan")
+    crop: np.ndarray | None = None
+    band: Future | None = None
+
+
+def _run_multi(
+    backend: MultiPoseBackend,
+    info: VideoInfo,
+    *,
+    with_masks: bool,
+    with_waistband: bool,
+    why: str,
+    progress: ProgressFn | None,
+) -> tuple[_Rows, PeopleReport]:
+    """One pass with several poses per frame; the chosen runner's rows and the report.
+
+    Each candidate's mask is cropped and its waistband measured during the pass (the mask
+    is reused by the next inference, the frame is not kept), so choosing afterwards costs
+    no second decode; only the chosen person's crops and waistband are kept.
+    """
+    times: list[float] = []
+    frames: list[list[_Candidate]] = []
+    last_ms = -1
+    with ThreadPoolExecutor(1, thread_name_prefix="gaitlab-waistband") as measurer:
+        for frame in prefetch_frames(iter_frames(info), depth=4):
+            time_ms = max(last_ms + 1, round(frame.time_s * 1000.0))
+            last_ms = time_ms
+            found = []
+            for pose in backend.detect_all(frame.rgb, time_ms):
+                cand = _Candidate(replace(pose, mask=None))
+                if with_masks and pose.mask is not None:
+                    cand.origin, cand.scale, cand.crop = _mask_crop(pose.mask, pose.xy_px)
+                if with_waistband:
+                    cand.band = measurer.submit(waistband_line, frame.rgb, pose.xy_px)
+                found.append(cand)
+            times.append(frame.time_s)
+            frames.append(found)
+            if progress is not None:
+                progress(len(times), info.n_frames)
+        time_s = np.asarray(times, dtype=float)
+        xy = [[c.pose.xy_px for c in found] for found in frames]
+        tracks = link_tracks(xy, time_s)
+        choice = choose_runner(describe_people(xy, tracks, time_s))
+        rows = _Rows(crops=_CropBuffer(len(frames) if with_masks else 0))
+        uncertain = np.zeros(len(frames), dtype=bool)
+        for i, found in enumerate(frames):
+            pick = next(
+                (
+                    c
+                    for c, tid in zip(found, tracks.assignment[i], strict=True)
+                    if tid in choice.followed
+                ),
+                None,
+            )
+            uncertain[i] = bool(tracks.ambiguous[i] & set(choice.followed))
+            rows.time_s.append(times[i])
+            rows.xy_px.append(None if pick is None else pick.pose.xy_px)
+            rows.depth_rel.append(None if pick is None else pick.pose.depth_rel)
+            rows.visibility.append(None if pick is None else pick.pose.visibility)
+            rows.world_m.append(None if pick is None else pick.pose.world_m)
+            if with_masks:
+                if pick is not None and pick.crop is not None and pick.origin is not None:
+                    rows.origins.append(pick.origin)
+                    rows.scales.append(pick.scale)
+                    rows.crops.append(pick.crop)
+                else:
+                    rows.origins.append(np.full(2, np.nan))
+                    rows.scales.append(float("nan"))
+                    rows.crops.append(np.zeros(MASK_CROP_SHAPE, dtype=np.uint8))
+            if with_waistband:
+                rows.bands.append(
+                    NOT_FOUND if pick is None or pick.band is None else pick.band.result()
+                )
+    detected = np.array([v is not None for v in rows.xy_px], dtype=bool)
+    seen = sum(p.role != "flicker" for p in choice.people)
+    notes = list(absence_notes(detected, time_s))
+    if seen > 1:
+        # Tracks, not proven people: someone who leaves and comes back counts twice.
+        notes.insert(0, f"several people were seen ({seen} tracks); {choice.reason}")
+    if uncertain.any():
+        notes.append(
+            f"which person is the runner was uncertain in {int(uncertain.sum())} frame(s) "
+            "(people overlapping): check those moments in the video"
+        )
+    report = PeopleReport(
+        "multi",
+        why,
+        seen,
+        choice.followed,
+        choice.reason,
+        spans_s(uncertain, time_s),
+        choice.people,
+        tuple(notes),
+    )
+    return rows, report
