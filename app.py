@@ -23,13 +23,18 @@ from typing import Any
 
 import streamlit as st
 
-from gaitlab.dashboard import compare, notes, scrubber, summary
+from gaitlab.dashboard import compare, notes, runners, scrubber, summary
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
 from gaitlab.io.video import VideoLimits
 from gaitlab.pipeline import RESULT_FILE, AnalysisRequest, default_pose_settings
 from gaitlab.report import ReportData
+from gaitlab.store import STORE_ENV, SessionStore, open_store, resolve_store_url, save_to_history
+from gaitlab.store.history import metric_trend, normal_bands
+from gaitlab.store.location import display_url, store_exists
+from gaitlab.store.notes import set_session_notes
+from gaitlab.store.records import SessionRecord
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_videos"
 UPLOAD_TYPES = ["mp4", "mov", "m4v"]
@@ -60,6 +65,34 @@ def sample_clips() -> list[str]:
 def analysis_slots() -> threading.BoundedSemaphore:
     """At most one analysis per CPU core at a time, across all users."""
     return threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
+@st.cache_resource
+def result_store(url: str) -> SessionStore:
+    """The runners' result store at ``url`` ("" = the default), one per server."""
+    return open_store(url or None)
+
+
+def existing_store() -> SessionStore | None:
+    """The result store when it exists (never creates an empty one), else None."""
+    try:
+        if not store_exists(resolve_store_url(os.environ.get(STORE_ENV) or None)):
+            return None
+        return result_store(os.environ.get(STORE_ENV, ""))
+    except GaitlabError:
+        return None  # the Runners tab says why
+
+
+def stored_session(result_dir: str | Path) -> SessionRecord | None:
+    """The session recorded from this result folder (saved or opened from the store)."""
+    store = existing_store()
+    return store.session_in(result_dir) if store is not None else None
+
+
+@st.cache_data
+def metric_bands() -> dict[str, list[float | None]]:
+    """Normal bands of the findings rules (same for everyone)."""
+    return normal_bands()
 
 
 def max_upload_mb() -> int:
@@ -290,14 +323,24 @@ def show_physio(cur: dict[str, Any]) -> None:
     st.subheader("Per stride")
     st.dataframe(summary.stride_table(report_data(out)), hide_index=True)
     st.subheader("Notes")
+    session = stored_session(out)
     text = st.text_area(
         "Notes (saved with this result and included in its downloads)",
-        value=notes.load_notes(out),
+        value=(session.physio_notes if session else "") or notes.load_notes(out),
         key=f"notes-{out.name}",
     )
     if st.button("Save notes", key="save-notes"):
-        notes.save_notes(out, text)
-        st.success("Notes saved with the result.")
+        if session is None:
+            notes.save_notes(out, text)
+            st.success("Notes saved with the result.")
+        else:
+            # A stored session: the store's notes (history, Runners tab) and the file agree.
+            store = result_store(os.environ.get(STORE_ENV, ""))
+            set_session_notes(store, session.id, text)
+            st.success(
+                f"Notes saved with the result and in runner {session.runner}'s history "
+                f"(session #{session.id})."
+            )
 
 
 # ---------------------------------------------------------------------- compare, downloads
@@ -351,6 +394,125 @@ def show_compare() -> None:
     )
 
 
+def show_runners() -> None:
+    """A runner's sessions from the result store: open a past result, compare, trends."""
+    try:
+        url = resolve_store_url(os.environ.get(STORE_ENV) or None)
+        if not store_exists(url):
+            st.info(
+                f"No result store yet ({display_url(url)}): analyse a clip and *Save to a "
+                "runner's history*, or record sessions with `gaitlab analyze CLIP --runner ID` "
+                "or a batch manifest with a runner column."
+            )
+            return
+        store = result_store(os.environ.get(STORE_ENV, ""))
+        codes = [r.code for r in store.runners()]
+    except GaitlabError as exc:
+        st.error(f"The result store cannot be opened: {exc.message}")
+        return
+    st.caption(
+        f"Result store: {store.describe()}. Sessions are recorded by *Save to a runner's "
+        "history* after an analysis here, by `gaitlab analyze CLIP --runner ID` and by batch "
+        "manifests with a runner column."
+    )
+    if note := st.session_state.pop("runner_note", None):
+        st.success(note)
+    if not codes:
+        st.info("No runners in the result store yet.")
+        return
+    code = st.selectbox("Runner", codes, key="runner")
+    sessions = store.sessions(code)
+    st.dataframe(runners.session_rows(sessions), hide_index=True)
+    labels = [runners.session_label(s) for s in sessions]
+    pick = st.selectbox("Session", labels, index=len(labels) - 1, key="runner-session")
+    if st.button("Open this result", key="open-session"):
+        session = sessions[labels.index(pick)]
+        try:
+            _, warning = runners.load_session_result(session)
+        except GaitlabError as exc:
+            st.error(exc.message)
+        else:
+            st.session_state["current"] = {
+                "dir": session.result_dir, "label": pick, "clip": session.clip_path,
+            }  # fmt: skip
+            st.session_state["runner_note"] = (
+                f"Opened {pick} in the other tabs (no re-analysis). {warning}".strip()
+            )
+            st.rerun()
+    if len(sessions) >= 2:
+        st.subheader("Compare two sessions")
+        col1, col2 = st.columns(2)
+        before = col1.selectbox("Before", labels, index=0, key="runner-before")
+        after = col2.selectbox("After", labels, index=len(labels) - 1, key="runner-after")
+        try:
+            changes = runners.compare_sessions(
+                sessions[labels.index(before)], sessions[labels.index(after)]
+            )
+        except GaitlabError as exc:
+            st.error(exc.message)
+        else:
+            st.dataframe(compare.change_rows(changes), hide_index=True)
+    choices = runners.metric_choices(sessions, metric_bands())
+    if choices:
+        st.subheader("Trend")
+        metric = st.selectbox("Metric", choices, key="runner-metric")
+        trend = metric_trend(sessions, metric, metric_bands())
+        st.altair_chart(runners.trend_chart(trend))
+        st.caption(runners.band_text(trend))
+        st.dataframe(runners.trend_rows(trend), hide_index=True)
+
+
+def show_save(cur: dict[str, Any]) -> None:
+    """Save the result on show into a runner's history (a copy kept in the data folder)."""
+    if note := st.session_state.pop("save_note", None):
+        st.success(note)
+    session = stored_session(cur["dir"])
+    if session is not None:
+        st.caption(
+            f"This result is session #{session.id} of runner {session.runner}, kept in "
+            f"`{session.result_dir}`."
+        )
+        return
+    store = existing_store()
+    codes = [r.code for r in store.runners()] if store is not None else []
+    with st.expander("Save to a runner's history", expanded=False):
+        st.caption(
+            "Keeps a copy of this result (report, key frames, video, pose, notes) in the data "
+            "folder and adds it to the runner's sessions (*Runners* tab). Without this, the "
+            "result is deleted when you leave."
+        )
+        pick = st.selectbox("Runner", [runners.NEW_RUNNER, *codes], key="save-runner")
+        typed = st.text_input(
+            "New runner's code", key="save-code", disabled=pick != runners.NEW_RUNNER
+        )
+        height = st.number_input(
+            "Runner's height (cm, optional)", 0.0, 250.0,
+            float(st.session_state.get("height") or 0.0), step=1.0, key="save-height",
+        )  # fmt: skip
+        if not st.button("Save to history", key="save-history"):
+            return
+        try:
+            code = runners.chosen_code(pick, typed)
+            store = result_store(os.environ.get(STORE_ENV, ""))
+            saved = save_to_history(
+                store, cur["dir"], code, height_cm=height or None,
+                physio_notes=notes.load_notes(cur["dir"]),
+            )  # fmt: skip
+        except GaitlabError as exc:
+            st.error(f"Not saved: {exc.message}")
+            return
+    # Show the kept copy from now on (notes saved later go to it and to the store); Analyse
+    # on the same clip and settings reopens it too.
+    old, new = cur["dir"], str(saved.folder)
+    st.session_state["current"] = {**cur, "dir": new}
+    done = st.session_state.setdefault("done", {})
+    for key, folder in done.items():
+        if folder == old:
+            done[key] = new
+    st.session_state["save_note"] = runners.saved_message(saved, store.describe())
+    st.rerun()
+
+
 def show_downloads(cur: dict[str, Any]) -> None:
     """Reports, result JSON, CSVs and the annotated video."""
     for d in summary.downloads(cur["dir"]):
@@ -393,8 +555,10 @@ def main() -> None:
         analyse(upload, sample, view, height, slowmo)
 
     cur = current()
-    runner, physio, comp, files = st.tabs(
-        ["Your run", "Physio review", "Compare sessions", "Downloads"]
+    if cur:
+        show_save(cur)
+    runner, physio, comp, files, people = st.tabs(
+        ["Your run", "Physio review", "Compare sessions", "Downloads", "Runners"]
     )
     with runner:
         if cur:
@@ -413,6 +577,8 @@ def main() -> None:
             show_downloads(cur)
         else:
             st.info("Analyse a clip first.")
+    with people:
+        show_runners()
 
 
 main()

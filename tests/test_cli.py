@@ -75,6 +75,28 @@ def test_bad_height_is_a_usage_error(tmp_path: Path, capsys):
     assert "height_cm must be between 100 and 250" in capsys.readouterr().err
 
 
+def test_workers_must_be_positive(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", "clip.mp4", "--workers", "0"])
+    assert exc.value.code == 2
+    assert "--workers: must be at least 1, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_workers_split_the_clip_between_two_landmarkers(tmp_path: Path):
+    clip = REPO / "sample_videos" / "synth_side_normal.mp4"  # 8 s: two segments of >= 2 s
+    out = tmp_path / "out"
+    proc = run_cli(
+        "analyze", str(clip), "--out", str(out), "--workers", "2", "--quiet",
+        "--no-video", "--no-keyframes", "--no-report", "--cache-dir", str(tmp_path / "cache"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((out / "result.json").read_text())
+    segments = result["pose"]["model"]["settings"]["segments"]
+    assert len(segments) == 2 and segments[1]["keep_from_s"] == segments[0]["end_s"]
+    assert result["pose"]["n_frames"] == 480  # every frame once, none lost at the seam
+
+
 @pytest.mark.integration
 @pytest.mark.shared
 def test_analyze_real_clip_writes_result_and_prints_summary(tmp_path: Path):

@@ -96,6 +96,12 @@ def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument("--blur-faces", action="store_true", help="blur faces in video and key frames")
     p.add_argument("--cache-dir", help="pose cache folder (default: user cache)")
     p.add_argument("--no-cache", action="store_true", help="always run pose inference")
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="result store where clips with a runner id are recorded as that runner's "
+        "sessions (default: $GAITLAB_STORE, else gaitlab.sqlite in the user data folder)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress, no summary")
     p.set_defaults(
         func=run_batch_cli, on_interrupt=" (finished clips are kept; re-run to continue)"
@@ -130,7 +136,15 @@ def settings_from_args(args: argparse.Namespace) -> BatchSettings:
         use_cache=not args.no_cache,
         frame_progress=not args.quiet and sys.stderr.isatty(),
         outputs=ClipOutputs(reports=args.reports, video=args.video, blur_faces=args.blur_faces),
+        session_store=_store_url(args.store),
     )
+
+
+def _store_url(store: str | None) -> str:
+    """The runners' store as a URL string a worker process can open (password included)."""
+    from gaitlab.store import resolve_store_url
+
+    return resolve_store_url(store).render_as_string(hide_password=False)
 
 
 def run_batch_cli(args: argparse.Namespace) -> int:

@@ -105,6 +105,11 @@ class BatchSettings:
         Ask local workers for per-frame progress (for the terminal's worker lines).
     outputs
         Optional outputs of each clip's result folder (HTML/PDF reports, annotated video).
+    session_store
+        URL of the runners' result store (:mod:`gaitlab.store`): each finished clip with a
+        runner id (manifest column ``runner_id``/``runner``) is recorded there as a session.
+        None = not recorded. Separate from the batch's own records (``OUT/records``), which
+        only say which clips are done, for resuming.
     """
 
     out_dir: Path
@@ -117,6 +122,7 @@ class BatchSettings:
     use_cache: bool = True
     frame_progress: bool = False
     outputs: ClipOutputs = dataclasses.field(default_factory=ClipOutputs)
+    session_store: str | None = None
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:
@@ -286,6 +292,12 @@ def run_batch(
                 "retry_failed": settings.retry_failed,
             },
         )
+        if settings.session_store and any(c.runner_id for c in clips):
+            # Create or migrate the runners' store once, here, before the workers write to
+            # it; an unreachable server fails the batch now rather than every clip.
+            from gaitlab.store import open_store
+
+            open_store(settings.session_store).close()
         if isinstance(store, FileStore):
             store.remove_temporaries()
         remove_stale_staging(out_dir / CLIPS_DIR)
@@ -365,6 +377,7 @@ def _tasks_to_run(
             use_cache=settings.use_cache,
             run_id=run_id,
             settings=settings_dict(p.request, model_sha, settings.outputs),
+            session_store=settings.session_store if p.clip.runner_id else None,
         )
     # Longest first (file size as the proxy): the last clips to finish are then short ones,
     # so workers do not sit idle at the end waiting for one long clip.

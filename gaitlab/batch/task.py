@@ -45,6 +45,13 @@ STATUS_OK, STATUS_ERROR, STATUS_PENDING = "ok", "error", "pending"
 ERROR_INPUT, ERROR_INTERNAL = "input", "internal"
 #: Longest part of a result folder name taken from the clip's name.
 MAX_NAME_CHARS = 48
+#: Whether a batch worker decodes ahead of inference in a thread (with FFmpeg's own
+#: decoding threads). Although the workers already run one clip per core, it pays: with 2
+#: workers on 2 cores, 10-11 % more frames/s than decoding in turn in 3 of 3 paired runs
+#: (``benchmarks/batch.py --compare-prefetch --jobs 2``, loaded machine). A landmarker
+#: leaves its core idle between frames, and a clip's serial steps (start-up, kinematics,
+#: writing) leave the other worker's decode thread room.
+WORKER_PREFETCH = True
 
 
 class ClipChanged(GaitlabError):
@@ -105,6 +112,9 @@ class ClipTask:
         Identifier of the batch invocation that scored the clip (provenance).
     settings
         JSON-ready settings recorded with the row.
+    session_store
+        URL of the runners' result store (:mod:`gaitlab.store`) where the finished clip is
+        recorded as a session of ``clip.runner_id``; None = not recorded.
     """
 
     key: str
@@ -119,6 +129,7 @@ class ClipTask:
     use_cache: bool = True
     run_id: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    session_store: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,7 +242,9 @@ def result_folder_name(clip_path: str | os.PathLike[str], key: str) -> str:
     return f"{clean.rstrip('.') or 'clip'}-{short}"
 
 
-def score_clip(task: ClipTask, progress: ProgressFn | None = None) -> ClipRow:
+def score_clip(
+    task: ClipTask, progress: ProgressFn | None = None, *, prefetch: bool = WORKER_PREFETCH
+) -> ClipRow:
     """Score one clip and commit its row to the store; never raises for a bad clip.
 
     Parameters
@@ -240,6 +253,9 @@ def score_clip(task: ClipTask, progress: ProgressFn | None = None) -> ClipRow:
         The clip and its settings.
     progress
         Per-frame progress callback of the pose stage (done, total).
+    prefetch
+        Decode ahead of inference in a thread (see :data:`WORKER_PREFETCH`). The pose stage
+        always runs one landmarker: the batch already runs one clip per core.
 
     Returns
     -------
@@ -263,6 +279,8 @@ def score_clip(task: ClipTask, progress: ProgressFn | None = None) -> ClipRow:
             cache_dir=task.cache_dir,
             use_cache=task.use_cache,
             progress=progress,
+            workers=1,
+            prefetch=prefetch,
         )
         if analysis.series.video.sha256 != task.sha256:
             raise ClipChanged(
@@ -271,6 +289,8 @@ def score_clip(task: ClipTask, progress: ProgressFn | None = None) -> ClipRow:
             )
         result_path = write_result_folder(analysis, Path(task.result_dir), task.outputs)
         result = json.loads(result_path.read_text())
+        if task.session_store and task.clip.runner_id:
+            record_session(task, result_path.parent)
         row = ClipRow(
             status=STATUS_OK,
             result_dir=task.result_rel,
@@ -298,6 +318,25 @@ def score_clip(task: ClipTask, progress: ProgressFn | None = None) -> ClipRow:
     )
     task.store.put(row)
     return row
+
+
+def record_session(task: ClipTask, result_dir: Path) -> None:
+    """Record the clip's result folder as a session of its runner in the runners' store.
+
+    A failure is this clip's error (the row is not ``ok``), so that ``--retry-failed`` records
+    it later: a clip marked done but missing from the runner's history would stay missing.
+
+    Raises
+    ------
+    gaitlab.store.StoreError
+        The store cannot be written.
+    """
+    from gaitlab.store import open_store, read_session_folder
+
+    # The batch owns the clip folder, so every file in it is this session's.
+    session = read_session_folder(result_dir, task.clip.runner_id)
+    with open_store(task.session_store) as store:
+        store.record_session(session, height_cm=task.request.height_cm)
 
 
 def internal_error_row(task: ClipTask, message: str, trace: str = "") -> ClipRow:

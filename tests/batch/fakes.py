@@ -96,7 +96,16 @@ class FakeAnalysis:
         return result
 
 
-def fake_analyze(path, request=None, *, cache_dir=None, use_cache=True, progress=None):
+def fake_analyze(
+    path,
+    request=None,
+    *,
+    cache_dir=None,
+    use_cache=True,
+    progress=None,
+    workers=None,
+    prefetch=True,
+):
     path = Path(path)
     spec = json.loads(path.read_text())
     if spec["error"] == "unreadable":

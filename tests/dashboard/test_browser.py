@@ -187,5 +187,5 @@ def test_upload_analyse_play_and_scrub(page) -> None:
         arg=page.evaluate("s => new URL(s, location.href).href", src_before),
     )
     page.screenshot(path=str(ARTIFACTS / "04_physio_scrubber.png"))
-    page.get_by_text("Key frames").scroll_into_view_if_needed()
+    page.get_by_text("Key frames", exact=True).scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "05_physio_keyframes.png"))
