@@ -27,6 +27,7 @@ from gaitlab.dashboard import compare, notes, runners, scrubber, summary
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
+from gaitlab.findings.change import compare_results
 from gaitlab.io.video import VideoLimits
 from gaitlab.pipeline import RESULT_FILE, AnalysisRequest, default_pose_settings
 from gaitlab.report import ReportData
@@ -377,7 +378,7 @@ def show_compare() -> None:
     if before is None or after is None:
         st.info("Pick or upload two results.")
         return
-    changes = compare.compare_results(before, after)
+    changes = compare_results(before, after)
     moved = [c for c in changes if c.changed]
     if moved:
         st.markdown(

@@ -8,16 +8,16 @@ Streamlit (the package never imports it).
 ``run``            analyse a clip and write its outputs, with one staged progress
 ``summary``        clip quality, findings cards, stride table, key frames, downloads
 ``scrubber``       decode one frame by seeking, draw it with the report's annotators
-``compare``        metric deltas between two results vs the smallest detectable diff.
+``compare``        reading an uploaded result, the comparison table (maths: findings)
 ``notes``          a physio's notes saved into the result folder
 =================  ==============================================================
 """
 
-from gaitlab.dashboard.compare import MetricChange, compare_results
 from gaitlab.dashboard.notes import load_notes, save_notes
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.scrubber import FrameRenderer, angles_at
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
+from gaitlab.findings.change import MetricChange, compare_results
 
 __all__ = [
     "FrameRenderer",

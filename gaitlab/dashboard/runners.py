@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gaitlab.dashboard.compare import MetricChange, compare_results
 from gaitlab.errors import GaitlabError
+from gaitlab.findings.change import MetricChange, compare_results
 from gaitlab.hashing import file_sha256
 from gaitlab.report.content import fmt_value
 from gaitlab.store.archive import SavedSession

@@ -1,7 +1,7 @@
 """How a runner's metrics moved over their sessions: first to last, trends, CSV rows.
 
 A change "counts" by the same rule as the dashboard's two-session comparison
-(:func:`gaitlab.dashboard.compare.compare_results`): beyond the smallest detectable
+(:func:`gaitlab.findings.change.compare_results`): beyond the smallest detectable
 difference of 2D video where the literature gives one, else beyond the stride-to-stride
 noise of the two sessions. Here the two sessions are, per metric, the first and the last in
 which that metric was measured (a side-view metric is not measured in rear-view sessions).
@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gaitlab.dashboard.compare import LITERATURE_SDD, Sdd, compare_results
+from gaitlab.findings.change import LITERATURE_SDD, Sdd, compare_results
 from gaitlab.store.records import MetricSummary, SessionRecord
 
 #: Columns of the history CSV (one row per session and metric).

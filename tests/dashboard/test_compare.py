@@ -5,15 +5,8 @@ import math
 
 import pytest
 
-from gaitlab.dashboard.compare import (
-    LITERATURE_SDD,
-    NotAResult,
-    change_rows,
-    compare_results,
-    median_se,
-    parse_result,
-    stride_noise,
-)
+from gaitlab.dashboard.compare import NotAResult, change_rows, parse_result
+from gaitlab.findings.change import LITERATURE_SDD, compare_results, median_se, stride_noise
 
 
 def metric(median, iqr=1.0, n=10, unit="deg", confidence="high", reasons=()):
