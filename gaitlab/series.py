@@ -269,6 +269,19 @@ class PoseSeries:
         tmp.replace(path)
         return path
 
+    @staticmethod
+    def clip_sha256(path: str | Path) -> str | None:
+        """The content hash of the clip a series file was measured on, or None if unreadable.
+
+        Reads only the file's metadata (the landmark and mask arrays are not decompressed).
+        """
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                meta = json.loads(str(npz["meta_json"]))
+            return str(meta["video"]["sha256"])
+        except Exception:  # not a series file: nothing to match
+            return None
+
     @classmethod
     def load(cls, path: str | Path) -> PoseSeries:
         """Read a series written by :meth:`save`.

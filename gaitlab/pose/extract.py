@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -93,6 +93,33 @@ def default_cache_dir() -> Path:
     """Where pose series are cached: ``$GAITLAB_CACHE_DIR`` or the user cache folder."""
     env = os.environ.get("GAITLAB_CACHE_DIR")
     return Path(env) if env else Path(platformdirs.user_cache_dir("gaitlab")) / "pose"
+
+
+def purge_cache(clip_sha256s: Iterable[str], cache_dir: str | Path | None = None) -> list[Path]:
+    """Delete the cached pose series of the given clips (every model and setting).
+
+    Parameters
+    ----------
+    clip_sha256s
+        Content hashes of the clips whose landmarks must go (e.g. a deleted runner's).
+    cache_dir
+        The cache folder; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    list of Path
+        The files deleted.
+    """
+    wanted = set(clip_sha256s)
+    folder = Path(cache_dir or default_cache_dir())
+    if not wanted or not folder.is_dir():
+        return []
+    removed = []
+    for f in sorted(folder.glob("*.npz")):
+        if PoseSeries.clip_sha256(f) in wanted:
+            f.unlink(missing_ok=True)
+            removed.append(f)
+    return removed
 
 
 def cache_key(

@@ -172,9 +172,14 @@ def cmd_runner(args: argparse.Namespace) -> int:
         if not args.yes:
             confirm_deletion(runner.code, sessions, sys.stdin.isatty(), input)
         done = db.delete_runner(runner.code)
+    from gaitlab.pose.extract import purge_cache
+
+    # Landmarks are personal data too: the pose cache entries of this runner's clips go.
+    cached = purge_cache(done.clip_sha256s)
     print(
         f"deleted   runner {done.runner}: {done.n_sessions} sessions, "
-        f"{len(done.files_removed)} files, {len(done.dirs_removed)} folders"
+        f"{len(done.files_removed)} files, {len(done.dirs_removed)} folders, "
+        f"{len(cached)} cached pose series"
     )
     for k in done.kept:
         print(f"kept      {k}")

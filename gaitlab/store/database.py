@@ -56,6 +56,10 @@ class Deletion:
     kept
         Paths left in place: files gaitlab did not write in a result folder (and so the folder
         too), or files that could not be deleted (with the reason).
+    clip_sha256s
+        Content hashes of the deleted sessions' clips that no remaining session refers to:
+        their cached landmarks are this runner's alone and can go too
+        (:func:`gaitlab.pose.extract.purge_cache`; the store itself never touches the cache).
     """
 
     runner: str
@@ -63,6 +67,7 @@ class Deletion:
     files_removed: tuple[Path, ...]
     dirs_removed: tuple[Path, ...]
     kept: tuple[str, ...]
+    clip_sha256s: tuple[str, ...] = ()
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -326,12 +331,18 @@ class SessionStore:
         runner = self.runner(code)
         with self._begin() as conn:
             rows = conn.execute(
-                sa.select(sessions.c.id, sessions.c.result_dir, sessions.c.files).where(
-                    sessions.c.runner_id == runner.id
-                )
+                sa.select(
+                    sessions.c.id, sessions.c.result_dir, sessions.c.files, sessions.c.clip_sha256
+                ).where(sessions.c.runner_id == runner.id)
             ).all()
             _delete_sessions(conn, [r.id for r in rows])
             conn.execute(sa.delete(runners).where(runners.c.id == runner.id))
+            clips = {r.clip_sha256 for r in rows}
+            shared = set(
+                conn.execute(
+                    sa.select(sessions.c.clip_sha256).where(sessions.c.clip_sha256.in_(clips))
+                ).scalars()
+            )
         removed: list[Path] = []
         dirs: list[Path] = []
         kept: list[str] = []
@@ -343,7 +354,9 @@ class SessionStore:
         gone, left = _remove_runner_folders(dirs, runner.code)
         dirs += gone
         kept += left
-        return Deletion(code, len(rows), tuple(removed), tuple(dirs), tuple(kept))
+        return Deletion(
+            code, len(rows), tuple(removed), tuple(dirs), tuple(kept), tuple(sorted(clips - shared))
+        )
 
     # ------------------------------------------------------------------ plumbing
     def _connect(self) -> _Guard:

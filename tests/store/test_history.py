@@ -131,3 +131,34 @@ def test_interactive_confirmation_must_match_the_code(store, capsys):
     confirm_deletion("r7", sessions, True, lambda prompt: "r7\n")  # no error: confirmed
     listed = capsys.readouterr().out
     assert all(s.result_dir in listed for s in sessions)
+
+
+def _cached_series(folder: Path, name: str, clip_sha256: str) -> Path:
+    """A pose-cache entry as far as its metadata goes (all a purge reads)."""
+    import json
+
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.npz"
+    np.savez(path, meta_json=np.array(json.dumps({"video": {"sha256": clip_sha256}})))
+    return path
+
+
+def test_runner_delete_purges_their_cached_landmarks_only(store, tmp_path, capsys, monkeypatch):
+    _, url = store
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GAITLAB_CACHE_DIR", str(cache))
+    theirs = _cached_series(cache, "a", "ab" * 32)  # the fixture sessions' clip hash
+    other = _cached_series(cache, "b", "ef" * 32)
+    (cache / "junk.npz").write_bytes(b"not a series")
+    # Another runner filmed with the same clip: its landmarks must stay.
+    with open_store(url) as db:
+        shared = write_result_folder(tmp_path / "other", result_dict("2026-03-01T10:00:00Z", {}))
+        db.record_session(read_session_folder(tmp_path / "other", "r8", files=shared))
+    assert main(["runner", "delete", "r7", "--yes", "--store", url]) == 0
+    assert "0 cached pose series" in capsys.readouterr().out
+    assert theirs.exists() and other.exists()
+    assert main(["runner", "delete", "r8", "--yes", "--store", url]) == 0
+    assert "1 cached pose series" in capsys.readouterr().out
+    assert not theirs.exists() and other.exists() and (cache / "junk.npz").exists()
