@@ -13,6 +13,7 @@ from gaitlab.pose.backend import FramePose, MediaPipeSettings
 from gaitlab.pose.extract import MASK_CROP_SHAPE, PoseSettings, _mask_crop, extract_pose
 from tests.clipmaker import pattern_clip
 from tests.conftest import MODEL, shared_clip
+from tests.pose.fakes import fixed_pose, use_fake_model
 
 
 class FakeBackend:
@@ -29,19 +30,7 @@ class FakeBackend:
         self.times_ms.append(time_ms)
         if len(self.times_ms) % 2 == 0:
             return None
-        h, w = rgb.shape[:2]
-        xy = np.column_stack([np.linspace(0.3 * w, 0.6 * w, 33), np.linspace(0.2 * h, 0.9 * h, 33)])
-        mask = None
-        if self.with_masks:
-            mask = np.zeros((h, w), np.float32)
-            mask[int(0.2 * h) : int(0.9 * h), int(0.3 * w) : int(0.6 * w)] = 1.0
-        return FramePose(
-            xy_px=xy,
-            depth_rel=np.zeros(33),
-            visibility=np.full(33, 0.9),
-            world_m=np.zeros((33, 3)),
-            mask=mask,
-        )
+        return fixed_pose(rgb, self.with_masks)
 
     def close(self) -> None:
         pass
@@ -49,10 +38,7 @@ class FakeBackend:
 
 @pytest.fixture
 def fake_model(monkeypatch, tmp_path: Path) -> Path:
-    model = tmp_path / "fake.task"
-    model.write_bytes(b"not a real model")
-    monkeypatch.setattr(extract_mod, "resolve_model", lambda name: model)
-    return model
+    return use_fake_model(monkeypatch, tmp_path)
 
 
 def test_series_rows_follow_frames_and_missing_poses_are_nan(tmp_path, fake_model, cache_dir):

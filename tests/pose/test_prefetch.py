@@ -19,6 +19,7 @@ from gaitlab.pose.backend import FramePose, MediaPipeBackend, MediaPipeSettings
 from gaitlab.pose.extract import PoseSettings, Segment, extract_pose
 from tests.clipmaker import pattern_clip
 from tests.conftest import MODEL, REPO
+from tests.pose.fakes import fixed_pose, use_fake_model
 
 SAMPLE = REPO / "sample_videos" / "synth_side_normal.mp4"
 
@@ -33,16 +34,7 @@ class ThreadSpy:
 
     def detect(self, rgb: np.ndarray, time_ms: int) -> FramePose | None:
         ThreadSpy.seen.update(t.name for t in threading.enumerate())
-        h, w = rgb.shape[:2]
-        xy = np.column_stack([np.linspace(0.3 * w, 0.6 * w, 33), np.linspace(0.2 * h, 0.9 * h, 33)])
-        mask = np.zeros((h, w), np.float32) if self.with_masks else None
-        return FramePose(
-            xy_px=xy,
-            depth_rel=np.zeros(33),
-            visibility=np.full(33, 0.9),
-            world_m=np.zeros((33, 3)),
-            mask=mask,
-        )
+        return fixed_pose(rgb, self.with_masks, body_mask=False)
 
     def close(self) -> None:
         pass
@@ -50,11 +42,8 @@ class ThreadSpy:
 
 @pytest.fixture
 def fake_model(monkeypatch, tmp_path: Path) -> Path:
-    model = tmp_path / "fake.task"
-    model.write_bytes(b"not a real model")
-    monkeypatch.setattr(extract_mod, "resolve_model", lambda name: model)
     ThreadSpy.seen = set()
-    return model
+    return use_fake_model(monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize("prefetch", [True, False])

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from gaitlab.io.video import probe_video
-from gaitlab.pose import extract as extract_mod
 from gaitlab.pose.backend import FramePose, MediaPipeBackend, MediaPipeSettings
 from gaitlab.pose.extract import (
     PoseSettings,
@@ -23,6 +22,7 @@ from gaitlab.pose.extract import (
 from gaitlab.pose.models import resolve_model
 from tests.clipmaker import pattern_clip
 from tests.conftest import MODEL, shared_clip
+from tests.pose.fakes import fixed_pose, use_fake_model
 
 
 class StatelessBackend:
@@ -45,22 +45,7 @@ class StatelessBackend:
         self.threads.add(threading.current_thread().name)
         if (time_ms // 40) % 4 == 3:
             return None
-        h, w = rgb.shape[:2]
-        shift = (time_ms % 1000) / 1000.0
-        xy = np.column_stack(
-            [np.linspace(0.3, 0.6, 33) * w + 10 * shift, np.linspace(0.2, 0.9, 33) * h]
-        )
-        mask = None
-        if self.with_masks:
-            mask = np.zeros((h, w), np.float32)
-            mask[int(0.2 * h) : int(0.9 * h), int(0.3 * w) : int(0.6 * w)] = 1.0
-        return FramePose(
-            xy_px=xy,
-            depth_rel=np.full(33, shift),
-            visibility=np.full(33, 0.9),
-            world_m=np.full((33, 3), shift),
-            mask=mask,
-        )
+        return fixed_pose(rgb, self.with_masks, shift=(time_ms % 1000) / 1000.0)
 
     def close(self) -> None:
         pass
@@ -68,11 +53,8 @@ class StatelessBackend:
 
 @pytest.fixture
 def fake_model(monkeypatch, tmp_path: Path) -> Path:
-    model = tmp_path / "fake.task"
-    model.write_bytes(b"not a real model")
-    monkeypatch.setattr(extract_mod, "resolve_model", lambda name: model)
     StatelessBackend.instances = []
-    return model
+    return use_fake_model(monkeypatch, tmp_path)
 
 
 # ------------------------------------------------------------------ planning
