@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gaitlab import __version__
 from gaitlab.errors import GaitlabError
-from gaitlab.store.cli import STORE_HELP
+from gaitlab.store.cli import add_store_option
 
 EXIT_USAGE = 2
 
@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="record this analysis as a session of runner ID in the result store "
         "(created if new; see `gaitlab history`)",
     )
-    an.add_argument("--store", metavar="URL", help=STORE_HELP)
+    add_store_option(an)
     an.add_argument("--json", action="store_true", help="print result.json to stdout")
     an.add_argument("--quiet", action="store_true", help="print nothing on success")
     an.set_defaults(func=_cmd_analyze)
