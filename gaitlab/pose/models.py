@@ -135,9 +135,27 @@ MODELS: Mapping[str, ModelSpec] = MappingProxyType(
 )
 
 
-def bundled_models_dir() -> Path:
-    """Return the repository's ``models/`` folder that holds the bundled ``full`` model."""
-    return Path(__file__).resolve().parents[2] / "models"
+#: Where a wheel install puts the bundled model (``[tool.setuptools.data-files]``).
+INSTALLED_MODELS_SUBDIR = ("share", "gaitlab", "models")
+
+
+def bundled_models_dir(module_file: str | None = None, prefix: str | None = None) -> Path:
+    """Return the folder that holds the bundled ``full`` model.
+
+    A source checkout or an editable install uses the repository's ``models/``; a wheel
+    install has no repository, and finds the model under ``<prefix>/share/gaitlab/models``.
+
+    Parameters
+    ----------
+    module_file, prefix
+        This module's file and the environment's prefix (default: ``__file__`` and
+        ``sys.prefix``); parameters only so that both layouts can be tested.
+    """
+    import sys
+
+    repo = Path(module_file or __file__).resolve().parents[2] / "models"
+    installed = Path(prefix or sys.prefix).joinpath(*INSTALLED_MODELS_SUBDIR)
+    return installed if not repo.is_dir() and installed.is_dir() else repo
 
 
 def user_models_dir() -> Path:

@@ -108,6 +108,22 @@ def test_bundled_full_model_matches_registry_sha256() -> None:
     assert models.bundled_models_dir() == REPO / "models"
 
 
+def test_a_wheel_install_finds_the_bundled_model_under_its_prefix(tmp_path: Path) -> None:
+    # Layout of a wheel install: site-packages/gaitlab/pose/models.py, no repository models/.
+    module = tmp_path / "env" / "lib" / "python3.11" / "site-packages" / "gaitlab" / "pose"
+    module.mkdir(parents=True)
+    shared = tmp_path / "env" / "share" / "gaitlab" / "models"
+    shared.mkdir(parents=True)
+    found = models.bundled_models_dir(str(module / "models.py"), str(tmp_path / "env"))
+    assert found == shared
+    # A checkout's models/ wins (source and editable installs).
+    repo_module = tmp_path / "repo" / "gaitlab" / "pose"
+    repo_module.mkdir(parents=True)
+    (tmp_path / "repo" / "models").mkdir()
+    found = models.bundled_models_dir(str(repo_module / "models.py"), str(tmp_path / "env"))
+    assert found == tmp_path / "repo" / "models"
+
+
 def test_registry_names_files_and_official_urls() -> None:
     assert list(models.MODELS) == ["full", "lite", "heavy"]
     for name, spec in models.MODELS.items():
