@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -299,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        return code
     except GaitlabError as exc:
         print(f"gaitlab: error: {exc.message}", file=sys.stderr)
         return exc.exit_code
@@ -310,6 +313,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"gaitlab: interrupted{getattr(args, 'on_interrupt', '')}", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`gaitlab history r7 | head`): not an error. Point stdout at
+        # devnull so that the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         if args.debug:
             raise

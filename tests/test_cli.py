@@ -121,3 +121,19 @@ def test_analyze_real_clip_writes_result_and_prints_summary(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     printed = json.loads(proc.stdout)
     assert printed["clip"]["sha256"] == result["clip"]["sha256"]
+
+
+def test_a_closed_output_pipe_is_not_an_error():
+    # `gaitlab models list | head -0`: the reader is gone before gaitlab writes.
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gaitlab.cli", "models", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Error" not in err and "internal error" not in err, err
