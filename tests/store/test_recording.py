@@ -71,3 +71,26 @@ def test_analyze_and_batch_record_sessions(clip: Path, tmp_path: Path, capsys):
     batch_dir = Path(sessions[1].result_dir)
     assert batch_dir.parent == (tmp_path / "batch" / "clips").resolve()
     stored_matches_result(sessions[1], batch_dir)
+
+
+def test_two_batch_workers_record_into_one_store(clip: Path, tmp_path: Path, capsys):
+    # Two different clips (the second mirrored), two worker processes, one SQLite store: both
+    # workers write their session at about the same time.
+    other = trim(clip, tmp_path / "mirrored.mp4", "hflip")
+    store = str(tmp_path / "store.sqlite")
+    manifest = tmp_path / "runs.csv"
+    manifest.write_text(f"path,runner\n{clip},ra\n{other},rb\n")
+    code = main([
+        "batch", str(manifest), "--out", str(tmp_path / "batch"), "--jobs", "2",
+        "--store", store, "--cache-dir", str(tmp_path / "cache"), "--quiet",
+    ])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    with open_store(store) as db:
+        assert [r.code for r in db.runners()] == ["ra", "rb"]
+        for code_ in ("ra", "rb"):
+            (session,) = db.sessions(code_)
+            stored_matches_result(session, Path(session.result_dir))
+    import sqlite3
+
+    with sqlite3.connect(store) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
