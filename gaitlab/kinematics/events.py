@@ -64,6 +64,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import ndimage, signal, stats
 
 from gaitlab.kinematics.filtering import seconds_to_samples, valid_runs
@@ -313,12 +314,30 @@ def _periodogram_peak(freqs: np.ndarray, power: np.ndarray) -> tuple[float, floa
 
 
 def _rolling_percentile(y: np.ndarray, half: int, q: float) -> np.ndarray:
-    """Percentile ``q`` of the finite values in a centred window of ``2 half + 1`` samples."""
+    """Percentile ``q`` of the finite values in a centred window of ``2 half + 1`` samples.
+
+    Windows are cut short at the ends of the series; NaN where a window holds no finite
+    value. Same values, to the bit, as ``nanpercentile_or_nan`` window by window (tested),
+    about 100x faster: each window's values are sorted with the non-finite ones last, and
+    the windows holding the same number of finite values share one ``np.percentile`` call
+    along rows, which interpolates between the same order statistics.
+    """
+    y = np.asarray(y, dtype=float)
     n = y.shape[0]
     out = np.full(n, np.nan)
-    for i in range(n):
-        w = y[max(0, i - half) : i + half + 1]
-        out[i] = nanpercentile_or_nan(w, q)
+    width = 2 * half + 1
+    pad = np.full(half, np.nan)
+    padded = np.concatenate([pad, np.where(np.isfinite(y), y, np.nan), pad])
+    # Windows in blocks of rows: bounded memory for long high-frame-rate series.
+    block = max(1, (1 << 20) // width)
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        windows = np.sort(sliding_window_view(padded[start : stop + 2 * half], width), axis=1)
+        counts = np.count_nonzero(np.isfinite(windows), axis=1)  # NaNs sort last
+        done = out[start:stop]
+        for m in np.unique(counts[counts > 0]):
+            rows = counts == m
+            done[rows] = np.percentile(windows[rows, :m], q, axis=1)
     return out
 
 
