@@ -16,8 +16,7 @@ Modules: :mod:`~gaitlab.batch.inputs` (files, folders, manifests), :mod:`~gaitla
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from gaitlab.lazy import lazy_exports
 
 #: Public names and the submodule defining each. They are imported on first use (PEP 562):
 #: the ``gaitlab`` command builds its parser from :mod:`gaitlab.batch.cli` without loading the
@@ -43,11 +42,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'gaitlab.batch' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"gaitlab.batch.{_EXPORTS[name]}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports("gaitlab.batch", _EXPORTS, globals())

@@ -16,8 +16,7 @@ history), :mod:`~gaitlab.store.notes` (physio notes of a session),
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from gaitlab.lazy import lazy_exports
 
 #: Public names and the submodule defining each, imported on first use (PEP 562): the
 #: ``gaitlab`` command builds its parser from :mod:`gaitlab.store.cli` without loading
@@ -52,11 +51,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'gaitlab.store' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"gaitlab.store.{_EXPORTS[name]}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports("gaitlab.store", _EXPORTS, globals())
