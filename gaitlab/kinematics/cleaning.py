@@ -135,13 +135,13 @@ def clean_landmarks(series: PoseSeries, settings: KinematicsSettings) -> Cleaned
     leg_px = leg_length_px(xy)
     swapped = np.zeros(series.n_frames, dtype=bool)
     if settings.swap_repair and series.n_frames >= 3:
-        rep = detect_leg_swaps(xy, leg_px, settings.swap_penalty_frac_leg, time_s=t)
+        rep = detect_leg_swaps(xy, leg_px, time_s=t, context_s=settings.swap_context_s)
         swapped = rep.swapped
         xy = swap_legs(xy, swapped)
         vis = swap_legs(vis, swapped)
         steps.append(
-            "left/right leg swap repair (constant-velocity continuity, Viterbi; each swap "
-            "confirmed by the legs' paths around it)"
+            "left/right leg swap repair (glitches: nearer the running-median path; "
+            "sustained swaps: between paired breaks in the legs' positions and velocities)"
         )
 
     n_out = 0

@@ -42,9 +42,10 @@ class KinematicsSettings:
         Highest usable cut-off as a fraction of the Nyquist frequency.
     swap_repair
         Repair left/right leg label swaps by continuity.
-    swap_penalty_frac_leg
-        Cost of labelling one frame "swapped" relative to the raw labels, as a fraction of
-        leg length; breaks the global left/right ambiguity in favour of the raw labels.
+    swap_context_s
+        Context of the swap repair in seconds: half-width of the running median that
+        repairs glitches, and length of the line fits either side of a sustained swap's
+        break (:mod:`gaitlab.kinematics.swap`).
     side_width_ratio_max
         Clip median of shoulder width (image x) / trunk length below which the view is
         side-on (real side clips: 0.14-0.20).
@@ -114,7 +115,7 @@ class KinematicsSettings:
     lowpass_order: int = 2
     lowpass_max_nyquist_fraction: float = 0.8
     swap_repair: bool = True
-    swap_penalty_frac_leg: float = 0.02
+    swap_context_s: float = 0.12
     side_width_ratio_max: float = 0.35
     frontal_width_ratio_min: float = 0.55
     treadmill_speed_max_leg_s: float = 0.5

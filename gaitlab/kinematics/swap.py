@@ -1,58 +1,65 @@
 r"""Left/right leg label swap detection and repair.
 
 In side view MediaPipe can give the near leg's landmarks the far leg's labels. Measured
-against the true pixel positions of rendered runners (five 60 fps side clips), its raw labels
-are right in 91-97 % of frames and wrong only in one- to four-frame glitches where the legs
-cross; on the real treadmill clip they agree with RTMPose's in all but one frame. A swap
-shows up as a break in the motion of both legs at once, so it is found by continuity, in
-two steps.
+against the true pixel positions of rendered runners (the 60 fps sample clips), its raw
+labels are wrong in 7-23 % of the frames where the labelling matters, almost all in one- to
+five-frame glitches where the legs cross; on the real treadmill clip they agree with
+RTMPose's in all but one frame. Two kinds of swap are repaired, each by continuity.
 
-*Candidates (frame to frame).* For each frame ``t`` a hidden state ``s_t`` in {0, 1} says
-whether the raw labels are to be swapped. With ``P_t(s)`` the leg points of frame ``t``
-relabelled by ``s``, the cost of a labelling is the constant-velocity prediction error
-summed over frames
+*Glitches* (runs shorter than about ``context_s``). Each leg point's path is estimated by a
+running median of the labelled points over ``2 k + 1`` frames (``k = context_s`` in frames):
+a glitch is a minority of the window, so the median follows the right path through it. A
+frame is relabelled when its swapped labels lie nearer that path than its raw ones, and the
+estimate is repeated on the repaired labels until nothing changes (a five-frame glitch
+bends the first median; the second one, with the glitch's outer frames fixed, does not).
 
-For each frame ``t`` a hidden state ``s_t`` in {0, 1} says whether the raw labels are to be
-swapped. With ``P_t(s)`` the leg points of frame ``t`` relabelled by ``s``, the cost of a
-labelling is the constant-velocity prediction error summed over frames
+*Sustained swaps* (longer runs). At each frame ``c`` a line (position and velocity) is
+fitted to each leg over the ``k`` frames before and the ``k`` frames after it. With the
+mismatch
 
 .. math::
 
-    C = \sum_t \sum_{p} \lVert P_t(s_t)_p - 2 P_{t-1}(s_{t-1})_p + P_{t-2}(s_{t-2})_p \rVert
-        + \lambda \sum_t s_t
+    M(c) = \sum_{p} \lVert x^{after}_p - x^{before}_p \rVert
+          + \tau \lVert v^{after}_p - v^{before}_p \rVert, \qquad \tau = k / 2,
 
-(Euclidean norms, so one bad point does not dominate). A second-order model is needed
-because in side view the legs cross twice per stride: at a crossing, positions alone cannot
-tell "the legs crossed" from "the labels swapped", but velocities can (a swap reverses
-them). The penalty ``lambda`` per relabelled frame breaks the global left/right ambiguity in
-favour of the raw labels. The minimum is found exactly by Viterbi over the four states
-``(s_{t-1}, s_t)``. Runs of frames without a pose are handled independently.
-
-*Confirmation (around each candidate run).* Inside a relabelled run the cost is the same
-either way; only its two ends count. Where the legs cross, MediaPipe's points jitter
-(second-order residuals of 200-500 px against 20-30 px elsewhere on rendered runners), so
-the frame-to-frame model found it cheaper to switch labels at one crossing glitch and back
-at the next, relabelling whole half-strides that were right (up to 160 of 480 frames, and
-whole stances lost to event detection). Each candidate run is therefore kept only when the
-legs' paths around it agree (:func:`_run_confirmed`): extrapolated from just before the
-run (and back from just after it), each leg must land nearer the swapped labels than the
-raw ones, both at the run's first (last) frame and in the median over its first (last)
-``context_s``. At a crossing each leg carries on along its own path (the stance foot with
-the ground, the swing foot with its swing), so a relabelling there is refused.
+a frame is a labelling break when ``M`` with the after-labels crossed is under half of ``M``
+with them kept. The velocity term matters where the legs cross in side view: there the
+positions cannot tell "the legs crossed" from "the labels swapped", but a swap turns the
+stance foot's slow backward motion into the swing foot's fast forward one. Breaks are
+taken in pairs, in order; the frames between a pair are relabelled. An unpaired break
+relabels nothing, so one bad frame cannot flip the rest of a clip (the earlier
+frame-to-frame Viterbi model did: MediaPipe's jitter at the crossings made it cheaper to
+switch labels at one glitch and back at the next, relabelling whole half-strides that were
+right; wrong labels on ``synth_side_normal`` went from 31 raw frames to 86 after it, and
+are 4 with this repair).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from gaitlab.kinematics.filtering import fill_gaps, hampel, valid_runs
+from gaitlab.kinematics.filtering import valid_runs
 from gaitlab.landmarks import LEG
 
 #: Landmarks whose continuity decides a swap (knee to toe; the hips nearly coincide in
 #: side view and carry no information).
 _COST_POINTS: tuple[tuple[int, ...], tuple[int, ...]] = (LEG["left"][1:], LEG["right"][1:])
+
+#: A break needs the crossed mismatch under this fraction of the kept one.
+_BREAK_RATIO = 0.5
+
+#: Noise floor added to both mismatches, per point, as a fraction of leg length (so two
+#: near-zero mismatches on a still runner do not make a break).
+_FLOOR_FRAC_LEG = 0.02
+
+#: Glitch passes before giving up on convergence.
+_MAX_PASSES = 10
+
+#: Weight of the velocity mismatch of a break, in frames, as a fraction of ``k``.
+_TAU_FRAC_K = 0.5
 
 
 @dataclass(frozen=True)
@@ -74,140 +81,101 @@ class SwapRepair:
     share: float
 
 
-def _norm_nan0(v: np.ndarray) -> np.ndarray:
-    """Euclidean norm over the last axis, summed over the other trailing axes; NaN -> 0."""
-    d = np.sqrt(np.sum(v * v, axis=-1))
-    return np.sum(np.nan_to_num(d, nan=0.0), axis=tuple(range(1, d.ndim)))
+def _leg_points(xy: np.ndarray) -> np.ndarray:
+    """(n, 33, 2) landmarks -> (n, 2, k, 2) leg points (frame, side, point, xy)."""
+    return np.stack([xy[:, list(_COST_POINTS[0])], xy[:, list(_COST_POINTS[1])]], axis=1)
 
 
-def _viterbi_run(p: np.ndarray, penalty: float) -> np.ndarray:
-    """Optimal swap states for one contiguous run.
-
-    Parameters
-    ----------
-    p : (m, 2, k, 2) float
-        Leg points (frames, side, point, xy) of the run, raw labels.
-    penalty
-        Cost per swapped frame, in the units of ``p``.
-
-    Returns
-    -------
-    (m,) bool
-    """
-    m = p.shape[0]
-    if m < 3:
-        return np.zeros(m, dtype=bool)
-    states = np.stack([p, p[:, ::-1]])  # (2, m, 2, k, 2): raw, swapped
-    inf = np.inf
-    # dp over pair states index 2*b + c = (s_{t-1}, s_t); initialised at t = 1 from the
-    # first-order (position) continuity between frames 0 and 1.
-    dp = np.full(4, inf)
-    for b in (0, 1):
-        for c in (0, 1):
-            step = _norm_nan0((states[c, 1] - states[b, 0])[None])[0]
-            dp[2 * b + c] = step + penalty * (b + c)
-    back = np.zeros((m, 4), dtype=np.int8)
-    # Second-order residuals for all (a, b, c) at once: (2, 2, 2, m-2).
-    res = np.empty((2, 2, 2, m - 2))
-    for a in (0, 1):
-        for b in (0, 1):
-            for c in (0, 1):
-                r = states[c, 2:] - 2.0 * states[b, 1:-1] + states[a, :-2]
-                res[a, b, c] = _norm_nan0(r)
-    for t in range(2, m):
-        new = np.full(4, inf)
-        for b in (0, 1):
-            for c in (0, 1):
-                cand = [dp[2 * a + b] + res[a, b, c, t - 2] for a in (0, 1)]
-                a_best = int(np.argmin(cand))
-                new[2 * b + c] = cand[a_best] + penalty * c
-                back[t, 2 * b + c] = a_best
-        dp = new
-    s = np.zeros(m, dtype=bool)
-    idx = int(np.argmin(dp))
-    s[m - 1], s[m - 2] = bool(idx & 1), bool(idx >> 1)
-    for t in range(m - 1, 1, -1):
-        a = int(back[t, 2 * int(s[t - 1]) + int(s[t])])
-        s[t - 2] = bool(a)
-    return s
+def _relabel(legs: np.ndarray, swapped: np.ndarray) -> np.ndarray:
+    return np.where(swapped[:, None, None, None], legs[:, ::-1], legs)
 
 
-def _edge_gain(
-    labelled: np.ndarray, ctx: np.ndarray, t_ctx: np.ndarray, t_edge: np.ndarray
-) -> np.ndarray:
-    """Per edge frame: distance of the raw labels minus the swapped labels to a prediction.
+def _dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Euclidean point distances summed over the last two axes but one (side, point)."""
+    d = np.sqrt(np.sum((p - q) ** 2, axis=-1))
+    return np.nansum(d, axis=(-2, -1))
 
-    Parameters
-    ----------
-    labelled : (m, 2, k, 2) float
-        Leg points of the edge frames with the *raw* labels.
-    ctx : (c, 2, k, 2) float
-        Leg points of the context frames (raw labels, glitches removed).
-    t_ctx, t_edge
-        Context and edge frame times (any unit; frame indices here). The prediction is a
-        quadratic fit (a line with fewer than four context frames) extrapolated to
-        ``t_edge``.
+
+def _running_median(x: np.ndarray, half: int) -> np.ndarray:
+    """Median over ``x[i - half : i + half + 1]`` along axis 0, ignoring NaN."""
+    n = x.shape[0]
+    flat = x.reshape(n, -1)
+    pad = np.full((half, flat.shape[1]), np.nan)
+    padded = np.concatenate([pad, flat, pad])
+    win = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0)
+    with warnings.catch_warnings():
+        # windows inside a long dropout are all NaN and stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(win, axis=-1).reshape(x.shape)
+
+
+def _glitches(legs: np.ndarray, half: int) -> np.ndarray:
+    """Frames to relabel so each lies nearer the running-median path (module doc)."""
+    swapped = np.zeros(legs.shape[0], dtype=bool)
+    for _ in range(_MAX_PASSES):
+        cur = _relabel(legs, swapped)
+        path = _running_median(cur, half)
+        flip = _dist(cur[:, ::-1], path) < _dist(cur, path)
+        if not flip.any():
+            break
+        swapped ^= flip
+    return swapped
+
+
+def _boundary_fits(
+    legs: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Line fits either side of each frame boundary, evaluated at the boundary.
 
     Returns
     -------
-    (m,) float
-        Positive where the swapped labels are nearer the context's quadratic extrapolation.
+    pos_before, vel_before, pos_after, vel_after : (n - 2 k + 1, 2, p, 2) float
+        Entry ``i`` is the boundary before frame ``c = k + i``: lines fitted to
+        ``legs[c - k : c]`` (before) and ``legs[c : c + k]`` (after), their values at
+        ``c - 0.5`` and their slopes per frame. NaN in a window makes that window's fit NaN.
     """
-    ok = np.all(np.isfinite(ctx), axis=(1, 2, 3))
-    if ok.sum() < 2:
-        return np.zeros(0)
-    tc = t_ctx[ok] - t_edge[0]
-    deg = 2 if ok.sum() >= 4 else 1
-    flat = ctx[ok].reshape(int(ok.sum()), -1)
-    coef = np.polynomial.polynomial.polyfit(tc, flat, deg)
-    pred = np.polynomial.polynomial.polyval(t_edge - t_edge[0], coef).T.reshape(labelled.shape)
-    d_raw = _norm_nan0(labelled - pred)
-    d_swap = _norm_nan0(labelled[:, ::-1] - pred)
-    return d_raw - d_swap
+    t_after = np.arange(k, dtype=float) + 0.5
+    win = np.lib.stride_tricks.sliding_window_view(legs, k, axis=0)  # (n - k + 1, ..., k)
+    out = []
+    for t, w_ in ((-t_after[::-1], win[:-k]), (t_after, win[k:])):
+        value, slope = np.linalg.pinv(np.vander(t, 2, increasing=True))
+        out += [w_ @ value, w_ @ slope]
+    return out[0], out[1], out[2], out[3]
 
 
-def _run_confirmed(
-    legs: np.ndarray, context: np.ndarray, detected: np.ndarray, a: int, b: int, window: int
-) -> bool:
-    """Whether the candidate swapped run ``[a, b)`` is backed by the legs' motion around it.
-
-    Two tests at each end that has pose frames next to it (module doc): the first run frame
-    against a line through the two frames before it (all gains > 0), and the first
-    ``window`` run frames against a quadratic through the ``window`` frames before it
-    (median gain > 0); mirrored at the run's end. ``context`` holds the raw leg points with
-    short glitches removed, so a fit is not bent by them. A run with no pose frames on
-    either side is kept (nothing contradicts the frame model).
-    """
+def _sustained(legs: np.ndarray, k: int, leg_px: float) -> np.ndarray:
+    """Frames between paired labelling breaks (module doc)."""
     n = legs.shape[0]
-    t = np.arange(n, dtype=float)
-    for ctx_len, edge_len, how in ((2, 1, "all"), (window, window, "median")):
-        lo = a
-        while lo > 0 and a - lo < ctx_len and detected[lo - 1]:
-            lo -= 1
-        hi = b
-        while hi < n and hi - b < ctx_len and detected[hi]:
-            hi += 1
-        gains = []
-        if lo < a:
-            e1 = min(a + edge_len, b)
-            gains.append(_edge_gain(legs[a:e1], context[lo:a], t[lo:a], t[a:e1]))
-        if hi > b:
-            e0 = max(b - edge_len, a)
-            gains.append(
-                _edge_gain(legs[e0:b][::-1], context[b:hi][::-1], t[b:hi][::-1], t[e0:b][::-1])
-            )
-        for g in gains:
-            if g.size and not (np.all(g > 0) if how == "all" else np.median(g) > 0):
-                return False
-    return True
+    swapped = np.zeros(n, dtype=bool)
+    if n < 2 * k + 1:
+        return swapped
+    b_pos, b_vel, a_pos, a_vel = _boundary_fits(legs, k)
+    c = np.arange(k, n - k + 1)
+    tau = _TAU_FRAC_K * k
+    kept = _dist(a_pos, b_pos) + tau * _dist(a_vel, b_vel)
+    crossed = _dist(a_pos[:, ::-1], b_pos) + tau * _dist(a_vel[:, ::-1], b_vel)
+    floor = _FLOOR_FRAC_LEG * leg_px * legs.shape[2]
+    # at least one point seen on both sides, of each leg
+    ok = np.all(np.any(np.isfinite(b_pos + a_pos), axis=(2, 3)), axis=1)
+    is_break = ok & (crossed + floor < _BREAK_RATIO * (kept + floor))
+    breaks = [int(c[a + int(np.argmin((crossed - kept)[a:b]))]) for a, b in valid_runs(is_break)]
+    detected = np.any(np.isfinite(legs), axis=(1, 2, 3))
+    i = 0
+    while i < len(breaks) - 1:
+        a, b = breaks[i], breaks[i + 1]
+        if detected[a:b].all():
+            swapped[a:b] = True
+            i += 2
+        else:  # a dropout between them: the first break's partner is lost
+            i += 1
+    return swapped
 
 
 def detect_leg_swaps(
     xy: np.ndarray,
     leg_length_px: float,
-    penalty_frac_leg: float = 0.02,
     time_s: np.ndarray | None = None,
-    context_s: float = 0.1,
+    context_s: float = 0.12,
 ) -> SwapRepair:
     """Find frames whose left/right leg labels are swapped.
 
@@ -216,37 +184,29 @@ def detect_leg_swaps(
     xy : (n, 33, 2) float
         Image landmarks in pixels, NaN where missing.
     leg_length_px
-        Typical leg length (hip-knee-ankle) in pixels; scales the per-frame penalty.
-    penalty_frac_leg
-        Penalty per swapped frame as a fraction of leg length.
+        Typical leg length (hip-knee-ankle) in pixels; sets the noise floor of a break.
     time_s : (n,) float, optional
-        Frame times; set the context window in frames (6 frames when absent).
+        Frame times; set ``k``, the context in whole frames (7 when absent).
     context_s
-        Length of the context before and after a candidate swap used to confirm it
-        (:func:`_run_confirmed`).
+        Half-width of the glitch median and length of each line fit for breaks, in
+        seconds (``k`` is the whole number of frames within it; module doc).
 
     Returns
     -------
     SwapRepair
     """
     n = xy.shape[0]
-    legs = np.stack([xy[:, list(_COST_POINTS[0])], xy[:, list(_COST_POINTS[1])]], axis=1)
-    detected = ~np.all(np.isnan(legs), axis=(1, 2, 3))
-    swapped = np.zeros(n, dtype=bool)
-    penalty = penalty_frac_leg * leg_length_px if np.isfinite(leg_length_px) else 1.0
-    for a, b in valid_runs(detected):
-        swapped[a:b] = _viterbi_run(legs[a:b], penalty)
-    window = 6
+    legs = _leg_points(np.asarray(xy, dtype=float))
+    detected = np.any(np.isfinite(legs), axis=(1, 2, 3))
+    k = 7
     if time_s is not None and time_s.size > 1:
-        window = max(2, round(context_s / float(np.median(np.diff(time_s)))))
-    # Context paths: the raw labels with MediaPipe's one- to few-frame glitches at the
-    # crossings removed (Hampel over the same window, 3 sigma) and bridged, so a fit is
-    # not bent by them.
-    context, _ = hampel(legs, window, 3.0)
-    context, _ = fill_gaps(context, np.arange(n, dtype=float), float(window))
-    for a, b in valid_runs(swapped):
-        if not _run_confirmed(legs, context, detected, a, b, window):
-            swapped[a:b] = False
+        k = max(2, int(context_s / float(np.median(np.diff(time_s))) + 1e-6))
+    leg_px = float(leg_length_px) if np.isfinite(leg_length_px) else 0.0
+    swapped = np.zeros(n, dtype=bool)
+    if n >= 3 and detected.any():
+        swapped = _glitches(legs, k)
+        swapped ^= _sustained(_relabel(legs, swapped), k, leg_px)
+    swapped &= detected
     n_det = int(detected.sum())
     n_rep = int(swapped.sum())
     return SwapRepair(swapped=swapped, n_repaired=n_rep, share=n_rep / n_det if n_det else 0.0)

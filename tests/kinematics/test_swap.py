@@ -29,7 +29,7 @@ def test_planted_swaps_found_exactly(view, noise_px):
 def test_swaps_found_at_30_fps():
     swaps = ((20, 25), (60, 75))
     run = make_run(RunnerSpec(fps=30.0, noise_px=1.0, swaps=swaps, seed=4))
-    rep = detect_leg_swaps(run.series.xy_px, run.leg_px)
+    rep = detect_leg_swaps(run.series.xy_px, run.leg_px, time_s=run.series.time_s)
     expected = np.zeros(run.series.n_frames, bool)
     for a, b in swaps:
         expected[a:b] = True
