@@ -10,6 +10,7 @@ all, so a killed writer never leaves half a session behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from filelock import FileLock
+from filelock import Timeout as LockTimeout
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -579,8 +582,24 @@ def open_store(store: str | os.PathLike[str] | URL | None = None) -> SessionStor
     """
     url = store if isinstance(store, URL) else resolve_store_url(store)
     engine = create_engine(url)
+    path = sqlite_file(url)
+    # Processes opening a new SQLite file at once race to switch it to WAL and to migrate
+    # it; SQLite can refuse one of them at once ("database is locked", without waiting out
+    # the busy timeout: seen in the two-writer test under load). One at a time instead.
+    lock = (
+        FileLock(f"{path}.lock", timeout=SQLITE_BUSY_TIMEOUT_S)
+        if path is not None
+        else contextlib.nullcontext()
+    )
     try:
-        migrate.upgrade(engine)
+        with lock:
+            migrate.upgrade(engine)
+    except LockTimeout:
+        engine.dispose()
+        raise StoreError(
+            f"cannot open the result store {display_url(url)}: another process kept it locked "
+            f"for {SQLITE_BUSY_TIMEOUT_S:.0f} s"
+        ) from None
     except StoreError:
         engine.dispose()
         raise
