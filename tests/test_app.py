@@ -123,7 +123,11 @@ def test_runner_sees_quality_findings_fixes_and_safety(analysed):
     assert metrics["Frame rate"] == "60 fps"
     assert " L / " in metrics["Strides"] and metrics["Confidence"] in ("high", "medium", "low")
     findings = [e.label for e in at.expander if "[●]" in e.label or "[○]" in e.label]
-    assert findings and "Possible increased back arch" in findings[0]
+    # The planted fault is listed; a contact-time asymmetry may rank above it, and is real:
+    # the source motion capture's left stance is 0.26 s against 0.22 s on the right.
+    assert any("Possible increased back arch" in f for f in findings), findings
+    others = [f for f in findings if "back arch" not in f]
+    assert all("asymmetry: ground contact time" in f for f in others), others
     body = text_of(at)
     assert "rib cage" in body.lower()  # a cue
     assert "From: " in body  # the articles it comes from
