@@ -85,6 +85,12 @@ class KinematicsSettings:
         first and last touch (:func:`gaitlab.kinematics.events.refine_side_contacts`).
         0.02 is ~4 px at 540 p and ~2.5 cm on an adult: above landmark jitter on the
         stance foot (1-3 px on rendered clips), below the swing toe's clearance.
+    toe_lift_height_frac_leg
+        Side view, near leg: the toe-off is the toe landmark's last rise above this
+        fraction of a leg length over its ground line before it leaves the ground
+        (:func:`gaitlab.kinematics.events.refine_side_contacts`; ~9 mm on an adult).
+        Within a frame of the true toe-off on the true landmark positions of rendered
+        runners (+2 to +5 ms) and on the noisy stick runner; 0.005 reached jitter.
     running_cadence_min_spm
         Below this cadence, a gait with duty factor >= ``walking_duty_factor_min_pct``
         is walking.
@@ -126,6 +132,7 @@ class KinematicsSettings:
     foot_speed_contact_frac: float = 0.4
     side_contact_max_height: float = 0.3
     foot_ground_height_frac_leg: float = 0.02
+    toe_lift_height_frac_leg: float = 0.01
     running_cadence_min_spm: float = 135.0
     walking_duty_factor_min_pct: float = 50.0
     min_strides_high: int = 8

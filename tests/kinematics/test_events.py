@@ -9,7 +9,9 @@ from gaitlab.kinematics.events import (
     GaitEvent,
     build_strides,
     detect_contacts,
+    refine_side_contacts,
 )
+from gaitlab.landmarks import INDEX
 
 from .stickrunner import RunnerSpec, make_run
 
@@ -304,3 +306,30 @@ def test_a_stance_split_by_a_glitch_is_joined_and_real_swings_are_kept():
         (0.3 + edge, 0.6),
     ]
     assert merge_split_stances([], stride_s) == []
+
+
+@pytest.mark.parametrize("speed_to_offset_s", [-0.04, 0.0, 0.03])
+def test_near_leg_toe_off_is_the_toe_lift_whatever_the_speed_test_said(speed_to_offset_s):
+    # One foot, 60 fps: flat on the ground from 0.30 s to 0.55 s, then the toe peels off
+    # with no vertical speed, h = 3 (t - 0.55)^2 leg lengths (1 % of a leg after 58 ms,
+    # as the rendered mocap runners' toes), up to a swing top, and down again.
+    fps, stride_s, leg_px = 60.0, 0.72, 200.0
+    t = np.arange(0, 3.0, 1 / fps)
+    phase = np.mod(t - 0.30, stride_s)
+    t_lift = 0.25  # after the strike, within each stride
+    up = np.clip(phase - t_lift, 0, None)
+    h_leg = np.where(
+        phase < t_lift, 0.0, np.minimum(3.0 * up**2, 0.3 * np.sin(np.pi * up / (stride_s - t_lift)))
+    )
+    xy = np.full((t.size, 33, 2), np.nan)
+    for name in ("left_heel", "left_foot_index"):
+        xy[:, INDEX[name], 0] = 0.0
+        xy[:, INDEX[name], 1] = h_leg * leg_px
+    strikes = 0.30 + stride_s * np.arange(1, 3)
+    contacts = [(s, s + t_lift + speed_to_offset_s) for s in strikes]
+    got = refine_side_contacts(t, xy, "left", contacts, stride_s, leg_px, 0.02, lift_frac=0.01)
+    # Where the toe height crosses 1 % of a leg: sqrt(0.01 / 3) = 58 ms after the lift.
+    expected = strikes + t_lift + np.sqrt(0.01 / 3.0)
+    np.testing.assert_allclose([to for _, to in got], expected, atol=0.25 / fps)
+    later_of = refine_side_contacts(t, xy, "left", contacts, stride_s, leg_px, 0.02)
+    assert all(to > e + 0.02 for (_, to), e in zip(later_of, expected, strict=True))
