@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/batch.py [--clips 8] [--seconds 4] [--jobs 1,2] [--source DIR ...]
-                               [--compare-prefetch]
+                               [--compare-prefetch] [--repeat N]
 
 Makes ``--clips`` distinct clips of ``--seconds`` each by cutting the project's synthetic sample
 clips (``sample_videos/synth_*.mp4``; add real ones with ``--source``) into consecutive pieces,
@@ -13,6 +13,9 @@ the last result and includes starting the worker processes. Prints clips/min, fr
 speed-up over one worker (target on 2 cores: >= 1.7x). ``--compare-prefetch`` also runs each
 worker count with the workers' decode-ahead thread switched the other way
 (:data:`gaitlab.batch.task.WORKER_PREFETCH`), interleaved, so both settings see the same load.
+``--repeat N`` runs the whole comparison N times, interleaved (1, 2, 1, 2, ...), and also
+prints the median speed-up: on this shared 2-core machine single runs of the same code gave
+1.58x to 1.94x.
 
 The machine should be otherwise idle: the load average before each run is printed, and a busy
 machine makes the speed-up meaningless.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,6 +89,9 @@ def main() -> int:
         help="also run every worker count with the decode-ahead thread switched the other way",
     )
     parser.add_argument(
+        "--repeat", type=int, default=1, help="interleaved repetitions (median speed-up)"
+    )
+    parser.add_argument(
         "--source",
         type=Path,
         nargs="*",
@@ -109,42 +116,60 @@ def main() -> int:
         if args.compare_prefetch:
             prefetch_modes.append(not WORKER_PREFETCH)
         results = []
-        for jobs in jobs_list:
-            for prefetch in prefetch_modes:
-                load = os.getloadavg()[0]
-                name = f"{jobs}_{'prefetch' if prefetch else 'inline'}"
-                report = run_batch(
-                    [base / "clips"],
-                    BatchSettings(
-                        out_dir=base / f"out_{name}", jobs=jobs, cache_dir=base / f"cache_{name}"
-                    ),
-                    scorer=functools.partial(score_clip, prefetch=prefetch),
-                )
-                if report.n_ok != len(clips):
-                    bad = [r for r in report.rows if r["status"] != "ok"]
-                    raise SystemExit(f"{len(bad)} clips failed: {bad[0]['error']}")
-                results.append((jobs, prefetch, load, report))
-                print(
-                    f"  {jobs} worker(s), prefetch {prefetch}: {report.wall_s:.1f} s "
-                    f"(load average before: {load:.2f})",
-                    flush=True,
-                )
+        for rep in range(args.repeat):
+            for jobs in jobs_list:
+                for prefetch in prefetch_modes:
+                    load = os.getloadavg()[0]
+                    name = f"{rep}_{jobs}_{'prefetch' if prefetch else 'inline'}"
+                    report = run_batch(
+                        [base / "clips"],
+                        BatchSettings(
+                            out_dir=base / f"out_{name}",
+                            jobs=jobs,
+                            cache_dir=base / f"cache_{name}",
+                        ),
+                        scorer=functools.partial(score_clip, prefetch=prefetch),
+                    )
+                    if report.n_ok != len(clips):
+                        bad = [r for r in report.rows if r["status"] != "ok"]
+                        raise SystemExit(f"{len(bad)} clips failed: {bad[0]['error']}")
+                    results.append((rep, jobs, prefetch, load, report))
+                    print(
+                        f"  {jobs} worker(s), prefetch {prefetch}: {report.wall_s:.1f} s "
+                        f"(load average before: {load:.2f})",
+                        flush=True,
+                    )
 
-    frames = results[0][3].frames_scored
+    frames = results[0][4].frames_scored
     print(f"\n{len(clips)} clips, {frames} frames in total (pose inference for every frame)\n")
     print(
-        f"{'workers':>7}  {'prefetch':>8}  {'wall s':>7}  {'clips/min':>9}  {'frames/s':>8}  "
-        f"{'speed-up':>8}"
+        f"{'run':>3}  {'workers':>7}  {'prefetch':>8}  {'wall s':>7}  {'clips/min':>9}  "
+        f"{'frames/s':>8}  {'speed-up':>8}"
     )
-    for jobs, prefetch, _, report in results:
-        # Speed-up over the first worker count with the same prefetch setting, in this run.
+    speedups: dict[tuple[int, bool], list[float]] = {}
+    for rep, jobs, prefetch, _, report in results:
+        # Speed-up over the first worker count with the same prefetch setting, same repetition.
         base_rate = next(
-            r.frames_per_s for j, p, _, r in results if j == jobs_list[0] and p == prefetch
+            r.frames_per_s
+            for k, j, p, _, r in results
+            if k == rep and j == jobs_list[0] and p == prefetch
         )
+        speedup = report.frames_per_s / base_rate
+        speedups.setdefault((jobs, prefetch), []).append(speedup)
         print(
-            f"{jobs:>7}  {prefetch!s:>8}  {report.wall_s:>7.1f}  {report.clips_per_min:>9.1f}  "
-            f"{report.frames_per_s:>8.1f}  {report.frames_per_s / base_rate:>7.2f}x"
+            f"{rep + 1:>3}  {jobs:>7}  {prefetch!s:>8}  {report.wall_s:>7.1f}  "
+            f"{report.clips_per_min:>9.1f}  {report.frames_per_s:>8.1f}  {speedup:>7.2f}x"
         )
+    if args.repeat > 1:
+        print()
+        for (jobs, prefetch), values in speedups.items():
+            if jobs == jobs_list[0]:
+                continue
+            runs = ", ".join(f"{v:.2f}x" for v in values)
+            print(
+                f"{jobs} workers, prefetch {prefetch}: median speed-up "
+                f"{statistics.median(values):.2f}x over {len(values)} runs ({runs})"
+            )
     return 0
 
 
