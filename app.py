@@ -28,6 +28,7 @@ from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
 from gaitlab.findings.change import compare_results
+from gaitlab.forget import forget_runner
 from gaitlab.io.video import VideoLimits
 from gaitlab.pipeline import RESULT_FILE, AnalysisRequest, default_pose_settings
 from gaitlab.report import ReportData
@@ -461,6 +462,35 @@ def show_runners() -> None:
         st.altair_chart(runners.trend_chart(trend))
         st.caption(runners.band_text(trend))
         st.dataframe(runners.trend_rows(trend), hide_index=True)
+    delete_runner_control(store, code, len(sessions))
+
+
+def delete_runner_control(store: SessionStore, code: str, n_sessions: int) -> None:
+    """Delete a runner and all their data (same call as ``gaitlab runner delete``)."""
+    with st.expander(f"Delete runner {code} and their data"):
+        st.write(
+            f"Deletes runner {code}: {n_sessions} sessions from the result store, the files "
+            "recorded with them (result folders, saved copies, physio notes) and the cached "
+            "landmarks of their clips. Files gaitlab did not write are kept and listed. This "
+            "cannot be undone."
+        )
+        typed = st.text_input("Type the runner's code to confirm", key="delete-confirm")
+        if st.button("Delete", key="delete-runner", disabled=typed.strip() != code):
+            try:
+                forgotten = forget_runner(store, code)
+            except GaitlabError as exc:
+                st.error(exc.message)
+                return
+            cur = st.session_state.get("current")
+            if cur and not Path(cur["dir"]).exists():
+                st.session_state["current"] = None  # it was one of the deleted results
+            kept = "; ".join(forgotten.deletion.kept)
+            st.session_state["runner_note"] = f"Deleted {forgotten.summary()}." + (
+                f" Kept: {kept}" if kept else ""
+            )
+            for key in ("runner", "delete-confirm"):
+                st.session_state.pop(key, None)
+            st.rerun()
 
 
 def show_save(cur: dict[str, Any]) -> None:

@@ -145,6 +145,7 @@ def format_history(
 
 def cmd_runner(args: argparse.Namespace) -> int:
     """``gaitlab runner list``, ``runner delete ID [--yes]``, ``runner note ID SESSION TEXT``."""
+    from gaitlab.forget import forget_runner
     from gaitlab.store import open_store
     from gaitlab.store.notes import set_session_notes
 
@@ -171,17 +172,9 @@ def cmd_runner(args: argparse.Namespace) -> int:
         sessions = db.sessions(runner.code)
         if not args.yes:
             confirm_deletion(runner.code, sessions, sys.stdin.isatty(), input)
-        done = db.delete_runner(runner.code)
-    from gaitlab.pose.extract import purge_cache
-
-    # Landmarks are personal data too: the pose cache entries of this runner's clips go.
-    cached = purge_cache(done.clip_sha256s)
-    print(
-        f"deleted   runner {done.runner}: {done.n_sessions} sessions, "
-        f"{len(done.files_removed)} files, {len(done.dirs_removed)} folders, "
-        f"{len(cached)} cached pose series"
-    )
-    for k in done.kept:
+        forgotten = forget_runner(db, runner.code)
+    print(f"deleted   {forgotten.summary()}")
+    for k in forgotten.deletion.kept:
         print(f"kept      {k}")
     return 0
 

@@ -212,3 +212,24 @@ def test_a_reopened_session_saves_its_notes_to_the_store(store_env):
     assert notes.load_notes(folder) == "week 2: cadence up"
     sessions_table = next(d.value for d in at.dataframe if "result folder" in d.value.columns)
     assert list(sessions_table["notes"]) == ["", "week 2: cadence up", ""]
+
+
+def test_deleting_a_runner_from_the_page(store_env, tmp_path: Path, monkeypatch):
+    url, sessions = store_env
+    monkeypatch.setenv("GAITLAB_CACHE_DIR", str(tmp_path / "pose-cache"))
+    at = runner_page()
+    at.selectbox(key="runner").set_value("r7").run()
+    # The button stays disabled until the runner's code is typed.
+    assert at.button(key="delete-runner").disabled
+    at.text_input(key="delete-confirm").input("r").run()
+    assert at.button(key="delete-runner").disabled
+    at.text_input(key="delete-confirm").input("r7").run()
+    assert not at.button(key="delete-runner").disabled
+    at.button(key="delete-runner").click().run()
+    assert not at.exception, at.exception
+    assert any("Deleted runner r7: 3 sessions" in s.value for s in at.success)
+    assert at.selectbox(key="runner").options == ["other"]
+    assert not any(Path(s.result_dir).exists() for s in sessions)
+    with open_store(url) as db:
+        assert [r.code for r in db.runners()] == ["other"]
+        assert db.session_counts() == {"other": 0}
