@@ -150,7 +150,7 @@ def plan_batch(
                 )
             )
         else:
-            key = task_key(sha, settings_dict(request, model_sha256, outputs))
+            key = task_key(sha, settings_dict(request, model_sha256, outputs, clip.runner_id))
             planned.append(
                 PlannedClip(
                     clip=clip,

@@ -376,7 +376,7 @@ def _tasks_to_run(
             cache_dir=os.fspath(settings.cache_dir) if settings.cache_dir else None,
             use_cache=settings.use_cache,
             run_id=run_id,
-            settings=settings_dict(p.request, model_sha, settings.outputs),
+            settings=settings_dict(p.request, model_sha, settings.outputs, p.clip.runner_id),
             session_store=settings.session_store if p.clip.runner_id else None,
         )
     # Longest first (file size as the proxy): the last clips to finish are then short ones,

@@ -205,10 +205,21 @@ class ClipRow:
 
 
 def settings_dict(
-    request: AnalysisRequest, model_sha256: str, outputs: ClipOutputs | None = None
+    request: AnalysisRequest,
+    model_sha256: str,
+    outputs: ClipOutputs | None = None,
+    runner_id: str = "",
 ) -> dict[str, Any]:
-    """Everything besides the clip's bytes that changes a clip's result folder, JSON-ready."""
+    """Everything besides the clip's bytes that changes a clip's result folder, JSON-ready.
+
+    A runner id (manifest column) is part of it when set: a result folder is one runner's
+    session in the runners' store (a folder belongs to one session), so the same clip
+    listed for two runners is two pieces of work, two folders and two sessions; the pose
+    cache makes the second one cheap. Without a runner the key is as before.
+    """
+    extra = {"runner_id": runner_id} if runner_id else {}
     return {
+        **extra,
         "request": dataclasses.asdict(request),
         "outputs": dataclasses.asdict(outputs or ClipOutputs()),
         "model_sha256": model_sha256,

@@ -94,3 +94,26 @@ def test_two_batch_workers_record_into_one_store(clip: Path, tmp_path: Path, cap
 
     with sqlite3.connect(store) as con:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_same_clip_for_two_runners_is_a_session_of_each(clip: Path, tmp_path: Path, capsys):
+    # A result folder is one session of one runner, so the clip is scored for each runner
+    # into its own folder (the pose cache makes the second cheap), and both histories get it.
+    store = str(tmp_path / "store.sqlite")
+    manifest = tmp_path / "runs.csv"
+    manifest.write_text(f"path,runner\n{clip},ra\n{clip},rb\n")
+    args = [
+        "batch", str(manifest), "--out", str(tmp_path / "batch"), "--jobs", "1",
+        "--store", store, "--cache-dir", str(tmp_path.parent / "pose-cache"), "--quiet",
+    ]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    with open_store(store) as db:
+        (a,) = db.sessions("ra")
+        (b,) = db.sessions("rb")
+    assert a.result_dir != b.result_dir and a.clip_sha256 == b.clip_sha256
+    for s in (a, b):
+        stored_matches_result(s, Path(s.result_dir))
+    # A second run finds both done: nothing scored, no session recorded twice.
+    assert main(args) == 0
+    with open_store(store) as db:
+        assert db.session_counts() == {"ra": 1, "rb": 1}
