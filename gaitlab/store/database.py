@@ -256,10 +256,14 @@ class SessionStore:
             When the store has no such runner.
         """
         code = self.runner(runner).code
+        return self._sessions_where(runners.c.code == code)
+
+    def _sessions_where(self, condition: Any) -> list[SessionRecord]:
+        """Sessions matching a condition on the sessions or runners table, oldest first."""
         q = (
             sa.select(sessions, runners.c.code)
             .join(runners, sessions.c.runner_id == runners.c.id)
-            .where(runners.c.code == code)
+            .where(condition)
             .order_by(sessions.c.recorded_utc, sessions.c.id)
         )
         with self._connect() as conn:
@@ -273,13 +277,7 @@ class SessionStore:
         UnknownSession
             When there is no such session.
         """
-        q = (
-            sa.select(sessions, runners.c.code)
-            .join(runners, sessions.c.runner_id == runners.c.id)
-            .where(sessions.c.id == session_id)
-        )
-        with self._connect() as conn:
-            found = _load_sessions(conn, conn.execute(q).all())
+        found = self._sessions_where(sessions.c.id == session_id)
         if not found:
             raise UnknownSession(
                 f"no session {session_id} in the result store ({display_url(self.url)})"
@@ -289,13 +287,7 @@ class SessionStore:
     def session_in(self, result_dir: str | os.PathLike[str]) -> SessionRecord | None:
         """The session recorded from result folder ``result_dir``, or None."""
         folder = os.fspath(Path(result_dir).resolve())
-        q = (
-            sa.select(sessions, runners.c.code)
-            .join(runners, sessions.c.runner_id == runners.c.id)
-            .where(sessions.c.result_dir == folder)
-        )
-        with self._connect() as conn:
-            found = _load_sessions(conn, conn.execute(q).all())
+        found = self._sessions_where(sessions.c.result_dir == folder)
         return found[0] if found else None
 
     def set_physio_notes(self, session_id: int, text: str) -> None:
