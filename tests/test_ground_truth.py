@@ -125,17 +125,95 @@ def _wrong_label_frames(xy_px, truth: dict, leg_px: float):
     "name", ["synth_side_normal", "synth_side_limited_hip_extension", "synth_side_back_arch"]
 )
 def test_leg_swap_repair_puts_mediapipe_labels_on_the_true_legs(name, pose_cache):
-    # Measured with this repair: 31 / 107 / 47 clearly wrong frames raw, 4 / 0 / 3 repaired,
-    # of ~470 (the earlier Viterbi repair left 86 / 100 / 51). MediaPipe's glitches where
-    # the legs cross are what is repaired; the bound leaves room for a different MediaPipe
-    # build but fails on a repair that relabels a half-stride (~20 frames).
+    # The labels checked are those of the points the kinematics work on: MediaPipe's, with
+    # its smoothing undone on the legs (kinematics.desmooth). Measured with this repair:
+    # 41 / 114 / 52 clearly wrong frames raw, 0 / 4 / 10 repaired, of ~470 (on the
+    # tracker's smoothed points the same repair: 30 / 107 / 47 -> 3 / 0 / 3; the earlier
+    # Viterbi repair left 86 / 100 / 51). MediaPipe's glitches where the legs cross are
+    # what is repaired; the bound leaves room for a different MediaPipe build but fails on
+    # a repair that relabels a half-stride (~20 frames).
+    from gaitlab.kinematics.desmooth import UNDONE_POINTS, tracker_smoothing, undo_one_euro
+
     analysis = analyse(name, pose_cache)
     truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
     kin = analysis.kinematics
-    raw_wrong, clear = _wrong_label_frames(analysis.series.xy_px, truth, kin.leg_length_px)
-    repaired_wrong, _ = _wrong_label_frames(
-        swap_legs(analysis.series.xy_px, kin.swapped), truth, kin.leg_length_px
-    )
+    series = analysis.series
+    found = tracker_smoothing(series)
+    assert found is not None
+    legs = [INDEX[f"{side}_{p}"] for side in ("left", "right") for p in UNDONE_POINTS]
+    xy = undo_one_euro(series.xy_px, series.time_s, *found, points=legs)
+    raw_wrong, clear = _wrong_label_frames(xy, truth, kin.leg_length_px)
+    repaired_wrong, _ = _wrong_label_frames(swap_legs(xy, kin.swapped), truth, kin.leg_length_px)
     assert raw_wrong.sum() >= 10  # the clip does exercise the repair
-    assert (repaired_wrong & clear).sum() <= max(8, 0.02 * clear.sum())
+    assert (repaired_wrong & clear).sum() <= max(8, 0.03 * clear.sum())
     assert (repaired_wrong & clear).sum() < raw_wrong.sum() / 3
+
+
+def _event_errors_s(analysis: ClipAnalysis, truth: dict) -> dict[tuple[str, str], np.ndarray]:
+    """Detected minus true time of each true event (NaN when none within 0.15 s), by
+    (near/far, kind); events within 0.3 s of the clip's ends are left out."""
+    kin = analysis.kinematics
+    end = float(analysis.series.time_s[-1])
+    out: dict[tuple[str, str], list[float]] = {}
+    for side in ("left", "right"):
+        leg = "near" if side == kin.events.near_side else "far"
+        for kind in ("foot_strike", "toe_off"):
+            got = np.array([e.time_s for e in kin.events.of(side, kind)])
+            for stance in truth["events"][side]:
+                t_true = stance[f"{kind}_s"]
+                if not 0.3 < t_true < end - 0.3:
+                    continue
+                err = got[np.argmin(np.abs(got - t_true))] - t_true if got.size else np.nan
+                out.setdefault((leg, kind), []).append(err if abs(err) < 0.15 else np.nan)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("name", ["synth_side_normal", "synth_side_back_arch"])
+def test_side_events_on_mediapipe_within_a_frame_of_the_rendered_truth(name, pose_cache):
+    # Measured (60 fps, a frame is 16.7 ms): 38 of 41 and 34 of 40 events within a frame;
+    # near-leg toe-offs median -5 / +1 ms. Before the tracker's smoothing was undone
+    # (kinematics.desmooth) near-leg toe-offs came +18 ms late (8 of 10 within a frame).
+    # The far leg's toe-offs are the weak part: MediaPipe's hidden far toe rises 3-5 % of
+    # a leg before the real toe-off (4-7 of 10 within a frame, median -12 ms).
+    analysis = analyse(name, pose_cache)
+    truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
+    frame_s = 1.0 / truth["video"]["fps"]
+    errs = _event_errors_s(analysis, truth)
+    within = {k: np.abs(v) <= frame_s + 1e-9 for k, v in errs.items()}
+    near = np.concatenate([within[("near", "foot_strike")], within[("near", "toe_off")]])
+    assert near.mean() >= 0.9, {k: np.round(1000 * v).tolist() for k, v in errs.items()}
+    assert abs(np.nanmedian(errs[("near", "toe_off")])) <= 0.5 * frame_s
+    assert np.concatenate(list(within.values())).mean() >= 0.8
+
+
+def test_mediapipe_smoothing_model_matches_mediapipe(pose_cache):
+    # MediaPipe smooths one pose's landmarks and not several poses' (its filter is off when
+    # asked for two): the same clip both ways shows what the filter did. Measured on this
+    # clip: smoothed vs unsmoothed 2.4 px median; our model of the filter applied to the
+    # unsmoothed points reproduces the smoothed ones to 0.9 px, and undoing it on the
+    # smoothed points comes back to 1.2 px of the unsmoothed ones.
+    from gaitlab.kinematics.desmooth import one_euro_filter, tracker_smoothing, undo_one_euro
+    from gaitlab.pose import MediaPipeSettings, PoseSettings, extract_pose
+
+    smoothed = analyse("synth_side_normal", pose_cache).series
+    raw = extract_pose(
+        SAMPLES / "synth_side_normal.mp4",
+        settings=PoseSettings(mediapipe=MediaPipeSettings(num_poses=2)),
+        cache_dir=pose_cache,
+    )
+    found = tracker_smoothing(smoothed)
+    assert found is not None and tracker_smoothing(raw) is None
+    params, restart = found
+    assert np.array_equal(smoothed.time_s, raw.time_s)
+    ok = np.isfinite(smoothed.xy_px).all(axis=(1, 2)) & np.isfinite(raw.xy_px).all(axis=(1, 2))
+    assert ok.mean() > 0.95
+
+    def median_px(a, b):
+        return float(np.median(np.abs(a - b)[ok]))
+
+    apart = median_px(smoothed.xy_px, raw.xy_px)
+    assert apart > 1.0  # the filter is on in one pass and off in the other
+    forward = one_euro_filter(raw.xy_px, raw.time_s, params, restart)
+    assert median_px(forward, smoothed.xy_px) < 0.5 * apart
+    back = undo_one_euro(smoothed.xy_px, smoothed.time_s, params, restart)
+    assert median_px(back, raw.xy_px) < 0.6 * apart

@@ -2,6 +2,8 @@
 
 Order matters and is fixed:
 
+0. **tracker smoothing undone** (:mod:`.desmooth`) on the leg's points where the series
+   was smoothed by the pose tracker, so that events are timed on per-frame detections;
 1. **visibility**: landmarks with visibility below ``visibility_min`` become missing;
 2. **leg-swap repair** on the raw positions (a swap is a jump; the outlier filter would
    otherwise delete the swapped frames instead of relabelling them);
@@ -20,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.kinematics.desmooth import UNDONE_POINTS, tracker_smoothing, undo_one_euro
 from gaitlab.kinematics.filtering import (
     fill_gaps,
     hampel,
@@ -30,6 +33,7 @@ from gaitlab.kinematics.filtering import (
 from gaitlab.kinematics.geometry import leg_length_px
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.swap import detect_leg_swaps, swap_legs
+from gaitlab.landmarks import INDEX
 from gaitlab.series import PoseSeries
 
 
@@ -41,6 +45,9 @@ class CleaningReport:
     ----------
     sample_rate_hz
         Median sampling rate from the timestamps.
+    tracker_smoothing_undone
+        The pose tracker's One-Euro filter that was inverted (its parameters), or None
+        when the landmarks were not smoothed by the tracker or the step is switched off.
     frames_with_pose
         Frames in which MediaPipe found a pose.
     low_visibility_points
@@ -65,6 +72,7 @@ class CleaningReport:
     """
 
     sample_rate_hz: float
+    tracker_smoothing_undone: dict[str, float] | None
     frames_with_pose: int
     low_visibility_points: int
     outlier_points: int
@@ -107,7 +115,9 @@ class CleanedLandmarks:
     report: CleaningReport
 
 
-def clean_landmarks(series: PoseSeries, settings: KinematicsSettings) -> CleanedLandmarks:
+def clean_landmarks(
+    series: PoseSeries, settings: KinematicsSettings, *, undo_smoothing: bool = True
+) -> CleanedLandmarks:
     """Apply the cleaning chain (module doc) to a pose series.
 
     Parameters
@@ -116,6 +126,9 @@ def clean_landmarks(series: PoseSeries, settings: KinematicsSettings) -> Cleaned
         Raw landmarks from the pose stage.
     settings
         Thresholds, window lengths, cut-off.
+    undo_smoothing
+        Allow step 0 (also needs ``settings.undo_tracker_smoothing`` and a series the
+        tracker smoothed). The analysis undoes it for side views only.
 
     Returns
     -------
@@ -127,8 +140,20 @@ def clean_landmarks(series: PoseSeries, settings: KinematicsSettings) -> Cleaned
     xy = np.array(series.xy_px, dtype=float, copy=True)
     vis = np.array(series.visibility, dtype=float, copy=True)
     steps: list[str] = []
-
     low = detected[:, None] & (vis < settings.visibility_min)
+
+    wanted = undo_smoothing and settings.undo_tracker_smoothing
+    smoothing = tracker_smoothing(series) if wanted else None
+    if smoothing is not None:
+        params, restart = smoothing
+        legs = [INDEX[f"{side}_{p}"] for side in ("left", "right") for p in UNDONE_POINTS]
+        xy = undo_one_euro(xy, t, params, restart, points=legs)
+        steps.append(
+            f"pose tracker's One-Euro smoothing undone on {', '.join(UNDONE_POINTS)} "
+            f"(min cut-off {params.min_cutoff_hz} Hz, beta {params.beta}, derivative cut-off "
+            f"{params.derivative_cutoff_hz} Hz)"
+        )
+
     xy[low] = np.nan
     steps.append(f"visibility < {settings.visibility_min} -> missing")
 
@@ -170,6 +195,7 @@ def clean_landmarks(series: PoseSeries, settings: KinematicsSettings) -> Cleaned
     missing_left = np.isnan(xy) & detected[:, None, None]
     report = CleaningReport(
         sample_rate_hz=fs,
+        tracker_smoothing_undone=None if smoothing is None else smoothing[0].to_dict(),
         frames_with_pose=int(detected.sum()),
         low_visibility_points=int(low.sum()),
         outlier_points=n_out,

@@ -18,6 +18,10 @@ class KinematicsSettings:
 
     Attributes
     ----------
+    undo_tracker_smoothing
+        Undo the pose tracker's own One-Euro smoothing before anything else, where the
+        series says it was applied (:mod:`gaitlab.kinematics.desmooth`): the filter lags
+        where a point starts to move, which made toe-offs late.
     visibility_min
         Landmarks with MediaPipe visibility below this are treated as missing before any
         other cleaning. Low on purpose: MediaPipe keeps predicting the hidden far leg with
@@ -113,6 +117,7 @@ class KinematicsSettings:
         landmarks (DESIGN.md section 4: they under-read the drop by a factor of 3-4).
     """
 
+    undo_tracker_smoothing: bool = True
     visibility_min: float = 0.3
     hampel_window_s: float = 0.1
     hampel_n_sigma: float = 4.0
