@@ -90,22 +90,21 @@ def tracker_timestamps_s(time_s: np.ndarray) -> np.ndarray:
     The pose stage hands MediaPipe ``max(previous + 1, round(1000 t))`` ms, and the filter's
     sampling rate comes from those, not from the exact frame times.
     """
-    out = np.empty(np.shape(time_s), dtype=float)
-    last = -1.0
-    for i, t in enumerate(np.asarray(time_s, dtype=float)):
-        last = max(last + 1.0, float(np.rint(t * 1000.0)))
-        out[i] = last
-    return out / 1000.0
+    rounded = np.rint(np.asarray(time_s, dtype=float) * 1000.0)
+    i = np.arange(rounded.size)
+    # last[i] = max(last[i-1] + 1, rounded[i])  <=>  last[i] - i = running max of rounded - i
+    return (np.maximum.accumulate(rounded - i) + i) / 1000.0 if rounded.size else rounded
 
 
 def _alpha(cutoff_hz: np.ndarray | float, rate_hz: float) -> np.ndarray | float:
     return 1.0 / (1.0 + rate_hz / (2.0 * np.pi * cutoff_hz))
 
 
-def _box_scale(xy: np.ndarray) -> float:
-    """Inverse object size of one frame: 1 / mean of the landmark box's width and height."""
-    size = 0.5 * (np.ptp(xy[:, 0]) + np.ptp(xy[:, 1]))
-    return 1.0 / size if size > 0 else 0.0
+def _box_scales(xy: np.ndarray) -> np.ndarray:
+    """Inverse object size per frame: 1 / mean of the landmark box's width and height."""
+    size = 0.5 * np.ptp(xy, axis=1).sum(axis=-1)
+    with np.errstate(divide="ignore"):
+        return np.where(size > 0, 1.0 / size, 0.0)
 
 
 def _restart_mask(n: int, detected: np.ndarray, restart: np.ndarray | None) -> np.ndarray:
@@ -155,7 +154,9 @@ def one_euro_filter(
             continue
         rate = 1.0 / (t[i] - t[i - 1])
         a_d = _alpha(params.derivative_cutoff_hz, rate)
-        speed = a_d * (x[i] - x[i - 1]) * _box_scale(y[i - 1]) * rate + (1.0 - a_d) * speed
+        speed = (
+            a_d * (x[i] - x[i - 1]) * _box_scales(y[i - 1][None])[0] * rate + (1.0 - a_d) * speed
+        )
         a = _alpha(params.min_cutoff_hz + params.beta * np.abs(speed), rate)
         y[i] = y[i - 1] + a * (x[i] - y[i - 1])
     return y
@@ -214,7 +215,7 @@ def undo_one_euro(
     flat = y[:, idx].reshape(n, -1)  # coordinates are independent given the outputs
     out = np.full_like(flat, np.nan)
     for a, b in _filter_runs(detected, fresh):
-        out[a:b] = _undo_run(flat[a:b], t[a:b], [_box_scale(f) for f in y[a:b]], params, beam)
+        out[a:b] = _undo_run(flat[a:b], t[a:b], _box_scales(y[a:b]), params, beam)
     result = y.copy()
     result[:, idx] = out.reshape(n, idx.size, y.shape[2])
     return result
@@ -230,12 +231,15 @@ def _filter_runs(detected: np.ndarray, fresh: np.ndarray) -> list[tuple[int, int
 
 
 def _undo_run(
-    y: np.ndarray, t: np.ndarray, scale: list[float], params: OneEuroParams, beam: int
+    y: np.ndarray, t: np.ndarray, scale: np.ndarray, params: OneEuroParams, beam: int
 ) -> np.ndarray:
     """Beam search of :func:`undo_one_euro` over one run, ``y`` of shape ``(m, c)``."""
     m, c = y.shape
+    rate = 1.0 / np.diff(t)  # rate[i - 1] is frame i's
+    a_d = _alpha(params.derivative_cutoff_hz, rate)
+    k_all = a_d * scale[:-1] * rate  # speed = k u + b
     x_prev = np.repeat(y[0][:, None], beam, axis=1)  # (c, beam)
-    x_prev2 = np.full_like(x_prev, np.nan)
+    x_prev2 = x_prev
     speed = np.zeros_like(x_prev)
     cost = np.full_like(x_prev, np.inf)
     cost[:, 0] = 0.0  # one path at the start; the other slots are empty
@@ -244,62 +248,70 @@ def _undo_run(
     xs[0] = x_prev
     rows = np.arange(c)[:, None]
     for i in range(1, m):
-        rate = 1.0 / (t[i] - t[i - 1])
-        a_d = float(_alpha(params.derivative_cutoff_hz, rate))
-        k = a_d * scale[i - 1] * rate  # speed = k u + b
-        b = k * (y[i - 1][:, None] - x_prev) + (1.0 - a_d) * speed
+        k = float(k_all[i - 1])
+        y_prev = y[i - 1][:, None]
+        b = k * (y_prev - x_prev) + (1.0 - a_d[i - 1]) * speed
         d = np.broadcast_to((y[i] - y[i - 1])[:, None], b.shape)
-        u = _step_roots(d, k, b, params, rate / (2.0 * np.pi))  # (c, beam, 4)
-        x_new = y[i - 1][:, None, None] + u
-        accel = x_new - 2.0 * x_prev[..., None] + np.nan_to_num(x_prev2, nan=0.0)[..., None]
-        accel = np.where(np.isnan(x_prev2)[..., None], 0.0, accel)
-        total = np.where(np.isfinite(u), cost[..., None] + accel * accel, np.inf)
-        total = total.reshape(c, -1)
+        u = _step_roots(d, k, b, params, rate[i - 1] / (2.0 * np.pi))  # (c, beam, 4)
+        x_new = y_prev[..., None] + u
+        # No acceleration to judge on the first step of a run.
+        accel = x_new - 2.0 * x_prev[..., None] + x_prev2[..., None] if i > 1 else 0.0 * u
+        total = (cost[..., None] + accel * accel).reshape(c, -1)
+        total[np.isnan(total)] = np.inf
         pick = np.argsort(total, axis=1, kind="stable")[:, :beam]
         src = pick // u.shape[-1]
-        cost = np.take_along_axis(total, pick, axis=1)
-        x_sel = np.take_along_axis(x_new.reshape(c, -1), pick, axis=1)
-        speed = k * (x_sel - y[i - 1][:, None]) + np.take_along_axis(b, src, axis=1)
+        cost = total[rows, pick]
+        x_sel = x_new.reshape(c, -1)[rows, pick]
+        speed = k * (x_sel - y_prev) + b[rows, src]
         x_prev2 = x_prev[rows, src]
         x_prev = x_sel
         xs[i], parent[i] = x_sel, src
     out = np.empty((m, c))
     j = np.argmin(cost, axis=1)
+    cols = np.arange(c)
     for i in range(m - 1, -1, -1):
-        out[i] = xs[i, np.arange(c), j]
-        j = parent[i, np.arange(c), j]
+        out[i] = xs[i, cols, j]
+        j = parent[i, cols, j]
     return out
+
+
+#: The two signs of the smoothed speed, as an axis in front of the coordinates.
+_SIGNS = np.array([1.0, -1.0]).reshape(2, 1, 1)
 
 
 def _step_roots(
     d: np.ndarray, k: float, b: np.ndarray, params: OneEuroParams, rate_over_2pi: float
 ) -> np.ndarray:
-    """Every raw step ``u`` with ``alpha(u) u = d`` (see :func:`undo_one_euro`), ``(..., 4)``.
+    """Every raw step ``u`` with ``alpha(u) u = d`` (see :func:`undo_one_euro`), ``(c, m, 4)``.
 
-    NaN where a candidate does not qualify. ``d == 0`` has the one answer ``u = 0``; a step
-    no root explains (rounding at rest) is passed through as ``u = d``.
+    ``d`` and ``b`` are ``(c, m)``. NaN where a candidate does not qualify. ``d == 0`` has
+    the one answer ``u = 0``; a step no root explains (rounding at rest) is passed through
+    as ``u = d``.
     """
     # alpha(u) u = d  <=>  c (u - d) = d rate/2pi, c = mc + beta sg (k u + b), sg = sign(k u + b):
     # beta sg k u^2 + (mc + beta sg b - beta sg k d) u - (mc + beta sg b) d - d rate/2pi = 0.
     mc, beta = params.min_cutoff_hz, params.beta
-    cands = []
-    for sg in (1.0, -1.0):
-        g = mc + beta * sg * b
-        qa = beta * sg * k
-        qb = g - qa * d
-        qc = -(g * d + d * rate_over_2pi)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            disc = np.sqrt(qb * qb - 4.0 * qa * qc)
-            # Stable roots: q = -(qb + sign(qb) disc) / 2; roots q / qa and qc / q.
-            q = -0.5 * (qb + np.copysign(disc, qb))
-            roots = (q / qa, qc / q) if qa != 0 else (-qc / qb, np.full(d.shape, np.nan))
-        for u in roots:
-            ok = np.isfinite(u) & (u * d >= d * d * (1.0 - 1e-9)) & (sg * (k * u + b) >= -1e-12)
-            cands.append(np.where(ok, u, np.nan))
-    u = np.stack(cands, axis=-1)
-    none = ~np.isfinite(u).any(axis=-1)
-    u[..., 0] = np.where(d == 0, 0.0, np.where(none, d, u[..., 0]))
-    u[..., 1:] = np.where((d == 0)[..., None], np.nan, u[..., 1:])
+    sg = _SIGNS
+    g = mc + beta * sg * b  # (2, c, m)
+    qa = beta * k * sg
+    qb = g - qa * d
+    qc = -d * (g + rate_over_2pi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        disc = np.sqrt(qb * qb - 4.0 * qa * qc)
+        # Stable roots: q = -(qb + sign(qb) disc) / 2; roots q / qa and qc / q (qa = 0 when
+        # the object size is unknown: the one root -qc / qb).
+        q = -0.5 * (qb + np.copysign(disc, qb))
+        first = q / qa if k != 0 else -qc / qb
+        second = qc / q if k != 0 else np.full_like(q, np.nan)
+    u = np.stack([first, second])  # (2 roots, 2 signs, c, m)
+    with np.errstate(invalid="ignore"):
+        ok = (u * d >= d * d * (1.0 - 1e-9)) & (sg * (k * u + b) >= -1e-12)
+    u = np.where(ok, u, np.nan).reshape(4, *d.shape)
+    u = np.moveaxis(u, 0, -1).copy()
+    none = np.isnan(u).all(axis=-1)
+    zero = d == 0
+    u[..., 0] = np.where(zero, 0.0, np.where(none, d, u[..., 0]))
+    u[zero, 1:] = np.nan
     return u
 
 
