@@ -181,3 +181,9 @@ def run_fake_batch_main() -> None:
         scorer=fake_scorer,
     )
     print(json.dumps({"scored": report.n_scored, "skipped": report.n_skipped}))
+
+
+def affinity_scorer(task, progress=None):
+    """Report the CPUs the worker may run on (after a pause, so that every worker gets work)."""
+    time.sleep(0.3)
+    return sorted(os.sched_getaffinity(0))
