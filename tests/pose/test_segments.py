@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import ClassVar
@@ -38,6 +39,8 @@ class StatelessBackend:
         self.with_masks = settings.with_masks
         self.times_ms: list[int] = []
         self.threads: set[str] = set()
+        # Cores of the thread that builds it (the landmarker's threads would inherit them).
+        self.cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
         StatelessBackend.instances.append(self)
 
     def detect(self, rgb: np.ndarray, time_ms: int) -> FramePose | None:
@@ -98,6 +101,12 @@ def test_segmented_run_equals_a_single_pass_for_a_stateless_backend(tmp_path, fa
     assert len(StatelessBackend.instances) == 2
     first, second = StatelessBackend.instances
     assert first.threads.isdisjoint(second.threads)  # really run side by side
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cores) >= 2:
+        # Each landmarker on a core of its own; the caller keeps all of them.
+        assert len(first.cores) == len(second.cores) == 1
+        assert first.cores != second.cores
+        assert sorted(os.sched_getaffinity(0)) == cores
     segments = two.model.settings["segments"]
     assert len(segments) == 2 and one.model.settings["segments"][0]["end_s"] is None
     # The second landmarker saw the overlap's frames (warm-up) but they are not kept twice.
