@@ -483,6 +483,33 @@ def _usable_cores() -> list[int]:
     return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
 
+#: Build a lone landmarker on one core when the process has more than one, leaving the
+#: others to decoding and the waistband. See :func:`build_on_one_core`.
+PIN_LANDMARKER = True
+
+
+def build_on_one_core(make: Callable[[], PoseBackend]) -> PoseBackend:
+    """Build a landmarker whose threads all run on the first usable core.
+
+    MediaPipe starts its graph's threads (six) when the landmarker is built, and Linux
+    threads inherit the affinity of the thread that starts them: so the calling thread is
+    pinned to one core while building, then given back its cores. Inference then stays on
+    that core and decoding, the waistband and the caller use the others. Spread over two
+    cores MediaPipe's threads cost ~30 % more CPU for the same frames (``benchmarks/
+    pipeline.py``, 720p: raw inference 45 frames per CPU-second unpinned, 59 pinned, and
+    faster in wall time too). With one usable core (a pinned batch worker) or
+    :data:`PIN_LANDMARKER` off it just builds.
+    """
+    cores = _usable_cores()
+    if not PIN_LANDMARKER or len(cores) < 2:
+        return make()
+    os.sched_setaffinity(0, {cores[0]})
+    try:
+        return make()
+    finally:
+        os.sched_setaffinity(0, set(cores))
+
+
 def run_segments(
     make_backend: Callable[[], PoseBackend],
     info: VideoInfo,
@@ -652,7 +679,7 @@ def extract_pose(
     import mediapipe  # only for its version string in the provenance
 
     if len(segments) == 1:
-        backend = backend_factory(model_path, settings.mediapipe)
+        backend = build_on_one_core(lambda: backend_factory(model_path, settings.mediapipe))
         try:
             time_s, arrays, masks, waistband, info = run_backend(
                 backend,
@@ -742,7 +769,7 @@ def _follow_runner(
             "single", check.describe(), int(detected.any()), notes=absence_notes(detected, time_s)
         )
         return time_s, arrays, masks, waistband, report
-    backend = make_multi() if make_multi is not None else None
+    backend = build_on_one_core(make_multi) if make_multi is not None else None
     try:
         if not isinstance(backend, MultiPoseBackend):
             report = PeopleReport(

@@ -179,3 +179,19 @@ def test_real_segments_match_a_single_pass_closely():
     height = np.nanmedian(np.ptp(one["xy_px"][:, :, 1], axis=1))
     assert np.isfinite(dist).mean() > 0.95
     assert np.nanmedian(dist) < 0.01 * height
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs at least 2 CPUs",
+)
+def test_a_lone_landmarker_is_built_on_one_core_and_the_caller_keeps_all(tmp_path, fake_model):
+    cores = sorted(os.sched_getaffinity(0))
+    extract_pose(
+        pattern_clip(tmp_path / "c.mp4", size=(200, 150), fps=25, duration_s=2.0),
+        use_cache=False,
+        backend_factory=StatelessBackend,
+    )
+    (only,) = StatelessBackend.instances
+    assert only.cores == cores[:1]
+    assert sorted(os.sched_getaffinity(0)) == cores
