@@ -7,10 +7,11 @@ look-ahead, so it lags where a point starts to move after resting: a toe leaving
 ground is reported 1-3 frames late, and side-view toe-offs found on these landmarks came
 +18 ms late on rendered runners at 60 fps (``benchmarks/ACCURACY.md``). Asking MediaPipe for
 two poses switches the filter off but costs ~30 % of the inference speed, so instead the
-filter is inverted here, frame by frame, which is exact: each output is
+filter is inverted here, frame by frame: each output is
 ``y[i] = y[i-1] + alpha_i * (x[i] - y[i-1])`` with ``alpha_i`` a known function of the raw
-step, so the raw value ``x[i]`` is the root of a quadratic (:func:`undo_one_euro`). Our own
-zero-lag low-pass then does the smoothing (:mod:`.cleaning`).
+step, so the raw value ``x[i]`` is a root of a quadratic; where up to three roots explain a
+step, a beam search keeps the smoothest path (:func:`undo_one_euro`). Our own zero-lag
+low-pass then does the smoothing (:mod:`.cleaning`).
 
 The filter model (:data:`MEDIAPIPE_POSE`) follows MediaPipe's
 ``pose_landmark_filtering.pbtxt`` (one_euro_filter, min_cutoff 0.05 Hz, derivate_cutoff

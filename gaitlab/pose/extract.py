@@ -494,11 +494,13 @@ def build_on_one_core(make: Callable[[], PoseBackend]) -> PoseBackend:
     MediaPipe starts its graph's threads (six) when the landmarker is built, and Linux
     threads inherit the affinity of the thread that starts them: so the calling thread is
     pinned to one core while building, then given back its cores. Inference then stays on
-    that core and decoding, the waistband and the caller use the others. Spread over two
-    cores MediaPipe's threads cost ~30 % more CPU for the same frames (``benchmarks/
-    pipeline.py``, 720p: raw inference 45 frames per CPU-second unpinned, 59 pinned, and
-    faster in wall time too). With one usable core (a pinned batch worker) or
-    :data:`PIN_LANDMARKER` off it just builds.
+    that core and decoding, the waistband and the caller use the others. Measured on the
+    real 12 s 720p clip (2 cores, interleaved pairs): the pose stage without masks 6.40 ->
+    5.81 s (median of 4, every pair faster); raw inference alone costs ~30 % less CPU on
+    one core than spread over two (45 -> 59-61 frames per CPU-second). In the full analysis
+    (masks, waistband) ``benchmarks/pipeline.py`` showed no clear change on a noisy day
+    (pipe-1w 39.9 -> 41.9 frames/s at 720p, two runs an hour apart). With one usable core
+    (a pinned batch worker) or :data:`PIN_LANDMARKER` off it just builds.
     """
     cores = _usable_cores()
     if not PIN_LANDMARKER or len(cores) < 2:
