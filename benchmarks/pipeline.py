@@ -178,6 +178,7 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
         import mediapipe  # noqa: F401 - imported before timing, as for raw
 
         from gaitlab.kinematics.cleaning import clean_landmarks
+        from gaitlab.kinematics.desmooth import tracker_smoothing
 
         workers = 2 if config.endswith("2w") else 1
         infer = [0.0]
@@ -193,7 +194,9 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
         t1 = time.perf_counter()
         analysis = analyze_series(series, request)
         t2, c2 = time.perf_counter(), time.process_time()
-        clean_landmarks(series, request.kinematics)  # timed again on its own for the split
+        # Timed again on its own for the split, as a side view is cleaned (with the undo).
+        undo = tracker_smoothing(series) if request.kinematics.undo_tracker_smoothing else None
+        clean_landmarks(series, request.kinematics, smoothing=undo)
         stages["cleaning"] = time.perf_counter() - t2
         rerun_cpu = time.process_time() - c2
         stages.update(pose_stage=t1 - t0, inference=infer[0], analysis=t2 - t1)

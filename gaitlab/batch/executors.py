@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from gaitlab.batch.inputs import BatchInputError
 from gaitlab.batch.task import ClipRow, ClipTask
-from gaitlab.pose.extract import ProgressFn
+from gaitlab.pose.extract import ProgressFn, usable_cores
 
 #: The per-clip function: ``score_clip(task, progress)``; must be importable (top level).
 Scorer = Callable[[ClipTask, ProgressFn | None], ClipRow]
@@ -76,10 +76,7 @@ class Executor(Protocol):
 
 def default_jobs() -> int:
     """Worker processes for this machine: the CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    return max(1, len(usable_cores()) or os.cpu_count() or 1)  # cpu_count: not on Linux
 
 
 class FrameReporter:
@@ -193,7 +190,7 @@ class LocalExecutor:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         cores = None
-        usable = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        usable = usable_cores()
         pin = PIN_WORKERS if PIN_WORKERS is not None else self.slots == len(usable) > 1
         if pin and len(usable) >= self.slots:
             cores = self._ctx.Queue()

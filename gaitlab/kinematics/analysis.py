@@ -464,11 +464,12 @@ def analyze_kinematics(
     # for side views only: from behind, events come from the feet's steepest fall against
     # the ground line, which the undone points' jitter moves (rendered rear clips: events
     # within a frame 39-68 % -> 26-45 % at 60 fps with the undo).
-    cleaned: CleanedLandmarks = clean_landmarks(series, settings, undo_smoothing=False)
+    cleaned: CleanedLandmarks = clean_landmarks(series, settings)
     leg_px = leg_length_px(cleaned.xy_px)
     view_res = detect_view(t, cleaned.xy_px, cleaned.visibility, leg_px, settings, override=view)
-    if view_res.is_side and settings.undo_tracker_smoothing and tracker_smoothing(series):
-        cleaned = clean_landmarks(series, settings)
+    smoothing = tracker_smoothing(series) if settings.undo_tracker_smoothing else None
+    if view_res.is_side and smoothing is not None:
+        cleaned = clean_landmarks(series, settings, smoothing=smoothing)
         leg_px = leg_length_px(cleaned.xy_px)
     xy = cleaned.xy_px
     direction = detect_direction(t, xy, leg_px, view_res, settings)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from gaitlab.kinematics.desmooth import UNDONE_POINTS, tracker_smoothing, undo_one_euro
+from gaitlab.kinematics.desmooth import UNDONE_POINTS, OneEuroParams, undo_one_euro
 from gaitlab.kinematics.filtering import (
     fill_gaps,
     hampel,
@@ -47,7 +47,7 @@ class CleaningReport:
         Median sampling rate from the timestamps.
     tracker_smoothing_undone
         The pose tracker's One-Euro filter that was inverted (its parameters), or None
-        when the landmarks were not smoothed by the tracker or the step is switched off.
+        when step 0 did not run.
     frames_with_pose
         Frames in which MediaPipe found a pose.
     low_visibility_points
@@ -116,7 +116,10 @@ class CleanedLandmarks:
 
 
 def clean_landmarks(
-    series: PoseSeries, settings: KinematicsSettings, *, undo_smoothing: bool = True
+    series: PoseSeries,
+    settings: KinematicsSettings,
+    *,
+    smoothing: tuple[OneEuroParams, np.ndarray] | None = None,
 ) -> CleanedLandmarks:
     """Apply the cleaning chain (module doc) to a pose series.
 
@@ -126,9 +129,10 @@ def clean_landmarks(
         Raw landmarks from the pose stage.
     settings
         Thresholds, window lengths, cut-off.
-    undo_smoothing
-        Allow step 0 (also needs ``settings.undo_tracker_smoothing`` and a series the
-        tracker smoothed). The analysis undoes it for side views only.
+    smoothing
+        The tracker's filter and its restarts, as :func:`.desmooth.tracker_smoothing`
+        finds them: step 0 undoes it. None (the default) skips step 0; the analysis passes
+        it for side views only.
 
     Returns
     -------
@@ -142,8 +146,6 @@ def clean_landmarks(
     steps: list[str] = []
     low = detected[:, None] & (vis < settings.visibility_min)
 
-    wanted = undo_smoothing and settings.undo_tracker_smoothing
-    smoothing = tracker_smoothing(series) if wanted else None
     if smoothing is not None:
         params, restart = smoothing
         legs = [INDEX[f"{side}_{p}"] for side in ("left", "right") for p in UNDONE_POINTS]

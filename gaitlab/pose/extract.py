@@ -478,7 +478,7 @@ def run_backend(
 PIN_SEGMENTS = True
 
 
-def _usable_cores() -> list[int]:
+def usable_cores() -> list[int]:
     """CPU cores this process may run on (empty where the OS cannot tell)."""
     return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
@@ -502,7 +502,7 @@ def build_on_one_core(make: Callable[[], PoseBackend]) -> PoseBackend:
     (pipe-1w 39.9 -> 41.9 frames/s at 720p, two runs an hour apart). With one usable core
     (a pinned batch worker) or :data:`PIN_LANDMARKER` off it just builds.
     """
-    cores = _usable_cores()
+    cores = usable_cores()
     if not PIN_LANDMARKER or len(cores) < 2:
         return make()
     os.sched_setaffinity(0, {cores[0]})
@@ -551,7 +551,7 @@ def run_segments(
         As :func:`run_backend`.
     """
     counts = [0] * len(segments)
-    cores = _usable_cores()
+    cores = usable_cores()
     pin = PIN_SEGMENTS and 1 < len(segments) <= len(cores)
 
     def work(i: int) -> _Rows:
