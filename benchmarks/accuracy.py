@@ -91,7 +91,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,8 @@ class Case:
     condition: str  # "normal" or a Planted.name
     view: str  # "side" or "rear"
     fps: int
+    width: int = WIDTH
+    height: int = HEIGHT
 
     @property
     def camera_view(self) -> str:
@@ -195,8 +197,8 @@ class Case:
             "deviations": self.deviations.to_dict(),
             "view": self.camera_view,
             "fps": self.fps,
-            "width": WIDTH,
-            "height": HEIGHT,
+            "width": self.width,
+            "height": self.height,
             "duration_s": DURATION_S,
             "seed": SEED,
             "crf": CRF,
@@ -213,7 +215,9 @@ class Case:
 
     @property
     def label(self) -> str:
-        return f"{self.condition} / {self.view} / {self.fps} fps"
+        default = (self.width, self.height) == (WIDTH, HEIGHT)
+        size = "" if default else f" / {self.width}x{self.height}"
+        return f"{self.condition} / {self.view} / {self.fps} fps{size}"
 
 
 def clip_set(quick: bool) -> list[Case]:
@@ -242,7 +246,7 @@ def render_cached(case: Case, work: Path) -> tuple[Path, Path]:
         out_path=video,
         motion=PRESETS["normal"][0],
         deviations=case.deviations,
-        camera=Camera(view=case.camera_view, width_px=WIDTH, height_px=HEIGHT),
+        camera=Camera(view=case.camera_view, width_px=case.width, height_px=case.height),
         fps=float(case.fps),
         duration_s=DURATION_S,
         seed=SEED,
@@ -397,11 +401,11 @@ def score_metrics(res: ClipResult, kin: Any, stances: list[dict[str, Any]]) -> N
         res.truth_medians.setdefault(p.metric, _median([s.get(p.truth_key) for s in stances]))
 
 
-def run_case(case: Case, work: Path) -> ClipResult:
+def run_case(case: Case, work: Path, request: AnalysisRequest) -> ClipResult:
     video, truth_path = render_cached(case, work)
     truth = json.loads(truth_path.read_text())
     t0 = time.perf_counter()
-    analysis = analyze_clip(video, AnalysisRequest(), cache_dir=work / "pose")
+    analysis = analyze_clip(video, request, cache_dir=work / "pose")
     kin = analysis.kinematics
     res = ClipResult(
         case=case,
@@ -512,14 +516,14 @@ REAL_CLIPS: tuple[RealClip, ...] = (
 )
 
 
-def run_real(work: Path) -> list[tuple[str, str, str, float, bool]]:
+def run_real(work: Path, request: AnalysisRequest) -> list[tuple[str, str, str, float, bool]]:
     rows = []
     for clip in REAL_CLIPS:
         path = SHARED_CLIPS / clip.name
         if not path.exists():
             rows.append((clip.name, "-", "clip absent: skipped", math.nan, True))
             continue
-        kin = analyze_clip(path, AnalysisRequest(), cache_dir=work / "pose").kinematics
+        kin = analyze_clip(path, request, cache_dir=work / "pose").kinematics
         for metric, target, get, ok in clip.checks:
             try:
                 v = float(get(kin))
@@ -551,9 +555,10 @@ def report(results: list[ClipResult], checks: list[DeviationCheck], real: list, 
     lines: list[str] = []
     w = lines.append
     normal = [r for r in results if r.case.condition == "normal"]
+    size = f"{results[0].case.width}x{results[0].case.height}" if results else "-"
     w(
         f"Clip set: {'quick' if quick else 'full'}, {len(results)} synthetic clips "
-        f"({WIDTH}x{HEIGHT}, {DURATION_S:g} s, seed {SEED}), `python benchmarks/accuracy.py"
+        f"({size}, {DURATION_S:g} s, seed {SEED}), `python benchmarks/accuracy.py"
         f"{' --quick' if quick else ''}`."
     )
     w("")
@@ -692,9 +697,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-real", action="store_true", help="skip the real clips")
     ap.add_argument("--only", default="", help="comma-separated conditions to run (debug)")
     ap.add_argument("--fps", type=int, default=0, help="only clips at this frame rate")
+    ap.add_argument(
+        "--size", default=f"{WIDTH}x{HEIGHT}", help="render the synthetic clips at WxH pixels"
+    )
+    ap.add_argument(
+        "--max-side",
+        default="default",
+        help="long side (px) of the frames given to the pose model: a number, 'full' (the "
+        "clip's own size) or 'default' (PoseSettings' default)",
+    )
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    cases = clip_set(args.quick)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    request = AnalysisRequest()
+    if args.max_side != "default":
+        max_side = None if args.max_side == "full" else int(args.max_side)
+        request = replace(request, pose=replace(request.pose, max_side_px=max_side))
+    cases = [replace(c, width=width, height=height) for c in clip_set(args.quick)]
     if args.only:
         keep = set(args.only.split(","))
         cases = [c for c in cases if c.condition in keep]
@@ -702,11 +721,11 @@ def main(argv: list[str] | None = None) -> int:
         cases = [c for c in cases if c.fps == args.fps]
     results = []
     for case in cases:
-        res = run_case(case, args.work)
+        res = run_case(case, args.work, request)
         print(f"  {case.label}: {res.analysis_s:.0f} s", file=sys.stderr)
         results.append(res)
     checks = deviation_checks(results)
-    real = [] if args.no_real else run_real(args.work)
+    real = [] if args.no_real else run_real(args.work, request)
     text = report(results, checks, real, args.quick)
     print(text)
     if args.write:

@@ -11,6 +11,9 @@ every configuration alike), each in a fresh process (so that peak memory is its 
 ``raw``          PoseLandmarker alone on pre-decoded frames (the analysis' settings: VIDEO
                  mode, segmentation masks on), one landmarker: the floor everything is
                  compared with. At most ``--raw-frames`` frames are pre-decoded.
+``raw-model``    the same on frames pre-scaled to the size the pipeline gives the model
+                 (``PoseSettings.max_side_px``, long side 960 px by default): the model's own
+                 speed at that size, so ``pipe-1w / raw-model`` is the pipeline's overhead.
 ``decode``       decoding alone (:func:`gaitlab.io.video.iter_frames`, full size RGB).
 ``pipe-1w``      the analysis without rendering: probe + decode + pose (1 landmarker, decode
                  thread, mask crops, waistband) + kinematics + findings.
@@ -63,6 +66,7 @@ DEFAULT_WORK = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / 
 DEFAULT_WORK = DEFAULT_WORK / "bench-perf"
 CONFIGS = (
     "raw",
+    "raw-model",
     "decode",
     "pipe-1w",
     "pipe-2w",
@@ -148,7 +152,7 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
     from gaitlab.io.video import iter_frames, probe_video
     from gaitlab.pipeline import AnalysisRequest, analyze_series
     from gaitlab.pose.backend import MediaPipeBackend
-    from gaitlab.pose.extract import extract_pose
+    from gaitlab.pose.extract import extract_pose, model_frame_size
     from gaitlab.pose.models import resolve_model
 
     if config.endswith("-1c"):
@@ -158,7 +162,8 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
     stages: dict[str, float] = {}
     if config.startswith("raw"):
         frames = []
-        for frame in iter_frames(info):
+        size = model_frame_size(info, request.pose.max_side_px) if config == "raw-model" else None
+        for frame in iter_frames(info, size=size):
             frames.append(frame)
             if len(frames) >= raw_frames:
                 break
@@ -299,6 +304,8 @@ def report(results: dict[str, dict[str, list[dict[str, Any]]]], meta: dict[str, 
     lines += ["", "Speed-ups (ratios of medians):", ""]
     pairs = (
         ("pipe-1w", "raw"),
+        ("pipe-1w", "raw-model"),
+        ("raw-model", "raw"),
         ("pipe-1c", "raw-1c"),
         ("pipe-2w", "pipe-1c"),
         ("pipe-2w", "pipe-1w"),

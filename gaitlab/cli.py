@@ -51,6 +51,33 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _max_side_arg(text: str) -> int | None:
+    from gaitlab.pose.extract import parse_max_side
+
+    try:
+        return parse_max_side(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+#: ``PoseSettings.max_side_px``'s default, repeated here so that building the parser does not
+#: load the pose stack (a test checks the two agree).
+POSE_MAX_SIDE_PX = 960
+
+
+def add_pose_max_side(parser: argparse.ArgumentParser) -> None:
+    """The ``--pose-max-side`` option, shared by ``analyze`` and ``batch``."""
+    parser.add_argument(
+        "--pose-max-side",
+        type=_max_side_arg,
+        default=POSE_MAX_SIDE_PX,
+        metavar="PX|full",
+        help=f"long side in pixels of the frames the pose model is given (default "
+        f"{POSE_MAX_SIDE_PX}: larger frames are scaled down, about a quarter less inference "
+        "time at 1080p, same measured accuracy); full: the clip's own size",
+    )
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.findings import format_findings
     from gaitlab.io.video import VideoLimits
@@ -60,7 +87,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     request = AnalysisRequest(
         view=args.view,
         height_cm=args.height_cm,
-        pose=default_pose_settings(model=args.model, slowmo_factor=args.slowmo),
+        pose=default_pose_settings(
+            model=args.model, slowmo_factor=args.slowmo, max_side_px=args.pose_max_side
+        ),
         limits=VideoLimits(min_duration_s=args.min_duration_s),
     )
     clip = Path(args.clip)
@@ -233,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="slow-motion factor: 8 for a 240 fps clip stored to play at 30 fps (default 1)",
     )
     an.add_argument("--model", default="full", help="pose model: full (bundled), lite, heavy")
+    add_pose_max_side(an)
     an.add_argument(
         "--min-duration-s", type=float, default=2.0, help="shortest clip accepted (default 2)"
     )

@@ -19,7 +19,7 @@ from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
 from gaitlab.kinematics.view import USER_VIEWS
 from gaitlab.pose.backend import MediaPipeSettings
-from gaitlab.pose.extract import PoseSettings, ProgressFn, extract_pose
+from gaitlab.pose.extract import MAX_SIDE_PX, PoseSettings, ProgressFn, extract_pose
 from gaitlab.series import PoseSeries
 
 #: Version of the ``result.json`` layout; bump on incompatible change.
@@ -32,13 +32,16 @@ SERIES_FILE = "pose_series.npz"
 VIEWS = ("auto", *USER_VIEWS)
 
 
-def default_pose_settings(model: str = "full", slowmo_factor: float = 1.0) -> PoseSettings:
+def default_pose_settings(
+    model: str = "full", slowmo_factor: float = 1.0, max_side_px: int | None = MAX_SIDE_PX
+) -> PoseSettings:
     """Pose settings of an analysis: masks for the back contour, the waistband for the pelvis."""
     return PoseSettings(
         model=model,
         slowmo_factor=slowmo_factor,
         mediapipe=MediaPipeSettings(with_masks=True),
         waistband=True,
+        max_side_px=max_side_px,
     )
 
 

@@ -82,6 +82,22 @@ def test_workers_must_be_positive(capsys):
     assert "--workers: must be at least 1, got 0" in capsys.readouterr().err
 
 
+def test_pose_max_side_must_be_pixels_or_full(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", "clip.mp4", "--pose-max-side", "200"])
+    assert exc.value.code == 2
+    assert "--pose-max-side: must be at least 320 px (or 'full'), got 200" in (
+        capsys.readouterr().err
+    )
+
+
+def test_cli_default_pose_max_side_is_the_pose_stages():
+    from gaitlab.cli import POSE_MAX_SIDE_PX
+    from gaitlab.pose.extract import MAX_SIDE_PX, PoseSettings
+
+    assert POSE_MAX_SIDE_PX == MAX_SIDE_PX == PoseSettings().max_side_px
+
+
 @pytest.mark.integration
 def test_workers_split_the_clip_between_two_landmarkers(tmp_path: Path):
     clip = REPO / "sample_videos" / "synth_side_normal.mp4"  # 8 s: two segments of >= 2 s
@@ -113,6 +129,8 @@ def test_analyze_real_clip_writes_result_and_prints_summary(tmp_path: Path):
     assert result["clip"]["n_frames"] == 360
     assert result["pose"]["detection_rate"] >= 0.95
     assert (out / "pose_series.npz").exists()
+    # The portrait 720x1280 frames went to the model at 540x960 (the default limit).
+    assert result["pose"]["model"]["settings"]["model_size_px"] == [540, 960]
 
     # --json prints the same result for scripts (and the cache makes it fast).
     proc = run_cli(

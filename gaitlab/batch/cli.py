@@ -33,6 +33,8 @@ MAX_FAILURES_SHOWN = 10
 
 def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``batch`` to the ``gaitlab`` command's subparsers; returns the new parser."""
+    from gaitlab.cli import add_pose_max_side
+
     p = subparsers.add_parser(
         "batch",
         help="score many clips (folders, manifests) locally or on a Ray cluster",
@@ -65,6 +67,7 @@ def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument("--height-cm", type=float, help="runner's height for every clip, in cm")
     p.add_argument("--slowmo", type=float, default=1.0, metavar="F", help="slow-motion factor")
     p.add_argument("--model", default="full", help="pose model: full (bundled), lite, heavy")
+    add_pose_max_side(p)
     p.add_argument(
         "--min-duration-s", type=float, default=2.0, help="shortest clip accepted (default 2)"
     )
@@ -122,7 +125,12 @@ def settings_from_args(args: argparse.Namespace) -> BatchSettings:
         defaults,
         view=args.view,
         height_cm=args.height_cm,
-        pose=dataclasses.replace(defaults.pose, model=args.model, slowmo_factor=args.slowmo),
+        pose=dataclasses.replace(
+            defaults.pose,
+            model=args.model,
+            slowmo_factor=args.slowmo,
+            max_side_px=args.pose_max_side,
+        ),
         limits=dataclasses.replace(defaults.limits, min_duration_s=args.min_duration_s),
     )
     return BatchSettings(

@@ -18,11 +18,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from gaitlab.io.video import read_frame
+from gaitlab.io.video import fit_size, read_frame
 from gaitlab.report.annotators import Annotator, annotate_all, default_annotators
 from gaitlab.report.data import ReportData
 from gaitlab.report.frames import FrameOverlays
-from gaitlab.report.render import MAX_SIDE_PX, output_size
+from gaitlab.report.render import MAX_SIDE_PX
 
 #: Readable names of the per-frame angle series (``GaitAnalysis.angle_series`` keys).
 ANGLE_LABELS: dict[str, str] = {
@@ -63,7 +63,7 @@ class FrameRenderer:
         self._info = info
         self._overlays = FrameOverlays(self.data)
         self._annotators: list[Annotator] = default_annotators()
-        self._w, self._h, self._scale = output_size(info.width_px, info.height_px, self.max_side_px)
+        self._w, self._h, self._scale = fit_size(info.width_px, info.height_px, self.max_side_px)
 
     @property
     def n_frames(self) -> int:

@@ -246,6 +246,18 @@ def probe_video(
     )
 
 
+def fit_size(width_px: int, height_px: int, max_side_px: int) -> tuple[int, int, float]:
+    """Even frame size with the long side at most ``max_side_px``, and the scale factor.
+
+    Never enlarges. The factor is ``width / width_px``; the height is rounded to even pixels
+    separately, so its own factor may differ by less than one pixel over the frame.
+    """
+    scale = min(1.0, max_side_px / max(width_px, height_px))
+    w = max(2, round(width_px * scale / 2) * 2)
+    h = max(2, round(height_px * scale / 2) * 2)
+    return w, h, w / width_px
+
+
 def iter_frames(
     info: VideoInfo,
     *,

@@ -25,6 +25,7 @@ from gaitlab.hashing import file_sha256
 from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
 from gaitlab.io.video import (
     VideoLimits,
+    fit_size,
     iter_frames,
     probe_video,
     with_decoded_frames,
@@ -56,6 +57,23 @@ MASK_CROP_SHAPE: tuple[int, int] = (256, 192)
 #: (the landmarks are joint centres: the silhouette extends beyond them).
 MASK_CROP_MARGIN = 0.25
 
+#: Long side (pixels) of the frames the pose model is given by default. MediaPipe finds the
+#: person on a 224x224 copy of the whole frame and places the landmarks on a 256x256 crop
+#: around them, so a larger frame adds little the model sees; but it makes the person mask
+#: at the size of the frame it is given (at 1080p 8-9 ms of a 25 ms inference, about 2 ms
+#: at 960x540), of which only a 256x192 crop is kept. Measured with
+#: ``benchmarks/model_size.py`` (the quick accuracy set at 1920x1080, runner ~660 px tall,
+#: table in ``benchmarks/ACCURACY.md``): landmarks
+#: against the true joint pixels 13.1-14.9 px median at full size, 13.2-14.8 px at 960;
+#: every target passes either way, and over the seven clips no metric's per-stride error
+#: moves by more than 0.25 deg on average (single clips move both ways by up to 2.5 deg,
+#: as with sub-pixel noise). Scaling the same clips to 480 px (runner 165 px) still only
+#: took the side-view landmark error from 13.2 to 13.8 px. 960 px is also the size every
+#: other accuracy figure is measured at.
+MAX_SIDE_PX = 960
+#: Smallest accepted ``max_side_px``: the landmark model's own input (256 px) plus margin.
+MIN_MAX_SIDE_PX = 320
+
 #: Progress callback: (frames done, frames expected).
 ProgressFn = Callable[[int, int], None]
 
@@ -80,6 +98,10 @@ class PoseSettings:
         or a person who does not move: see :mod:`gaitlab.pose.people`); the clip is then
         run again with this many poses per frame and the runner chosen among them. 1
         disables the check.
+    max_side_px
+        Frames larger than this (long side, pixels) are scaled down before inference, and
+        the landmarks scaled back to the clip's pixels; None gives the model every frame at
+        the clip's own size. See :data:`MAX_SIDE_PX`.
     """
 
     model: str = "full"
@@ -87,6 +109,32 @@ class PoseSettings:
     mediapipe: MediaPipeSettings = field(default_factory=MediaPipeSettings)
     waistband: bool = True
     max_people: int = 3
+    max_side_px: int | None = MAX_SIDE_PX
+
+    def __post_init__(self) -> None:
+        if self.max_side_px is not None and self.max_side_px < MIN_MAX_SIDE_PX:
+            raise ValueError(
+                f"max_side_px must be at least {MIN_MAX_SIDE_PX} (or None), got {self.max_side_px}"
+            )
+
+
+def parse_max_side(text: str) -> int | None:
+    """A user's ``max_side_px``: a whole number of pixels, or ``full`` for None.
+
+    Raises
+    ------
+    ValueError
+        With a message fit to show as is.
+    """
+    if text.strip().lower() == "full":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"expected a number of pixels or 'full', got {text!r}") from None
+    if value < MIN_MAX_SIDE_PX:
+        raise ValueError(f"must be at least {MIN_MAX_SIDE_PX} px (or 'full'), got {value}")
+    return value
 
 
 def default_cache_dir() -> Path:
@@ -127,23 +175,63 @@ def cache_key(
     model_sha256: str,
     settings: PoseSettings,
     segments: tuple[Segment, ...] = (),
+    model_size: tuple[int, int] | None = None,
 ) -> str:
     """Stable key of one clip + model + settings (+ segment layout) combination.
 
     A segmented run's landmarks differ slightly from a single pass after each segment
-    boundary (the tracker restarts), so its layout is part of the key. A single pass keeps
-    the key it always had, so existing cache entries stay valid.
+    boundary (the tracker restarts), so its layout is part of the key. ``model_size`` is the
+    ``(width, height)`` the frames were scaled to for the model, None when they were given
+    at the clip's own size: the size, not ``settings.max_side_px``, changes the output, so a
+    clip no larger than the limit keeps its key whatever the limit. A single pass at full
+    size keeps the key it always had, so existing cache entries stay valid.
     """
     # v2: the runner is chosen among several people when the one-person pass looks wrong.
     content = {"video": video_sha256, "model": model_sha256, "settings": asdict(settings), "v": 2}
+    del content["settings"]["max_side_px"]
     if len(segments) > 1:
         content["segments"] = [asdict(seg) for seg in segments]
+    if model_size is not None:
+        content["model_size"] = list(model_size)
     payload = json.dumps(content, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-def _mask_crop(mask: np.ndarray, xy_px: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-    """Crop ``mask`` around the landmarks and scale it uniformly into MASK_CROP_SHAPE."""
+def model_frame_size(info: VideoInfo, max_side_px: int | None) -> tuple[int, int] | None:
+    """``(width, height)`` the clip's upright frames are scaled to for the pose model.
+
+    None when they are given at their own size (no limit, or not larger than it).
+    """
+    if max_side_px is None:
+        return None
+    width, height, _ = fit_size(info.width_px, info.height_px, max_side_px)
+    return None if (width, height) == (info.width_px, info.height_px) else (width, height)
+
+
+def _clip_factor(info: VideoInfo, model_size: tuple[int, int] | None) -> np.ndarray | None:
+    """Clip pixels per model pixel along x and y, or None at the clip's own size."""
+    if model_size is None:
+        return None
+    return np.array([info.width_px / model_size[0], info.height_px / model_size[1]])
+
+
+def _to_clip_px(pose: FramePose, factor: np.ndarray) -> FramePose:
+    """A pose found on a scaled frame, in the clip's pixels (``factor``: clip px per model px).
+
+    The mask stays at the model's size (see :func:`_mask_crop`); world landmarks are in
+    metres and do not change.
+    """
+    return replace(pose, xy_px=pose.xy_px * factor, depth_rel=pose.depth_rel * factor[0])
+
+
+def _mask_crop(
+    mask: np.ndarray, xy_px: np.ndarray, factor: np.ndarray | None = None
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Crop ``mask`` around the landmarks and scale it uniformly into MASK_CROP_SHAPE.
+
+    ``mask`` and ``xy_px`` are in the pixels of the frame the model was given; with
+    ``factor`` (clip px per model px) the returned origin and scale are in the clip's pixels.
+    """
     crop_h, crop_w = MASK_CROP_SHAPE
     lo = np.nanmin(xy_px, axis=0)
     hi = np.nanmax(xy_px, axis=0)
@@ -161,6 +249,9 @@ def _mask_crop(mask: np.ndarray, xy_px: np.ndarray) -> tuple[np.ndarray, float, 
         flags=cv2.INTER_AREA,
         borderValue=0,
     )
+    if factor is not None:
+        # The two factors differ by under a pixel's rounding over the frame: one scale.
+        origin, scale = origin * factor, scale / float(np.mean(factor))
     return origin, scale, np.clip(prob * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -328,8 +419,13 @@ def _run_segment(
     with_waistband: bool,
     on_frame: Callable[[], None] | None = None,
     prefetch: bool = True,
+    model_size: tuple[int, int] | None = None,
 ) -> _Rows:
     """Detect, crop the mask and find the waistband on each frame of one segment.
+
+    ``model_size``: decode the frames scaled to this ``(width, height)`` for the model (see
+    :func:`model_frame_size`); the mask crop and the waistband are taken on that frame and
+    the stored landmarks are in the clip's pixels either way.
 
     With ``prefetch``, three stages overlap, each in its own thread: decoding runs a few
     frames ahead (:func:`gaitlab.io.video.prefetch`, FFmpeg choosing its own threads),
@@ -349,8 +445,13 @@ def _run_segment(
     pending: deque[Future] = deque()
     last_ms = -1
     frames = iter_frames(
-        info, start_s=segment.start_s, end_s=segment.end_s, threads=None if prefetch else 1
+        info,
+        start_s=segment.start_s,
+        end_s=segment.end_s,
+        size=model_size,
+        threads=None if prefetch else 1,
     )
+    factor = _clip_factor(info, model_size)
     with ThreadPoolExecutor(1, thread_name_prefix="gaitlab-waistband") as measurer:
         for frame in prefetch_frames(frames, depth=4) if prefetch else frames:
             # MediaPipe needs strictly increasing integer milliseconds; at >1 kHz, nudge.
@@ -359,14 +460,15 @@ def _run_segment(
             pose = backend.detect(frame.rgb, time_ms)
             if frame.time_s < segment.keep_from_s:
                 continue  # warm-up frame of a later segment
+            clip_pose = pose if pose is None or factor is None else _to_clip_px(pose, factor)
             rows.time_s.append(frame.time_s)
-            rows.xy_px.append(None if pose is None else pose.xy_px)
-            rows.depth_rel.append(None if pose is None else pose.depth_rel)
-            rows.visibility.append(None if pose is None else pose.visibility)
-            rows.world_m.append(None if pose is None else pose.world_m)
+            rows.xy_px.append(None if clip_pose is None else clip_pose.xy_px)
+            rows.depth_rel.append(None if clip_pose is None else clip_pose.depth_rel)
+            rows.visibility.append(None if clip_pose is None else clip_pose.visibility)
+            rows.world_m.append(None if clip_pose is None else clip_pose.world_m)
             if with_masks:
                 if pose is not None and pose.mask is not None:
-                    origin, scale, crop = _mask_crop(pose.mask, pose.xy_px)
+                    origin, scale, crop = _mask_crop(pose.mask, pose.xy_px, factor)
                 else:
                     origin, scale = np.full(2, np.nan), float("nan")
                     crop = np.zeros(MASK_CROP_SHAPE, dtype=np.uint8)
@@ -440,12 +542,14 @@ def run_backend(
     with_waistband: bool = False,
     progress: ProgressFn | None = None,
     prefetch: bool = True,
+    model_size: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, VideoInfo]:
     """Stream a probed clip through ``backend`` in one pass.
 
     Image measurements that need the pixels (mask crops, the waistband edge) are taken in
     the same pass, so each frame is decoded once. ``prefetch``: decode ahead in a thread
-    (see :func:`_run_segment`); the results are identical either way.
+    (see :func:`_run_segment`); the results are identical either way. ``model_size``: the
+    frames are scaled to this ``(width, height)`` for the model (:func:`model_frame_size`).
 
     Returns
     -------
@@ -469,6 +573,7 @@ def run_backend(
         with_waistband=with_waistband,
         on_frame=on_frame,
         prefetch=prefetch,
+        model_size=model_size,
     )
     return _assemble(rows, info, with_masks=with_masks, with_waistband=with_waistband)
 
@@ -520,6 +625,7 @@ def run_segments(
     with_masks: bool,
     with_waistband: bool = False,
     progress: ProgressFn | None = None,
+    model_size: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, VideoInfo]:
     """Run one landmarker per segment in parallel threads and stitch the results.
 
@@ -540,7 +646,7 @@ def run_segments(
         The probed clip.
     segments
         From :func:`plan_segments`, in time order.
-    with_masks, with_waistband
+    with_masks, with_waistband, model_size
         As :func:`run_backend`.
     progress
         Called from the calling thread with (kept frames so far, frames expected).
@@ -571,6 +677,7 @@ def run_segments(
                 with_masks=with_masks,
                 with_waistband=with_waistband,
                 on_frame=on_frame,
+                model_size=model_size,
             )
         finally:
             backend.close()
@@ -658,9 +765,10 @@ def extract_pose(
     model_sha = file_sha256(model_path)
 
     segments = plan_segments(info.duration_s, default_workers() if workers is None else workers)
+    model_size = model_frame_size(info, settings.max_side_px)
     cache_file = None
     if use_cache:
-        key = cache_key(info.sha256, model_sha, settings, segments)
+        key = cache_key(info.sha256, model_sha, settings, segments, model_size)
         cache_file = Path(cache_dir or default_cache_dir()) / f"{key}.npz"
         if cache_file.exists():
             try:
@@ -690,6 +798,7 @@ def extract_pose(
                 with_waistband=settings.waistband,
                 progress=progress,
                 prefetch=prefetch,
+                model_size=model_size,
             )
         finally:
             backend.close()
@@ -701,6 +810,7 @@ def extract_pose(
             with_masks=settings.mediapipe.with_masks,
             with_waistband=settings.waistband,
             progress=progress,
+            model_size=model_size,
         )
     # A backend class that cannot return several poses is not built for nothing.
     single_only = isinstance(backend_factory, type) and not issubclass(
@@ -713,6 +823,7 @@ def extract_pose(
         info,
         settings,
         progress,
+        model_size,
     )
     series = PoseSeries(
         time_s=time_s,
@@ -724,7 +835,12 @@ def extract_pose(
             backend="mediapipe.tasks.PoseLandmarker(VIDEO)",
             backend_version=mediapipe.__version__,
             # Provenance: how the clip was split between landmarkers (one entry = one pass).
-            settings={**asdict(settings), "segments": [asdict(seg) for seg in segments]},
+            settings={
+                **asdict(settings),
+                "segments": [asdict(seg) for seg in segments],
+                # (width, height) given to the model; the clip's own size when not scaled.
+                "model_size_px": list(model_size or (info.width_px, info.height_px)),
+            },
         ),
         masks=masks,
         waistband=waistband,
@@ -752,6 +868,7 @@ def _follow_runner(
     info: VideoInfo,
     settings: PoseSettings,
     progress: ProgressFn | None,
+    model_size: tuple[int, int] | None = None,
 ) -> tuple[
     np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, PeopleReport
 ]:
@@ -788,6 +905,7 @@ def _follow_runner(
             with_waistband=settings.waistband,
             why=check.describe(),
             progress=progress,
+            model_size=model_size,
         )
     finally:
         if backend is not None:
@@ -817,6 +935,7 @@ def _run_multi(
     with_waistband: bool,
     why: str,
     progress: ProgressFn | None,
+    model_size: tuple[int, int] | None = None,
 ) -> tuple[_Rows, PeopleReport]:
     """One pass with several poses per frame; the chosen runner's rows and the report.
 
@@ -827,15 +946,17 @@ def _run_multi(
     times: list[float] = []
     frames: list[list[_Candidate]] = []
     last_ms = -1
+    factor = _clip_factor(info, model_size)
     with ThreadPoolExecutor(1, thread_name_prefix="gaitlab-waistband") as measurer:
-        for frame in prefetch_frames(iter_frames(info), depth=4):
+        for frame in prefetch_frames(iter_frames(info, size=model_size), depth=4):
             time_ms = max(last_ms + 1, round(frame.time_s * 1000.0))
             last_ms = time_ms
             found = []
             for pose in backend.detect_all(frame.rgb, time_ms):
-                cand = _Candidate(replace(pose, mask=None))
+                clip_pose = pose if factor is None else _to_clip_px(pose, factor)
+                cand = _Candidate(replace(clip_pose, mask=None))
                 if with_masks and pose.mask is not None:
-                    cand.origin, cand.scale, cand.crop = _mask_crop(pose.mask, pose.xy_px)
+                    cand.origin, cand.scale, cand.crop = _mask_crop(pose.mask, pose.xy_px, factor)
                 if with_waistband:
                     cand.band = measurer.submit(waistband_line, frame.rgb, pose.xy_px)
                 found.append(cand)

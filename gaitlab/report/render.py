@@ -30,7 +30,7 @@ import av
 import cv2
 import numpy as np
 
-from gaitlab.io.video import iter_frames, prefetch
+from gaitlab.io.video import fit_size, iter_frames, prefetch
 from gaitlab.report.annotators import annotate_all, default_annotators
 from gaitlab.report.data import ReportData
 from gaitlab.report.frames import FrameOverlays, KeyFrameSpec
@@ -50,14 +50,6 @@ X264_PARAMS = "cabac=1:bframes=3:b-adapt=0:partitions=i4x4,i8x8:8x8dct=1"
 _TIME_BASE = Fraction(1, 90000)
 
 ProgressFn = Callable[[int, int], None]
-
-
-def output_size(width_px: int, height_px: int, max_side_px: int) -> tuple[int, int, float]:
-    """Even output size with the long side at most ``max_side_px``, and the scale factor."""
-    scale = min(1.0, max_side_px / max(width_px, height_px))
-    w = max(2, round(width_px * scale / 2) * 2)
-    h = max(2, round(height_px * scale / 2) * 2)
-    return w, h, w / width_px
 
 
 class H264Writer:
@@ -239,7 +231,7 @@ def render_clip(
         from dataclasses import replace
 
         info = replace(info, path=str(clip_path))
-    w, h, scale = output_size(info.width_px, info.height_px, max_side_px)
+    w, h, scale = fit_size(info.width_px, info.height_px, max_side_px)
     overlays = FrameOverlays(data)
     annotators = default_annotators(blur_faces=blur_faces)
     wanted: dict[int, list[KeyFrameSpec]] = {}

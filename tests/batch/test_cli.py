@@ -54,6 +54,19 @@ def test_parser_defaults_and_settings(tmp_path: Path):
         parse("x")  # --out is required
 
 
+def test_pose_max_side_option_reaches_the_request():
+    from gaitlab.pipeline import AnalysisRequest
+
+    default = settings_from_args(parse("x", "--out", "o")).request.pose
+    assert default == AnalysisRequest().pose and default.max_side_px == 960
+    full = settings_from_args(parse("x", "--out", "o", "--pose-max-side", "full")).request.pose
+    assert full.max_side_px is None
+    assert settings_from_args(parse("x", "--out", "o", "--pose-max-side", "1280")).request.pose
+    for bad in ("100", "big"):
+        with pytest.raises(SystemExit):
+            parse("x", "--out", "o", "--pose-max-side", bad)
+
+
 def test_corrupt_only_batch_exits_7_with_plain_log_lines(tmp_path: Path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "broken.mp4").write_bytes(b"\x00" * 2048)

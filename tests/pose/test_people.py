@@ -167,7 +167,8 @@ class SwitchingBackend:
     With ``num_poses=1`` it follows the runner for the first 1.5 s, then jumps to a larger,
     static bystander (the identity switch MediaPipe makes when it loses the runner). With
     more poses it returns both, in an order that alternates between frames, each with a mask
-    that covers only that person's box.
+    that covers only that person's box. Positions are given on the 1280x720 clip and, like
+    a real model's, scale with the frame it is handed (the pose stage gives it 960x540).
     """
 
     def __init__(self, model_path, settings) -> None:
@@ -175,6 +176,7 @@ class SwitchingBackend:
         self.with_masks = settings.with_masks
 
     def _pose(self, xy: np.ndarray, shape: tuple[int, ...]) -> FramePose:
+        xy = xy * (shape[1] / 1280.0)
         mask = None
         if self.with_masks:
             mask = np.zeros(shape[:2], np.float32)

@@ -8,7 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from gaitlab.report.render import BackgroundEncoder, H264Writer, output_size
+from gaitlab.io.video import fit_size
+from gaitlab.report.render import BackgroundEncoder, H264Writer
 
 
 def _frames(n: int, w: int = 64, h: int = 48) -> list[np.ndarray]:
@@ -43,9 +44,9 @@ def test_background_encoder_reraises_an_encoder_error(tmp_path: Path):
         encoder.close()
 
 
-def test_output_size_is_even_and_keeps_the_aspect_ratio():
-    assert output_size(1080, 1920, 960) == (540, 960, 0.5)
-    w, h, _ = output_size(1768, 994, 960)
+def test_fit_size_is_even_and_keeps_the_aspect_ratio():
+    assert fit_size(1080, 1920, 960) == (540, 960, 0.5)
+    w, h, _ = fit_size(1768, 994, 960)
     assert w % 2 == 0 and h % 2 == 0 and abs(w / h - 1768 / 994) < 0.01
 
 
