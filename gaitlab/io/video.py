@@ -366,6 +366,34 @@ def iter_frames(
         container.close()
 
 
+def keyframe_times_s(info: VideoInfo) -> np.ndarray:
+    """Capture times (s, as :func:`iter_frames` gives them) of the clip's key frames.
+
+    Decoding can only start at a key frame: a window starting elsewhere decodes from the key
+    frame before it (:func:`iter_frames`). Phones record one every 0.5-2 s; an edited or
+    re-encoded clip may have one every 8-10 s. Reads the packets only (a few ms a second of
+    video) and decodes one frame to find the zero of capture time.
+    """
+    path = Path(info.path)
+    container = _open_container(path)
+    try:
+        stream = _video_stream(container, path)
+        t0 = _first_pts_s(container, stream)
+        container.seek(0, stream=stream, backward=True, any_frame=False)
+        times = [
+            float(packet.pts * packet.time_base)
+            for packet in container.demux(stream)
+            if packet.is_keyframe and packet.pts is not None and packet.size
+        ]
+    except av.FFmpegError as exc:
+        raise UnreadableVideo(
+            f"{path.name}: the video stream cannot be read ({_ffmpeg_reason(exc)})"
+        ) from None
+    finally:
+        container.close()
+    return np.maximum(np.sort(np.asarray(times, dtype=float)) - t0, 0.0) / info.slowmo_factor
+
+
 def _first_pts_s(container: av.container.InputContainer, stream: av.video.VideoStream) -> float:
     """Presentation time of the first decodable frame (the zero of capture time)."""
     for frame in container.decode(stream):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from gaitlab.io.video import probe_video
 from gaitlab.pose.backend import FramePose, MediaPipeBackend, MediaPipeSettings
 from gaitlab.pose.extract import (
+    DECODE_SHARE,
     PoseSettings,
     Segment,
     cache_key,
@@ -68,6 +70,41 @@ def test_segments_tile_the_clip_with_equal_work():
     assert [s.keep_from_s for s in three] == pytest.approx([0.0, 22 / 3, 22 / 3 + 19 / 3])
     work = [(s.end_s or 20.0) - s.start_s for s in three]
     assert work == pytest.approx([22 / 3] * 3)
+
+
+def _work_s(segment: Segment, duration_s: float, keyframes_s: np.ndarray) -> float:
+    """Inference seconds plus decode-only seconds (at DECODE_SHARE) of one segment."""
+    decode_from = keyframes_s[keyframes_s <= segment.start_s + 1e-9].max()
+    end = duration_s if segment.end_s is None else segment.end_s
+    return end - segment.start_s + DECODE_SHARE * (segment.start_s - decode_from)
+
+
+@pytest.mark.parametrize(
+    ("duration_s", "workers", "keyframes_s"),
+    [
+        (12.0, 2, [0.0, 25 / 3]),  # the real treadmill clip: key frames at 0 and 8.33 s
+        (12.0, 3, [0.0, 25 / 3]),
+        (10.0, 2, np.arange(10.0)),  # a phone's 1 s key-frame interval
+        (60.0, 2, np.arange(0.0, 60.0, 2.5)),
+    ],
+)
+def test_segments_balance_decoding_from_the_key_frame_before_them(duration_s, workers, keyframes_s):
+    keyframes_s = np.asarray(keyframes_s)
+    segments = plan_segments(duration_s, workers, overlap_s=1.0, keyframes_s=keyframes_s)
+    assert len(segments) == workers
+    assert segments[0].start_s == segments[0].keep_from_s == 0.0 and segments[-1].end_s is None
+    for a, b in itertools.pairwise(segments):
+        assert a.end_s == b.keep_from_s and b.start_s == pytest.approx(b.keep_from_s - 1.0)
+    work = [_work_s(s, duration_s, keyframes_s) for s in segments]
+    assert max(work) - min(work) < 0.01  # equal to the millisecond the boundaries are kept to
+    # Against the split that ignores key frames, the slowest segment does less.
+    plain = plan_segments(duration_s, workers, overlap_s=1.0)
+    assert max(work) <= max(_work_s(s, duration_s, keyframes_s) for s in plain) + 1e-9
+
+
+def test_key_frames_where_the_windows_start_keep_the_plain_split():
+    plain = plan_segments(10.0, 2, overlap_s=1.0)
+    assert plan_segments(10.0, 2, overlap_s=1.0, keyframes_s=np.array([0.0, 4.5])) == plain
 
 
 def test_short_clips_use_fewer_segments():
