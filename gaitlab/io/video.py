@@ -13,9 +13,10 @@ the first frame, divided by the slow-motion factor: a 240 fps capture stored to 
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -413,7 +414,9 @@ class _Failed:
     error: BaseException
 
 
-def prefetch(frames: Iterable[T], depth: int = 8) -> Iterator[T]:
+def prefetch(
+    frames: Iterable[T], depth: int = 8, cores: Collection[int] | None = None
+) -> Iterator[T]:
     """Run an iterator in a background thread, ``depth`` items ahead of the consumer.
 
     Decoding (FFmpeg, which releases the GIL) then overlaps with whatever the consumer does
@@ -427,6 +430,9 @@ def prefetch(frames: Iterable[T], depth: int = 8) -> Iterator[T]:
         Any iterable, e.g. :func:`iter_frames`.
     depth
         Items buffered ahead (>= 1). 8 frames of 1080p RGB is 50 MB.
+    cores
+        CPU cores the thread runs on (Linux), or None for the caller's. Set before the
+        first item is made, so threads that FFmpeg starts when a decoder opens inherit them.
     """
     if depth < 1:
         raise ValueError(f"depth must be >= 1, got {depth}")
@@ -445,6 +451,8 @@ def prefetch(frames: Iterable[T], depth: int = 8) -> Iterator[T]:
 
     def produce() -> None:
         try:
+            if cores and hasattr(os, "sched_setaffinity"):
+                os.sched_setaffinity(0, set(cores))  # this thread only
             for item in frames:
                 if not put(item):
                     return

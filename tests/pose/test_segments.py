@@ -232,3 +232,39 @@ def test_a_lone_landmarker_is_built_on_one_core_and_the_caller_keeps_all(tmp_pat
     (only,) = StatelessBackend.instances
     assert only.cores == cores[:1]
     assert sorted(os.sched_getaffinity(0)) == cores
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs at least 2 CPUs",
+)
+def test_decoding_and_the_waistband_run_off_a_lone_landmarkers_core(
+    tmp_path, fake_model, monkeypatch
+):
+    from gaitlab.pose import extract as extract_mod
+
+    cores = sorted(os.sched_getaffinity(0))
+    seen: dict[str, list[int]] = {}
+    real_iter, real_band = extract_mod.iter_frames, extract_mod.waistband_line
+
+    def spy_iter(*args, **kwargs):
+        # Runs in the decode-ahead thread, before the decoder opens.
+        seen["decode"] = sorted(os.sched_getaffinity(0))
+        yield from real_iter(*args, **kwargs)
+
+    def spy_band(*args, **kwargs):
+        seen["waistband"] = sorted(os.sched_getaffinity(0))
+        return real_band(*args, **kwargs)
+
+    monkeypatch.setattr(extract_mod, "iter_frames", spy_iter)
+    monkeypatch.setattr(extract_mod, "waistband_line", spy_band)
+    extract_pose(
+        pattern_clip(tmp_path / "c.mp4", size=(200, 150), fps=25, duration_s=2.0),
+        settings=PoseSettings(mediapipe=MediaPipeSettings(with_masks=True), waistband=True),
+        use_cache=False,
+        backend_factory=StatelessBackend,
+    )
+    (only,) = StatelessBackend.instances
+    assert only.cores == cores[:1]
+    assert seen == {"decode": cores[1:], "waistband": cores[1:]}
+    assert sorted(os.sched_getaffinity(0)) == cores
