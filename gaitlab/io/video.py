@@ -414,6 +414,15 @@ class _Failed:
     error: BaseException
 
 
+def pin_thread(cores: Collection[int] | None) -> None:
+    """Run the calling thread (only) on ``cores``; None, empty or a non-Linux OS: leave it.
+
+    Threads started from it afterwards (FFmpeg's, MediaPipe's) inherit the cores.
+    """
+    if cores and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, set(cores))
+
+
 def prefetch(
     frames: Iterable[T], depth: int = 8, cores: Collection[int] | None = None
 ) -> Iterator[T]:
@@ -451,8 +460,7 @@ def prefetch(
 
     def produce() -> None:
         try:
-            if cores and hasattr(os, "sched_setaffinity"):
-                os.sched_setaffinity(0, set(cores))  # this thread only
+            pin_thread(cores)
             for item in frames:
                 if not put(item):
                     return

@@ -28,6 +28,7 @@ from gaitlab.io.video import (
     fit_size,
     iter_frames,
     keyframe_times_s,
+    pin_thread,
     probe_video,
     with_decoded_frames,
 )
@@ -507,7 +508,7 @@ def _run_segment(
     )
     factor = _clip_factor(info, model_size)
     with ThreadPoolExecutor(
-        1, thread_name_prefix="gaitlab-waistband", initializer=_pin, initargs=(helper_cores,)
+        1, thread_name_prefix="gaitlab-waistband", initializer=pin_thread, initargs=(helper_cores,)
     ) as measurer:
         ahead = prefetch_frames(frames, depth=4, cores=helper_cores) if prefetch else frames
         for frame in ahead:
@@ -545,12 +546,6 @@ def _run_segment(
                 on_frame()
         rows.bands.extend(f.result() for f in pending)
     return rows
-
-
-def _pin(cores: list[int] | None) -> None:
-    """Pin the calling thread to ``cores`` (a thread pool's initializer); None: leave it."""
-    if cores:
-        os.sched_setaffinity(0, set(cores))
 
 
 def _stitch(parts: list[_Rows]) -> _Rows:
