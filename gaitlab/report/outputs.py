@@ -32,21 +32,24 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.hashing import file_sha256
-from gaitlab.report.content import build_content
 from gaitlab.report.data import (
     KINEMATICS_SERIES_FILE,
     RESULT_FILE,
     ReportData,
     save_kinematics_series,
 )
-from gaitlab.report.exports import write_exports
+from gaitlab.report.documents import (
+    DocumentsProcess,
+    fork_context,
+    plot_images,
+    write_documents,
+    write_reports,
+)
 from gaitlab.report.frames import keyframe_specs
 from gaitlab.report.render import MAX_SIDE_PX, ProgressFn, render_clip
 
 log = logging.getLogger(__name__)
 
-HTML_FILE = "report.html"
-PDF_FILE = "report.pdf"
 VIDEO_FILE = "annotated.mp4"
 
 
@@ -86,6 +89,7 @@ def write_outputs(
     clip_path: str | Path | None = None,
     max_side_px: int = MAX_SIDE_PX,
     progress: ProgressFn | None = None,
+    workers: int = 1,
 ) -> dict[str, Path]:
     """Write all outputs of one clip into ``out_dir``.
 
@@ -108,6 +112,10 @@ def write_outputs(
         Long side of the video and key frames (default 960).
     progress
         ``progress(done, total)`` per rendered frame.
+    workers
+        Processes to use: with 2 or more (and on Linux), the plots, exports and reports are
+        written by a second process while the video and key frames render here
+        (:class:`~gaitlab.report.documents.DocumentsProcess`); the files are the same.
 
     Returns
     -------
@@ -135,48 +143,56 @@ def write_outputs(
     timings["data"] = time.perf_counter() - t0
 
     images: dict[str, Path] = {}
-    if video or keyframes:
-        problem = clip_problem(data, clip_path)
-        if problem is None:
-            t = time.perf_counter()
-            specs = keyframe_specs(data) if keyframes else []
+    problem = clip_problem(data, clip_path) if video or keyframes else None
+    if problem is not None:
+        log.warning("gaitlab report: %s", problem)
+        data = dataclasses.replace(data, notes=(*data.notes, problem))
+        if keyframes:
+            images.update(_existing_images(out))
+    render = (video or keyframes) and problem is None
+    # The video the reports name: the one rendered now, or, when none is asked for, one
+    # already in the folder.
+    kept = not video and (out / VIDEO_FILE).is_file()
+    named_video = out / VIDEO_FILE if (video and render) or kept else None
+    context = fork_context() if render and workers > 1 else None
+    documents = (
+        DocumentsProcess(context, data, out, reports=reports, video=named_video)
+        if context is not None
+        else None
+    )
+    if render:
+        t = time.perf_counter()
+        try:
             rendered = render_clip(
-                data, out, video_name=VIDEO_FILE if video else None, keyframes=specs,
-                blur_faces=blur_faces, max_side_px=max_side_px, clip_path=clip_path,
-                progress=progress,
+                data, out, video_name=VIDEO_FILE if video else None,
+                keyframes=keyframe_specs(data) if keyframes else [], blur_faces=blur_faces,
+                max_side_px=max_side_px, clip_path=clip_path, progress=progress,
+                on_keyframes=None if documents is None else documents.keyframes_ready,
             )  # fmt: skip
-            images.update(rendered.keyframes)
-            if rendered.video is not None:
-                paths["video"] = rendered.video
-            timings["video_keyframes"] = time.perf_counter() - t
-        else:
-            log.warning("gaitlab report: %s", problem)
-            data = dataclasses.replace(data, notes=(*data.notes, problem))
-            if keyframes:
-                images.update(_existing_images(out))
-    if "video" not in paths and (out / VIDEO_FILE).is_file() and not video:
-        paths["video"] = out / VIDEO_FILE
+        except BaseException:
+            if documents is not None:
+                documents.cancel()
+            raise
+        images.update(rendered.keyframes)
+        timings["video_keyframes"] = time.perf_counter() - t
+    if named_video is not None:
+        paths["video"] = named_video
     paths.update(images)
 
-    t = time.perf_counter()
-    from gaitlab.report.plots import all_plots, save_png
-
-    for name, fig in all_plots(data).items():
-        paths[name] = images[name] = save_png(fig, out / f"{name}.png")
-    timings["plots"] = time.perf_counter() - t
-    t = time.perf_counter()
-    paths.update(write_exports(data, out))
-    timings["exports"] = time.perf_counter() - t
-
-    if reports:
-        t = time.perf_counter()
-        from gaitlab.report.html import write_html
-        from gaitlab.report.pdf import write_pdf
-
-        content = build_content(data, images, paths.get("video"))
-        paths["html"] = write_html(content, out / HTML_FILE)
-        paths["pdf"] = write_pdf(content, out / PDF_FILE)
-        timings["reports"] = time.perf_counter() - t
+    if documents is not None:
+        written, more = documents.result()
+        paths.update(written)
+        timings.update({f"{k} (second process)": v for k, v in more.items()})
+    else:
+        written, more = write_documents(data, out)
+        paths.update(written)
+        timings.update(more)
+        if reports:
+            written, more = write_reports(
+                data, out, {**images, **plot_images(written)}, paths.get("video")
+            )
+            paths.update(written)
+            timings.update(more)
     log.info("outputs written in %s", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     return paths
 

@@ -202,6 +202,7 @@ def render_clip(
     max_side_px: int = MAX_SIDE_PX,
     clip_path: str | Path | None = None,
     progress: ProgressFn | None = None,
+    on_keyframes: Callable[[dict[str, Path]], None] | None = None,
 ) -> RenderResult:
     """Decode the clip once; write the annotated video and/or the key frames.
 
@@ -223,6 +224,10 @@ def render_clip(
         The clip (default: the path recorded in the pose series).
     progress
         ``progress(done, total)`` per frame.
+    on_keyframes
+        Called once with the key frames written (name -> path) as soon as the last one is,
+        while the video goes on: what needs them (the reports) can start. Called at the end
+        when the clip stops before some key frame; not called when rendering fails.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -245,6 +250,16 @@ def render_clip(
         tmp_video = out / (video_name + ".part.mp4")
         writer = BackgroundEncoder(H264Writer(tmp_video, w, h, info.capture_fps * 1.0))
     n = 0
+    announced = False
+
+    def announce() -> None:
+        nonlocal announced
+        if on_keyframes is not None and not announced:
+            announced = True
+            on_keyframes(dict(written))
+
+    if not keyframes:
+        announce()
     try:
         # Frames arrive already scaled to the output size, decoded and scaled in a thread
         # ahead of the drawing.
@@ -259,6 +274,8 @@ def render_clip(
                 written[spec.name] = _save_png(
                     out / f"{spec.name}.png", annotate_all(small.copy(), fd, annotators)
                 )
+                if len(written) == len(keyframes):
+                    announce()
             if writer is not None:
                 fd = overlays.frame_data(i, scale)
                 writer.write(annotate_all(small, fd, annotators), frame.time_s * info.slowmo_factor)
@@ -277,6 +294,7 @@ def render_clip(
     finally:
         if writer is not None:
             writer.close()
+    announce()
     video = None
     if tmp_video is not None and video_name:
         video = tmp_video.replace(out / video_name)
