@@ -21,8 +21,9 @@ every configuration alike), each in a fresh process (so that peak memory is its 
 ``full-1w``,     ``pipe-1w`` / ``pipe-2w`` plus every output: annotated video, key frames,
 ``full-2w``      plots, exports, HTML and PDF (:func:`gaitlab.report.outputs.write_outputs`),
                  as ``gaitlab analyze`` and ``gaitlab analyze --workers 2`` write them: with
-                 2 free cores the plots, exports and reports are written by a second process
-                 while the video renders (``full-1p`` writes them after it, in one process).
+                 ``--workers 2`` the plots, exports and reports are written by a second
+                 process while the video renders.
+``full-2w-1p``   ``full-2w`` with every output written in turn in one process (as before).
 ``raw-1c``,      ``raw`` and ``pipe-1w`` pinned to one CPU core (``sched_setaffinity``): the
 ``pipe-1c``      decode thread then shares the landmarker's core.
 ``inline-1c``    ``pipe-1c`` with ``prefetch=False`` (decode, inference and the waistband in
@@ -56,6 +57,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -75,7 +77,7 @@ CONFIGS = (
     "pipe-2w",
     "full-1w",
     "full-2w",
-    "full-1p",
+    "full-2w-1p",
     "raw-1c",
     "pipe-1c",
     "inline-1c",
@@ -151,6 +153,57 @@ class TimedBackend:
         self._inner.close()
 
 
+class PssPeak:
+    """Peak of the summed proportional set size (Linux ``Pss``) of this process and its children.
+
+    ``ru_maxrss`` counts a page in every process that maps it, so a forked second process
+    would count the pages it shares with this one twice; PSS splits them, and the sum is the
+    memory all processes hold together. Sampled every ``interval_s`` in a thread.
+    """
+
+    def __init__(self, interval_s: float = 0.2) -> None:
+        self.peak_mb = 0.0
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _pss_mb(pid: int | str) -> float:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass  # the child has just exited
+        return 0.0
+
+    @staticmethod
+    def _children() -> list[str]:
+        me, out = str(os.getpid()), []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if stat.read_text().rsplit(")", 1)[1].split()[1] == me:
+                    out.append(stat.parent.name)
+            except (OSError, IndexError):
+                continue
+        return out
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            total = self._pss_mb("self") + sum(self._pss_mb(c) for c in self._children())
+            self.peak_mb = max(self.peak_mb, total)
+
+    def __enter__(self) -> PssPeak:
+        if Path("/proc/self/smaps_rollup").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
     """Run one configuration on one clip in this process; return its measurements."""
     from gaitlab.io.video import iter_frames, probe_video
@@ -189,7 +242,7 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
         from gaitlab.kinematics.cleaning import clean_landmarks
         from gaitlab.kinematics.desmooth import tracker_smoothing
 
-        workers = 2 if config.endswith("2w") else 1
+        workers = 2 if "-2w" in config else 1
         infer = [0.0]
         t0, c0 = time.perf_counter(), time.process_time()
         series = extract_pose(
@@ -235,15 +288,13 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
                     render_s[0] += time.perf_counter() - t
 
             outputs.render_clip = timed_render
-            # As the CLI: a second process for plots and reports when 2 cores are free.
-            from gaitlab.cli import _output_workers
-
-            processes = 1 if config == "full-1p" else _output_workers(workers)
+            processes = 1 if config.endswith("1p") else workers  # as the CLI's --workers
             before = resource.getrusage(resource.RUSAGE_CHILDREN)  # importing mediapipe forks
-            with tempfile.TemporaryDirectory() as out:
+            with tempfile.TemporaryDirectory() as out, PssPeak() as pss:
                 t3 = time.perf_counter()
                 outputs.write_outputs(analysis, out, workers=processes)
                 t4 = time.perf_counter()
+            stages["outputs_pss_peak_mb"] = pss.peak_mb
             stages["encoding"] = encode[0]  # in the encoder thread, overlapping the drawing
             stages["rendering"] = render_s[0]  # wall time of decode + draw + encode
             # The rest of the outputs' time: in turn, or waiting for the second process.
@@ -251,9 +302,6 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             second_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
             wall, cpu = t4 - t0, time.process_time() - c0 - rerun_cpu + second_cpu
-            if processes > 1:
-                # Includes the pages the second process shares with this one (a fork).
-                stages["second_process_peak_mb"] = after.ru_maxrss / 1024
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"config": config, "frames": n, "wall_s": wall, "fps": n / wall, "cpu_s": cpu,
             "fps_per_cpu": n / cpu, "peak_mb": peak_mb, "stages": stages}  # fmt: skip
@@ -326,7 +374,7 @@ def report(results: dict[str, dict[str, list[dict[str, Any]]]], meta: dict[str, 
         ("pipe-2w", "pipe-1w"),
         ("inline-1c", "raw-1c"),
         ("inline-1c", "pipe-1c"),
-        ("full-1w", "full-1p"),
+        ("full-2w", "full-2w-1p"),
     )
     for clip, c in results.items():
         parts = [
@@ -374,7 +422,9 @@ def main(argv: list[str] | None = None) -> int:
             for config in ("full-1w", "full-2w"):
                 r = spawn(config, path, args.raw_frames)
                 results.setdefault(name, {})[config] = [r]
-                print(f"memory {name} {config} {r['peak_mb']:.0f} MB", flush=True)
+                pss = r["stages"].get("outputs_pss_peak_mb", float("nan"))
+                print(f"memory {name} {config} {r['peak_mb']:.0f} MB, outputs stage (all "
+                      f"processes, PSS) {pss:.0f} MB", flush=True)  # fmt: skip
     meta = {
         "machine": f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
         f"Python {platform.python_version()}",

@@ -78,17 +78,6 @@ def add_pose_max_side(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _output_workers(workers: int | None) -> int:
-    """Processes for the outputs: what ``--workers`` says, else 2 where 2 cores are free.
-
-    The files do not depend on it (unlike the landmarks, see ``default_workers``), so the
-    plots and reports are written beside the video whenever a second core can take them.
-    """
-    from gaitlab.pose.extract import usable_cores
-
-    return workers if workers is not None else min(2, max(1, len(usable_cores())))
-
-
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.findings import format_findings
     from gaitlab.io.video import VideoLimits
@@ -128,7 +117,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             reports=not args.no_report,
             blur_faces=args.blur_faces,
             progress=progress,
-            workers=_output_workers(args.workers),
+            workers=args.workers or 1,
         )
     finally:
         close_bar()
@@ -286,8 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="pose landmarkers run in parallel on time segments of the clip (default 1: one "
         "pass; 2 is ~1.5x faster on 2 cores, with landmarks that differ slightly after the "
-        "segment boundary). Also the processes writing the outputs (default: 2 when 2 cores "
-        "are free; the plots and reports are then written beside the video, same files)",
+        "segment boundary; with 2 or more, the plots and reports are also written by a second "
+        "process while the video renders: same files, ~120 MB more memory)",
     )
     an.add_argument("--no-video", action="store_true", help="skip the annotated video (slow)")
     an.add_argument("--no-keyframes", action="store_true", help="skip the key-frame images")

@@ -82,18 +82,6 @@ def test_workers_must_be_positive(capsys):
     assert "--workers: must be at least 1, got 0" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("asked", "cores", "expected"), [(None, [0, 1], 2), (None, [0, 1, 2, 3], 2), (None, [3], 1),
-                                     (None, [], 1), (1, [0, 1], 1), (3, [0], 3)],
-)  # fmt: skip
-def test_outputs_use_a_second_process_when_a_core_is_free(monkeypatch, asked, cores, expected):
-    from gaitlab import cli
-    from gaitlab.pose import extract
-
-    monkeypatch.setattr(extract, "usable_cores", lambda: cores)
-    assert cli._output_workers(asked) == expected
-
-
 def test_pose_max_side_must_be_pixels_or_full(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["analyze", "clip.mp4", "--pose-max-side", "200"])

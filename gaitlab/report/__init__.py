@@ -13,6 +13,7 @@ metric maths here: values come from the kinematics and findings stages.
 ``exports``         frames.csv, strides.csv, OpenSim .trc / .mot
 ``content``         the report's text, shared by HTML and PDF
 ``html``, ``pdf``   the two report renderers
+``documents``       plots + exports, reports; optionally in a second process
 ``outputs``         :func:`write_outputs`, :func:`rebuild_reports`
 ==================  ============================================================
 """

@@ -17,6 +17,7 @@ not copy.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import multiprocessing.connection
 import pickle
@@ -112,7 +113,13 @@ class DocumentsProcess:
             name="gaitlab-documents",
             daemon=True,
         )
-        self._process.start()
+        # The child's garbage collector would otherwise write to every object it inherited,
+        # copying nearly every page of the parent's heap (CPython's gc.freeze advice).
+        gc.freeze()
+        try:
+            self._process.start()
+        finally:
+            gc.unfreeze()
         child_conn.close()
 
     def keyframes_ready(self, keyframes: dict[str, Path]) -> None:

@@ -2,7 +2,9 @@
 
 :func:`write_outputs` is what ``gaitlab analyze`` calls after the analysis;
 :func:`rebuild_reports` is ``gaitlab report RESULT_DIR`` (no pose inference: result.json and
-pose_series.npz are reloaded, the clip is re-read only for the pictures).
+pose_series.npz are reloaded, the clip is re-read only for the pictures). With
+``workers=2`` the plots, exports and reports are written by a second process while the
+video renders (:mod:`gaitlab.report.documents`); the files are the same.
 
 Files (``--out`` folder)
 ------------------------
