@@ -303,9 +303,28 @@ def default_workers() -> int:
     return 1
 
 
-#: Cost of decoding a frame without running the model on it, as a share of decoding plus
-#: inference (one core: decoding 3.5-7 ms of the 22-27 ms a 720p-1080p frame costs).
-DECODE_SHARE = 0.15
+#: What a frame costs on one core, as measured (``benchmarks/pipeline.py``, round 6; H.264,
+#: model frames of 960 px): decoding alone (no colour conversion: frames before a segment's
+#: window) ~1.85 ms a megapixel (1.7 ms at 720x1280, 3.8 ms at 1080x1920), and a frame
+#: decoded, converted, scaled and given to the model ~21.5 ms plus 4.6 ms a megapixel
+#: (26 ms at 720p, 31 ms at 1080p: ``pipe-1c``).
+DECODE_ONLY_MS_PER_MPIX = 1.85
+FRAME_MS = 21.5
+FRAME_MS_PER_MPIX = 4.6
+
+
+def decode_share(width_px: int, height_px: int) -> float:
+    """Cost of decoding a frame without running the model on it, over a frame's full cost.
+
+    Decoding grows with the clip's pixels, inference (on frames scaled for the model) does
+    not: 0.066 at 720x1280, 0.124 at 1080x1920, 0.26 at 4K.
+    """
+    mpix = width_px * height_px / 1e6
+    return DECODE_ONLY_MS_PER_MPIX * mpix / (FRAME_MS + FRAME_MS_PER_MPIX * mpix)
+
+
+#: Decode share of a 1080p clip (the default of :func:`plan_segments`).
+DECODE_SHARE = decode_share(1080, 1920)
 
 
 def plan_segments(
@@ -846,7 +865,10 @@ def extract_pose(
 
     workers = default_workers() if workers is None else workers
     segments = plan_segments(
-        info.duration_s, workers, keyframes_s=keyframe_times_s(info) if workers > 1 else None
+        info.duration_s,
+        workers,
+        keyframes_s=keyframe_times_s(info) if workers > 1 else None,
+        decode_share=decode_share(info.width_px, info.height_px),
     )
     model_size = model_frame_size(info, settings.max_side_px)
     cache_file = None

@@ -11,13 +11,14 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from gaitlab.io.video import probe_video
+from gaitlab.io.video import keyframe_times_s, probe_video
 from gaitlab.pose.backend import FramePose, MediaPipeBackend, MediaPipeSettings
 from gaitlab.pose.extract import (
     DECODE_SHARE,
     PoseSettings,
     Segment,
     cache_key,
+    decode_share,
     extract_pose,
     plan_segments,
     run_segments,
@@ -70,6 +71,16 @@ def test_segments_tile_the_clip_with_equal_work():
     assert [s.keep_from_s for s in three] == pytest.approx([0.0, 22 / 3, 22 / 3 + 19 / 3])
     work = [(s.end_s or 20.0) - s.start_s for s in three]
     assert work == pytest.approx([22 / 3] * 3)
+
+
+def test_decoding_share_grows_with_the_clips_pixels() -> None:
+    """Decoding alone over a whole frame's cost, against the per-frame costs measured on one
+    core: 1.7 of 26 ms at 720x1280 and 3.8 of 31 ms at 1080x1920."""
+    assert decode_share(720, 1280) == pytest.approx(1.7 / 26, abs=0.003)
+    assert decode_share(1080, 1920) == pytest.approx(3.8 / 31, abs=0.003)
+    assert DECODE_SHARE == decode_share(1920, 1080) == pytest.approx(0.124, abs=0.001)
+    assert decode_share(3840, 2160) == pytest.approx(0.26, abs=0.01)
+    assert decode_share(3840, 2160) < 1.85 / 4.6  # never above decoding's share of a pixel
 
 
 def _work_s(segment: Segment, duration_s: float, keyframes_s: np.ndarray) -> float:
@@ -158,6 +169,23 @@ def test_segmented_run_equals_a_single_pass_for_a_stateless_backend(tmp_path, fa
     np.testing.assert_array_equal(two.masks.origin_px, one.masks.origin_px)
     np.testing.assert_array_equal(two.waistband.ok, one.waistband.ok)
     assert two.video.n_frames == one.video.n_frames
+
+
+def test_segments_are_planned_with_the_clips_own_decoding_share(tmp_path, fake_model):
+    # x264's default key-frame interval (250) leaves one key frame, at 0 s, in 6 s at 25 fps.
+    clip = pattern_clip(tmp_path / "c.mp4", size=(200, 150), fps=25, duration_s=6.0)
+    series = extract_pose(clip, use_cache=False, workers=2, backend_factory=StatelessBackend)
+    info = probe_video(clip)
+    keyframes_s = keyframe_times_s(info)
+    assert keyframes_s.tolist() == [0.0]
+    planned = plan_segments(
+        info.duration_s, 2, keyframes_s=keyframes_s, decode_share=decode_share(200, 150)
+    )
+    recorded = series.model.settings["segments"]
+    assert [s["keep_from_s"] for s in recorded] == [s.keep_from_s for s in planned]
+    as_1080p = plan_segments(info.duration_s, 2, keyframes_s=keyframes_s)
+    # Decoding 200x150 frames is nearly free: the second landmarker keeps more of the clip.
+    assert planned[1].keep_from_s < as_1080p[1].keep_from_s - 0.1
 
 
 def test_progress_is_reported_from_the_calling_thread(tmp_path, fake_model):
