@@ -401,11 +401,11 @@ def score_metrics(res: ClipResult, kin: Any, stances: list[dict[str, Any]]) -> N
         res.truth_medians.setdefault(p.metric, _median([s.get(p.truth_key) for s in stances]))
 
 
-def run_case(case: Case, work: Path, request: AnalysisRequest) -> ClipResult:
+def run_case(case: Case, work: Path, request: AnalysisRequest, workers: int = 1) -> ClipResult:
     video, truth_path = render_cached(case, work)
     truth = json.loads(truth_path.read_text())
     t0 = time.perf_counter()
-    analysis = analyze_clip(video, request, cache_dir=work / "pose")
+    analysis = analyze_clip(video, request, cache_dir=work / "pose", workers=workers)
     kin = analysis.kinematics
     res = ClipResult(
         case=case,
@@ -516,14 +516,16 @@ REAL_CLIPS: tuple[RealClip, ...] = (
 )
 
 
-def run_real(work: Path, request: AnalysisRequest) -> list[tuple[str, str, str, float, bool]]:
+def run_real(
+    work: Path, request: AnalysisRequest, workers: int = 1
+) -> list[tuple[str, str, str, float, bool]]:
     rows = []
     for clip in REAL_CLIPS:
         path = SHARED_CLIPS / clip.name
         if not path.exists():
             rows.append((clip.name, "-", "clip absent: skipped", math.nan, True))
             continue
-        kin = analyze_clip(path, request, cache_dir=work / "pose").kinematics
+        kin = analyze_clip(path, request, cache_dir=work / "pose", workers=workers).kinematics
         for metric, target, get, ok in clip.checks:
             try:
                 v = float(get(kin))
@@ -706,6 +708,12 @@ def main(argv: list[str] | None = None) -> int:
         help="long side (px) of the frames given to the pose model: a number, 'full' (the "
         "clip's own size) or 'default' (PoseSettings' default)",
     )
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="landmarkers per clip (2: the segment-parallel pose stage of --workers 2)",
+    )
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     width, height = (int(v) for v in args.size.lower().split("x"))
@@ -721,11 +729,11 @@ def main(argv: list[str] | None = None) -> int:
         cases = [c for c in cases if c.fps == args.fps]
     results = []
     for case in cases:
-        res = run_case(case, args.work, request)
+        res = run_case(case, args.work, request, args.workers)
         print(f"  {case.label}: {res.analysis_s:.0f} s", file=sys.stderr)
         results.append(res)
     checks = deviation_checks(results)
-    real = [] if args.no_real else run_real(args.work, request)
+    real = [] if args.no_real else run_real(args.work, request, args.workers)
     text = report(results, checks, real, args.quick)
     print(text)
     if args.write:

@@ -290,15 +290,14 @@ def default_workers() -> int:
     the frames before; see :func:`run_segments`). Not a stitching error: a landmarker
     started mid-clip agrees with the single pass to a median 0.3-0.5 px a landmark (runner
     330 px tall) from 0.25 s after its start on, and stays there (a slightly different
-    tracking trajectory, not a drift). But side-view clip medians of event-timed metrics
-    move by several degrees (duty factor by up to 12 points) from that, as they do when
-    0.4 px of random noise is added to the single pass's landmarks
-    (``benchmarks/segments.py``; re-measured after the new leg-swap repair: the repair
-    still relabels runs of frames in the near foot's stances, so some stances and the
-    strides around them come and go with sub-pixel changes). Until they do not, one pass
-    keeps the results independent of the machine's core count. Ask for ``workers=2`` to
-    trade that for ~1.4-1.8x speed on a single clip (``benchmarks/pipeline.py`` round 5:
-    1.57x at 720p, 1.80x at 1080p against one core; two landmarkers alone reach 1.92x).
+    tracking trajectory, not a drift). But clip medians of event-timed metrics move from
+    that, as they do when 0.4 px of random noise is added to the single pass's landmarks
+    (``benchmarks/segments.py``, round 6: sample clips within 0.7 deg and 0.9 % of leg
+    length; the real treadmill clip's overstride by 3.4 % of a leg and shank angle at strike
+    by 2.4 deg, where the noise moves them by up to 2.0 % and 1.9 deg). Until they do not,
+    one pass keeps the results independent of the machine's core count. Ask for ``workers=2`` to
+    trade that for ~1.7x speed on a single clip (``benchmarks/pipeline.py`` round 6:
+    1.68x at 720p, 1.66x at 1080p against one core; two landmarkers alone reach 1.92x).
     """
     return 1
 
