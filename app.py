@@ -561,6 +561,12 @@ def main() -> None:
         "gaitlab measures movement; it does not diagnose. Your clip is analysed on this "
         "server and deleted when you leave or load another one."
     )
+    if st.get_option("browser.gatherUsageStats"):
+        # Started by hand with Streamlit's defaults: say so rather than leak silently.
+        st.warning(
+            "This dashboard was started with Streamlit's usage statistics on, so your browser "
+            "may report page use to Streamlit. Start it with `gaitlab dashboard` instead."
+        )
     workspace()
     with st.expander("How to film your run", expanded=False):
         st.markdown(FILMING_GUIDE)

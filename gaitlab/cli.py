@@ -318,12 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Their heavy imports (pybullet, the pipeline, ray) happen only when the command runs.
     from gaitlab.batch.cli import add_batch_parser
+    from gaitlab.dashboard.launch import add_dashboard_parser
     from gaitlab.store.cli import add_store_parsers
     from gaitlab.synth.cli import add_synth_parser
 
     add_batch_parser(sub)
     add_synth_parser(sub)
     add_store_parsers(sub)
+    add_dashboard_parser(sub)
     return parser
 
 

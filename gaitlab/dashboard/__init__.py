@@ -10,24 +10,29 @@ Streamlit (the package never imports it).
 ``scrubber``       decode one frame by seeking, draw it with the report's annotators
 ``compare``        reading an uploaded result, the comparison table (maths: findings)
 ``notes``          a physio's notes saved into the result folder
+``launch``         ``gaitlab dashboard``: start Streamlit with private settings
 =================  ==============================================================
 """
 
-from gaitlab.dashboard.notes import load_notes, save_notes
-from gaitlab.dashboard.run import run_analysis
-from gaitlab.dashboard.scrubber import FrameRenderer, angles_at
-from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
-from gaitlab.findings.change import MetricChange, compare_results
+from __future__ import annotations
 
-__all__ = [
-    "FrameRenderer",
-    "MetricChange",
-    "SessionWorkspace",
-    "angles_at",
-    "check_upload",
-    "compare_results",
-    "load_notes",
-    "run_analysis",
-    "save_notes",
-    "sweep_stale",
-]
+from gaitlab.lazy import lazy_exports
+
+#: Public names and the submodule defining each, imported on first use (PEP 562): the
+#: ``gaitlab`` command builds its parser from :mod:`gaitlab.dashboard.launch` without loading
+#: the analysis stack.
+_EXPORTS = {
+    "add_dashboard_parser": "launch",
+    "load_notes": "notes",
+    "save_notes": "notes",
+    "run_analysis": "run",
+    "FrameRenderer": "scrubber",
+    "angles_at": "scrubber",
+    "SessionWorkspace": "workspace",
+    "check_upload": "workspace",
+    "sweep_stale": "workspace",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports("gaitlab.dashboard", _EXPORTS, globals())

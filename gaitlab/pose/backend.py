@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from gaitlab.landmarks import N_LANDMARKS
+from gaitlab.pose.sandbox import NoNetworkThread
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,35 @@ def _quiet_native_stderr(enabled: bool) -> Iterator[None]:
         os.close(saved)
 
 
+def _import_mediapipe() -> Any:
+    """Import mediapipe without its audio recorder's search for a sound library.
+
+    ``import mediapipe`` imports its audio tasks, whose recorder imports ``sounddevice``,
+    and that import looks for PortAudio by running ``ldconfig``, ``gcc`` and ``ld`` on every
+    start. gaitlab records no audio, and mediapipe treats a missing ``sounddevice`` as
+    "audio recording unavailable": so the import is answered "not installed" while
+    mediapipe loads, and restored afterwards for any other user of ``sounddevice``.
+    """
+    if "mediapipe" in sys.modules:
+        return sys.modules["mediapipe"]
+    blocked = "sounddevice" not in sys.modules
+    if blocked:
+        sys.modules["sounddevice"] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        import mediapipe
+        import mediapipe.tasks.python.vision  # the Tasks API used below
+    finally:
+        if blocked:
+            del sys.modules["sounddevice"]
+    return mediapipe
+
+
 class MediaPipeBackend:
     """MediaPipe Tasks ``PoseLandmarker`` in VIDEO mode (``settings.num_poses`` people).
+
+    Every call into MediaPipe runs on one thread that may not open network sockets
+    (:class:`gaitlab.pose.sandbox.NoNetworkThread`): MediaPipe's native usage logger
+    cannot reach the network, and neither can the threads MediaPipe starts from it.
 
     Parameters
     ----------
@@ -130,10 +158,11 @@ class MediaPipeBackend:
 
     def __init__(self, model_path: Path, settings: MediaPipeSettings) -> None:
         # Imported here so that the maths and the CLI's fast paths never load mediapipe.
-        import mediapipe as mp
+        mp = _import_mediapipe()
         from mediapipe.tasks.python import BaseOptions, vision
 
         self._mp = mp
+        self._thread = NoNetworkThread()
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
             running_mode=vision.RunningMode.VIDEO,
@@ -144,9 +173,17 @@ class MediaPipeBackend:
             output_segmentation_masks=settings.with_masks,
         )
         with _quiet_native_stderr(settings.quiet_native_logs):
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            try:
+                self._landmarker = self._thread.call(
+                    vision.PoseLandmarker.create_from_options, options
+                )
+            except BaseException:
+                self._thread.close()
+                raise
         self._with_masks = settings.with_masks
         self._quiet_first = settings.quiet_native_logs
+        # Closing prints "DestroyAccelerator" lines, and the usage logger's failed upload.
+        self._quiet_close = settings.quiet_native_logs
         # With several poses MediaPipe logs a NORM_RECT warning when it first tracks a second
         # person, at any frame: quiet every call (two dup2 calls, ~10 us a frame).
         self._quiet_always = settings.quiet_native_logs and settings.num_poses > 1
@@ -170,7 +207,7 @@ class MediaPipeBackend:
             image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
         )
         with _quiet_native_stderr(self._quiet_first or self._quiet_always):
-            result = self._landmarker.detect_for_video(image, time_ms)
+            result = self._thread.call(self._landmarker.detect_for_video, image, time_ms)
         # The start-up chatter includes a NORM_RECT warning at the first frame with a person
         # (not the first frame when the clip starts empty): stay quiet until then.
         if result.pose_landmarks:
@@ -196,9 +233,18 @@ class MediaPipeBackend:
             mask=mask,
         )
 
+    @property
+    def network_sandbox(self) -> str:
+        """How the model's threads were kept off the network (see :mod:`gaitlab.pose.sandbox`)."""
+        return self._thread.status
+
     def close(self) -> None:
-        """Release the model."""
-        self._landmarker.close()
+        """Release the model (its native shutdown log lines are not shown)."""
+        try:
+            with _quiet_native_stderr(self._quiet_close):
+                self._thread.call(self._landmarker.close)
+        finally:
+            self._thread.close()
 
 
 def empty_pose_arrays(n: int) -> dict[str, np.ndarray]:

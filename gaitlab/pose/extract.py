@@ -8,6 +8,7 @@ output: re-analysing a clip (new thresholds, a new report) skips inference.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 from collections import deque
@@ -51,6 +52,7 @@ from gaitlab.pose.people import (
     link_tracks,
     spans_s,
 )
+from gaitlab.pose.sandbox import CONFINED, network_sandbox
 from gaitlab.series import MaskCrops, ModelInfo, PoseSeries, VideoInfo, WaistbandSeries
 
 #: Size (height, width) of the stored person-mask crops; see :class:`MaskCrops`.
@@ -890,8 +892,6 @@ def extract_pose(
                     people=cached.people,
                 )
 
-    import mediapipe  # only for its version string in the provenance
-
     if len(segments) == 1:
         backend = build_on_one_core(lambda: backend_factory(model_path, settings.mediapipe))
         try:
@@ -938,13 +938,17 @@ def extract_pose(
             name=settings.model,
             sha256=model_sha,
             backend="mediapipe.tasks.PoseLandmarker(VIDEO)",
-            backend_version=mediapipe.__version__,
+            # From the package metadata: importing mediapipe here would cost ~1 s when the
+            # backend is a test double, and the version is all the provenance needs.
+            backend_version=importlib.metadata.version("mediapipe"),
             # Provenance: how the clip was split between landmarkers (one entry = one pass).
             settings={
                 **asdict(settings),
                 "segments": [asdict(seg) for seg in segments],
                 # (width, height) given to the model; the clip's own size when not scaled.
                 "model_size_px": list(model_size or (info.width_px, info.height_px)),
+                # How MediaPipe's own threads were kept off the network (pose.sandbox).
+                "network_sandbox": network_sandbox() or CONFINED,
             },
         ),
         masks=masks,
