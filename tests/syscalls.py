@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: Network system calls strace is asked for (``%network`` without the noisy get/setsockopt).
-TRACED = "socket,connect,sendto,sendmsg,sendmmsg,bind,accept,accept4"
+#: ``execve`` too, to see which programs a run starts.
+TRACED = "socket,connect,sendto,sendmsg,sendmmsg,bind,accept,accept4,execve"
 
 _IPV4 = re.compile(r'sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)')
 _IPV6 = re.compile(r'sin6_port=htons\((\d+)\).*?inet_pton\(AF_INET6, "([^"]+)"')
@@ -73,6 +74,11 @@ def refused_sockets(log: str) -> list[str]:
         for line in log.splitlines()
         if re.search(r"socket\(AF_INET6?,.*= -1 EACCES", line)
     ]
+
+
+def programs_started(log: str) -> list[str]:
+    """Paths of the programs successfully started with ``execve``, in log order."""
+    return re.findall(r'execve\("([^"]+)",.*= 0$', log, flags=re.MULTILINE)
 
 
 def strace_path() -> str | None:

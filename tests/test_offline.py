@@ -12,12 +12,20 @@ import os
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 
 from gaitlab.pose.sandbox import deny_network_in_this_thread, network_sandbox
 from tests.conftest import REPO
-from tests.syscalls import contacts, refused_sockets, run_traced, strace_path, violations
+from tests.syscalls import (
+    contacts,
+    programs_started,
+    refused_sockets,
+    run_traced,
+    strace_path,
+    violations,
+)
 
 needs_strace = pytest.mark.skipif(
     strace_path() is None and os.environ.get("CI") != "true",
@@ -55,6 +63,8 @@ def test_log_reader_on_known_lines() -> None:
         ("127.0.0.53", 53),
     ]
     assert len(refused_sockets(LOG)) == 1
+    execs = '9 execve("/sbin/ldconfig", ["/sbin/ldconfig", "-p"], 0x7f /* 2 vars */) = 0\n'
+    assert programs_started(execs) == ["/sbin/ldconfig"]
 
 
 @needs_strace
@@ -119,6 +129,9 @@ def test_analysis_sends_nothing(tmp_path) -> None:
     assert violations(text) == [], violations(text)
     # MediaPipe's logger did try, and the sandbox refused it: the trace covers its threads.
     assert refused_sockets(text), "no refused socket(): did the pose model run confined?"
+    # Loading MediaPipe no longer probes for a sound library with ldconfig, gcc and ld.
+    started = {Path(p).name for p in programs_started(text)}
+    assert not started & {"ldconfig", "gcc", "collect2", "ld"}, sorted(started)
     # The CLI's output is gaitlab's own: no native log lines from MediaPipe.
     assert "INFO:" not in done.stderr and "accelerator" not in done.stderr, done.stderr
     result = (tmp_path / "out" / "result.json").read_text()
