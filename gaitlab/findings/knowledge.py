@@ -453,6 +453,30 @@ class KnowledgeBase:
         out += [(f"references.{r.key}.note", r.note) for r in self.references.values()]
         return out
 
+    def pain_first_block(self) -> dict[str, Any]:
+        """The "If it hurts now" items as a findings block would carry them.
+
+        For readers of results saved before the block existed (the reports and the
+        dashboard show it whatever the result): ``{"pain_first": [...], "sources": {...}}``
+        with the articles the items cite.
+        """
+        keys = dict.fromkeys(k for a in self.pain_first for k in a.sources)
+        return {
+            "pain_first": [
+                {"id": a.id, "title": a.title, "text": a.text, "sources": list(a.sources)}
+                for a in self.pain_first
+            ],
+            "sources": {
+                k: {
+                    "key": k,
+                    "file": self.articles[k].file,
+                    "short_name": self.articles[k].short_name,
+                    "publisher": self.articles[k].publisher,
+                }
+                for k in keys
+            },
+        }
+
     def citations(self) -> list[tuple[str, tuple[str, ...], Evidence]]:
         """Every item that cites articles, as ``(where, article keys, evidence)``.
 
