@@ -17,7 +17,7 @@ import pytest
 
 from gaitlab.findings import load_knowledge_base
 from gaitlab.findings.knowledge import validate_knowledge_base
-from tests.conftest import SHARED
+from tests.conftest import REPO, SHARED
 from tests.findings import phrases
 
 SEEDS = SHARED / "seeds"
@@ -103,3 +103,16 @@ def test_stored_phrase_fingerprints_match_the_articles() -> None:
         "regenerate: python -m tests.findings.phrases ../shared/seeds > "
         "tests/findings/article_phrases.txt"
     )
+
+
+def test_the_advice_map_for_clinicians_covers_every_entry() -> None:
+    # docs/advice.md maps every actionable item of the articles to the knowledge base; an
+    # entry added to the knowledge base must appear there too.
+    doc = (REPO / "docs" / "advice.md").read_text("utf-8")
+    ids = [f"pain_first.{a.id}" for a in KB.pain_first]
+    ids += [f"general_advice.{a.id}" for a in KB.general_advice]
+    ids += [f"safety.{a.id}" for a in KB.safety]
+    missing = [i for i in ids if f"`{i}`" not in doc and f"`{i}," not in doc]
+    missing += [e for e in KB.exercises if e not in doc]
+    missing += [r.id for r in KB.findings if f"(`{r.id}`: `{r.metric}`" not in doc]
+    assert not missing, f"not in docs/advice.md: {missing}"
