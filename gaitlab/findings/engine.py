@@ -216,7 +216,7 @@ def _fix_sources(cues: Iterable[Cue], exercises: Iterable[Exercise]) -> list[str
 
 
 def retake_tips(kb: KnowledgeBase, reasons: Sequence[str]) -> tuple[str, ...]:
-    """Filming tips (DESIGN.md section 8) that answer a metric's low-confidence reasons.
+    """Filming tips (the knowledge base's filming guide) for a metric's low-confidence reasons.
 
     A tip applies when one of its ``when`` fragments occurs in a reason; with no match the
     general camera set-up tip is given.

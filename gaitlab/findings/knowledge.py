@@ -74,7 +74,7 @@ class KnowledgeBaseError(GaitlabError):
 # ---------------------------------------------------------------------------------- schema
 @dataclass(frozen=True)
 class Article:
-    """One of the five source articles (``../shared/seeds``).
+    """One of the five source articles (listed in ``docs/advice.md``).
 
     Attributes
     ----------
@@ -362,7 +362,7 @@ class Advice:
 
 @dataclass(frozen=True)
 class GuideItem:
-    """One filming tip (DESIGN.md section 8).
+    """One filming tip of the filming guide.
 
     Attributes
     ----------
