@@ -224,6 +224,14 @@ def show_runner(cur: dict[str, Any]) -> None:
     result = json.loads((out / RESULT_FILE).read_text())
     level, message = summary.run_status(result)
     getattr(st, level)(message)
+    # Pain first: shown before anything measured, whatever the clip.
+    st.subheader("If it hurts now")
+    st.warning(
+        "\n".join(
+            f"- {a.text} *({'; '.join(a.sources)})*"
+            for a in summary.advice_items(result, "pain_first")
+        )
+    )
     st.subheader("Clip quality")
     items = summary.clip_quality(result)
     for col, item in zip(st.columns(len(items)), items, strict=True):
@@ -247,6 +255,8 @@ def show_runner(cur: dict[str, Any]) -> None:
             st.markdown(f"**Measured:** {card.value_text} · confidence **{card.confidence}**")
             if card.confidence_note:
                 st.caption(card.confidence_note)
+            if card.band_note:
+                st.caption("Band: " + card.band_note)
             st.write(card.explanation)
             if card.cues:
                 st.markdown("**While running**")
@@ -270,7 +280,10 @@ def show_runner(cur: dict[str, Any]) -> None:
             st.markdown(f"- {a.text} *({'; '.join(a.sources)})*")
     st.subheader("Safety")
     st.warning(
-        "\n".join(f"- {a.text}" for a in summary.advice_items(result, "safety"))
+        "\n".join(
+            f"- {a.text}" + (f" *({'; '.join(a.sources)})*" if a.sources else "")
+            for a in summary.advice_items(result, "safety")
+        )
         or "gaitlab measures movement; it does not diagnose."
     )
     video = out / "annotated.mp4"

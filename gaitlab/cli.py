@@ -132,9 +132,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     elif not args.quiet:
         print(format_summary(result, result_path))
-        if analysis.kinematics.running.is_running:
-            print()
-            print(format_findings(analysis.findings))
+        # Always: what to do if it hurts comes first, then findings (when running), safety.
+        print()
+        print(format_findings(analysis.findings))
         print()
         print(_format_outputs(paths, out_dir))
         if recorded:

@@ -124,6 +124,12 @@ def test_analyze_real_clip_writes_result_and_prints_summary(tmp_path: Path):
     assert "720x1280 upright" in proc.stdout
     assert "360 frames" in proc.stdout
     assert "30.0 fps from timestamps" in proc.stdout
+    # What to do if it hurts, above the findings; then every safety item (issue 20).
+    text = " ".join(proc.stdout.split())
+    assert text.index("if it hurts now - Rest first:") < text.index("findings ")
+    assert text.index("findings ") < text.index("safety - Groin pain:")
+    for title in ("Clicking or locking:", "Spasms or tingling:", "What gaitlab is:"):
+        assert title in text
     result = json.loads((out / "result.json").read_text())
     assert result["schema"] == "gaitlab.result" and result["schema_version"] == 1
     assert result["clip"]["n_frames"] == 360

@@ -32,8 +32,9 @@ QUALITY_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: Keys under which a metric or a finding may state its normal band.
 BAND_KEYS = ("normal_band", "band", "normal_range", "reference_band")
-#: Statistics of a findings rule that band a metric's median (see :func:`knowledge_bands`).
-MEDIAN_STATISTICS = ("median", "per_side")
+#: Statistics of a findings rule that band a metric's median (see :func:`knowledge_bands`);
+#: the mean of the two side medians is close to the clip median when both sides have strides.
+MEDIAN_STATISTICS = ("median", "per_side", "mean_of_sides")
 #: Finding severities that mean "nothing to report".
 QUIET_SEVERITIES = frozenset({"", "none", "normal", "ok", "info"})
 #: Below this share of frames with a pose, the landmarks (and every metric) deserve a look.

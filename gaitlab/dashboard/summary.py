@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gaitlab.report.content import fmt_value, keyframe_caption, keyframe_order
+from gaitlab.findings import KnowledgeBaseError, load_knowledge_base
+from gaitlab.report.content import band_sources, fmt_value, keyframe_caption, keyframe_order
 from gaitlab.report.data import ReportData
 from gaitlab.report.exports import stride_rows
 
@@ -178,9 +179,12 @@ class FindingCard:
     explanation
         Plain-language explanation.
     cues, exercises
-        What to do, each citing its articles (by title).
+        What to do, each citing its articles (by title) or, for advice from a study,
+        ``research: <study>``.
     sources
-        Titles of all the articles the finding draws on.
+        Titles of all the articles the finding draws on, then its studies as research.
+    band_note
+        The band with the source of each edge, or "project convention".
     """
 
     rank: int
@@ -195,6 +199,7 @@ class FindingCard:
     cues: tuple[Cited, ...]
     exercises: tuple[ExerciseCard, ...]
     sources: tuple[str, ...]
+    band_note: str = ""
 
 
 def article_titles(findings: Mapping[str, Any]) -> dict[str, str]:
@@ -214,10 +219,21 @@ def _titles(keys: Any, titles: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(titles.get(str(k), str(k)) for k in keys or [])
 
 
+def _research(keys: Any, references: Mapping[str, Any]) -> tuple[str, ...]:
+    """Studies cited by advice, labelled as research (never passed off as an article)."""
+    out = []
+    for k in keys or []:
+        r = references.get(str(k))
+        name = r.get("short_name") if isinstance(r, Mapping) else None
+        out.append(f"research: {name or k}")
+    return tuple(out)
+
+
 def finding_cards(result: Mapping[str, Any], *, include_checks: bool = False) -> list[FindingCard]:
     """The ranked findings (and optionally the low-confidence checks) as cards."""
     block = result.get("findings") or {}
     titles = article_titles(block)
+    references = block.get("references") or {}
     raw = list(block.get("findings") or []) + list(block.get("more_findings") or [])
     if include_checks:
         raw += list(block.get("checks") or [])
@@ -238,7 +254,10 @@ def finding_cards(result: Mapping[str, Any], *, include_checks: bool = False) ->
                 confidence_note="; ".join(f.get("confidence_reasons") or []),
                 explanation=str(f.get("explanation") or ""),
                 cues=tuple(
-                    Cited(str(c.get("text", "")), _titles(c.get("sources"), titles))
+                    Cited(
+                        str(c.get("text", "")),
+                        _titles(c.get("sources"), titles) + _research(c.get("refs"), references),
+                    )
                     if isinstance(c, Mapping)
                     else Cited(str(c))
                     for c in f.get("cues") or []
@@ -255,15 +274,29 @@ def finding_cards(result: Mapping[str, Any], *, include_checks: bool = False) ->
                     else ExerciseCard(str(e), "")
                     for e in f.get("exercises") or []
                 ),
-                sources=_titles(f.get("sources"), titles),
+                sources=_titles(f.get("sources"), titles) + _research(f.get("refs"), references),
+                band_note=band_sources(
+                    band if isinstance(band, Mapping) else {},
+                    str(f.get("unit") or ""),
+                    references,
+                ),
             )
         )
     return cards
 
 
 def advice_items(result: Mapping[str, Any], kind: str) -> list[Cited]:
-    """``safety``, ``general_advice`` or ``filming_guide`` items with their article titles."""
+    """``pain_first``, ``safety``, ``general_advice`` or ``filming_guide`` items, cited.
+
+    ``pain_first`` ("If it hurts now") is always there: a result saved before it existed
+    gets the packaged knowledge base's items (they do not depend on the clip).
+    """
     block = result.get("findings") or {}
+    if kind == "pain_first" and not block.get("pain_first"):
+        try:
+            block = load_knowledge_base().pain_first_block()
+        except KnowledgeBaseError:
+            return []
     titles = article_titles(block)
     out = []
     for a in block.get(kind) or []:

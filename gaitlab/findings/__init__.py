@@ -1,15 +1,17 @@
 """Findings: from kinematic metrics to ranked findings and fixes a runner can act on.
 
 The thresholds (with the literature or project source of each) and the advice (paraphrased
-from the five articles in ``../shared/seeds``, each item citing its article) live in the
-data file ``knowledge_base.toml``; the code only reads it and applies the rules. Modules:
+from five articles on hip pain in runners, each item citing its article, or a study where
+no article says it; see ``docs/advice.md``) live in the data file ``knowledge_base.toml``;
+the code only reads it and applies the rules. Modules:
 
 =================  ===============================================================
 ``knowledge``      schema of the knowledge base, validating loader
 ``model``          :class:`FindingsContext`, :class:`Finding`, :class:`FindingsReport`
 ``engine``         bands, confidence gating, patterns, ranking, key frames
 ``reload``         inputs from a live ``GaitAnalysis`` or from result.json
-``text``           :func:`format_findings` for the terminal
+``text``           :func:`format_findings` (and its pain-first and safety blocks) for the
+                   terminal
 =================  ===============================================================
 
 Typical use::
@@ -45,7 +47,7 @@ from gaitlab.findings.reload import (
     findings_for_result,
     metric_results_from_dict,
 )
-from gaitlab.findings.text import format_findings
+from gaitlab.findings.text import format_findings, format_pain_first, format_safety
 
 __all__ = [
     "Assessment",
@@ -64,6 +66,8 @@ __all__ = [
     "findings_for_analysis",
     "findings_for_result",
     "format_findings",
+    "format_pain_first",
+    "format_safety",
     "load_knowledge_base",
     "metric_results_from_dict",
     "parse_knowledge_base",

@@ -9,19 +9,31 @@
 
    ``median``                 the clip median (no side);
    ``per_side``               the left and the right median, one result each;
+   ``mean_of_sides``          ``(L + R) / 2`` (no side): for a lean signed toward the stance
+                              leg, camera roll adds to one side and subtracts from the
+                              other, so it cancels here;
    ``abs_left_minus_right``   ``|L - R|`` in the metric's unit, side = the larger one;
    ``abs_asymmetry_pct``      ``|SI|`` with ``SI = 100 (L - R) / ((|L| + |R|) / 2)``
                               (Robinson 1987), side = the larger one;
    ``half_left_minus_right``  ``|L - R| / 2``: for a lean signed toward the stance leg this is
                               the constant lean to one side, side = where it leans.
 
-2. **Band.** :meth:`~gaitlab.findings.knowledge.Band.classify`: normal, watch or high.
-3. **Gate by confidence.** Not measurable -> not assessed (with the reason); low -> a
+   A rule that ``needs_level_camera`` (an angle against the image vertical that camera roll
+   shifts one way) is not measurable unless the context gives a bound on the camera's roll;
+   with one, only the part beyond the bound counts.
+2. **Band.** :meth:`~gaitlab.findings.knowledge.Band.classify`: normal, watch or high,
+   capped at the rule's ``max_severity`` (experimental measures: watch).
+3. **Beat the noise.** A left/right statistic out of band must rest on a left/right
+   difference larger than the clip's measurement noise: the 95 % bound of the difference of
+   two medians from their stride-to-stride spread (:func:`left_right_noise`) and, for timing
+   rules, ``min_frames`` frames of the clip. Otherwise it is not measurable on this clip,
+   with the reason.
+4. **Gate by confidence.** Not measurable -> not assessed (with the reason); low -> a
    *check* ("check with a better clip", with the filming tips its reasons call for), never a
-   finding (DESIGN.md section 3); medium or high -> a finding.
-4. **Suppress** a finding made redundant by another (``suppressed_by``).
-5. **Combine** findings into the patterns the articles link (the parts are folded in).
-6. **Rank**, worst first: severity, then confidence, then patterns before single findings,
+   finding; medium or high -> a finding.
+5. **Suppress** a finding made redundant by another (``suppressed_by``).
+6. **Combine** findings into patterns (the parts are folded in).
+7. **Rank**, worst first: severity, then confidence, then patterns before single findings,
    then how far beyond the watch edge (in watch-to-high spans), then the rule's priority.
    The first ``max_findings`` are the headline list.
 
@@ -36,7 +48,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from gaitlab.findings.change import median_se
 from gaitlab.findings.knowledge import (
+    LEFT_RIGHT_STATISTICS,
     Cue,
     Exercise,
     FindingRule,
@@ -58,6 +74,13 @@ from gaitlab.findings.model import (
 from gaitlab.kinematics.metrics import MetricResult, StrideValue
 
 _SIDES = ("left", "right")
+#: Two-sided 95 % quantile of the normal distribution (noise bound of a difference).
+_Z95 = 1.96
+#: Why a level-camera rule is not measurable when the camera's roll is unknown.
+ROLL_UNKNOWN_REASON = (
+    "camera tilt unknown: the lean is measured against the image vertical, and a phone "
+    "tilted by 3 deg alone reads as a 3 deg lean (gaitlab does not level the image yet)"
+)
 
 
 def _other(side: str) -> str:
@@ -95,6 +118,9 @@ def measure(rule: FindingRule, metric: MetricResult) -> list[_Measured]:
     st = rule.statistic
     if st == "median":
         return [_Measured(None, float(metric.median), "median")]
+    if st == "mean_of_sides":
+        mean = 0.5 * (float(metric.left_median) + float(metric.right_median))
+        return [_Measured(None, mean, "mean of sides")]
     if st == "per_side":
         return [
             _Measured("left", float(metric.left_median), "left median"),
@@ -118,6 +144,12 @@ def _evidence(metric: MetricResult, statistic: str, side: str | None) -> tuple[E
 
     if statistic == "median":
         return (ev("median", metric.median),)
+    if statistic == "mean_of_sides":
+        return (
+            ev("left median", metric.left_median),
+            ev("right median", metric.right_median),
+            ev("mean of sides", 0.5 * (metric.left_median + metric.right_median)),
+        )
     if statistic == "per_side":
         if side is None:
             return ()
@@ -152,7 +184,7 @@ def key_frames(
     """
     values = [v for v in metric.values if _finite(v.value)]
     chosen: list[StrideValue]
-    if rule.statistic in ("median", "per_side"):
+    if rule.statistic in ("median", "per_side", "mean_of_sides"):
         if side is not None:
             values = [v for v in values if v.side == side]
         worst_first = rule.band.direction == "above"
@@ -184,7 +216,7 @@ def _fix_sources(cues: Iterable[Cue], exercises: Iterable[Exercise]) -> list[str
 
 
 def retake_tips(kb: KnowledgeBase, reasons: Sequence[str]) -> tuple[str, ...]:
-    """Filming tips (DESIGN.md section 8) that answer a metric's low-confidence reasons.
+    """Filming tips (the knowledge base's filming guide) for a metric's low-confidence reasons.
 
     A tip applies when one of its ``when`` fragments occurs in a reason; with no match the
     general camera set-up tip is given.
@@ -194,6 +226,55 @@ def retake_tips(kb: KnowledgeBase, reasons: Sequence[str]) -> tuple[str, ...]:
     if tips:
         return tips
     return tuple(g.text for g in kb.filming_guide if g.id == "camera")
+
+
+# ------------------------------------------------------------------------------------ noise
+def _side_se(metric: MetricResult, side: str) -> float | None:
+    """Standard error of one side's median from its stride-to-stride spread (None: < 2)."""
+    vals = np.array([v.value for v in metric.values if v.side == side and _finite(v.value)])
+    if vals.size < 2:
+        return None
+    q25, q75 = np.percentile(vals, [25.0, 75.0])
+    return median_se(float(q75 - q25), int(vals.size))
+
+
+def left_right_noise(
+    rule: FindingRule, metric: MetricResult, fps: float
+) -> tuple[float, tuple[str, ...]]:
+    """The left/right difference that measurement noise alone can produce, in metric units.
+
+    The larger of: the 95 % bound of the difference of the two side medians from their
+    stride-to-stride spread (``1.96 sqrt(se_L^2 + se_R^2)``, each ``se`` from the IQR as in
+    :func:`gaitlab.findings.change.median_se`), and, for a timing rule, ``min_frames``
+    frames at ``fps`` (each contact is timed by two events, each placed to about a frame).
+
+    Returns
+    -------
+    tuple
+        The bound (NaN when the frame rate a timing rule needs is unknown) and one
+        phrase per part, for the reason shown when a difference does not beat it.
+    """
+    parts: list[str] = []
+    bound = 0.0
+    unit = metric.unit
+    if rule.min_frames > 0:
+        if not (_finite(fps) and fps > 0):
+            return math.nan, ("the frame rate is unknown, so frame timing cannot be judged",)
+        floor = rule.min_frames / fps
+        bound = floor
+        parts.append(f"{rule.min_frames:g} frames at {fps:.0f} fps = {_fmt(floor, unit)}")
+    se_l, se_r = _side_se(metric, "left"), _side_se(metric, "right")
+    if se_l is not None and se_r is not None:
+        stride = _Z95 * math.hypot(se_l, se_r)
+        bound = max(bound, stride)
+        parts.append(f"stride-to-stride 95 % bound {_fmt(stride, unit)}")
+    return bound, tuple(parts)
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{1000 * value:.0f} ms"
+    return f"{value:.1f} {unit}"
 
 
 # ------------------------------------------------------------------------------ single rules
@@ -222,18 +303,39 @@ def _assess_rule(
             (assess(None, "not_measurable", math.nan, "", ("not computed for this clip",)), None)
         ]
     reasons = tuple(metric.reasons)
+    roll = context.camera_roll_max_deg
     out: list[tuple[Assessment, Finding | None]] = []
     for m in measure(rule, metric):
         if metric.confidence == "not_measurable" or not _finite(m.value):
             why = reasons or (f"{m.label} of {rule.metric} is not available",)
             out.append((assess(m.side, "not_measurable", m.value, "", why), None))
             continue
-        band = rule.band.classify(m.value)
+        if rule.needs_level_camera and not (_finite(roll) and roll >= 0):
+            why = (ROLL_UNKNOWN_REASON,)
+            out.append((assess(m.side, "not_measurable", m.value, "", why), None))
+            continue
+        value = max(0.0, m.value - roll) if rule.needs_level_camera else m.value
+        band = rule.band.classify(value)
+        if band != "normal" and rule.statistic in LEFT_RIGHT_STATISTICS:
+            diff = abs(float(metric.left_minus_right))
+            noise, parts = left_right_noise(rule, metric, context.capture_fps)
+            if not diff > noise:  # also when the noise cannot be judged (NaN)
+                why = (
+                    f"the left/right difference ({_fmt(diff, metric.unit)}) is not larger "
+                    f"than this clip's measurement noise ({'; '.join(parts)})",
+                    *reasons,
+                )
+                out.append((assess(m.side, "not_measurable", value, "", why), None))
+                continue
+        capped: tuple[str, ...] = ()
+        if band in SEVERITIES and SEVERITIES.index(band) > SEVERITIES.index(rule.max_severity):
+            band = rule.max_severity
+            capped = (f"severity capped at {band}: {rule.max_severity_why}",)
         if band == "normal":
             status = "normal"
         else:
             status = "check" if metric.confidence == "low" else "finding"
-        assessment = assess(m.side, status, m.value, band, reasons)
+        assessment = assess(m.side, status, value, band, (*reasons, *capped))
         finding = None
         if status != "normal":
             evidence = _evidence(metric, rule.statistic, m.side)
@@ -250,11 +352,11 @@ def _assess_rule(
                 if m.side and rule.side_note
                 else "",
                 metric=rule.metric,
-                value=m.value,
+                value=value,
                 unit=unit,
                 band=rule.band,
                 confidence=metric.confidence,
-                confidence_reasons=reasons,
+                confidence_reasons=(*reasons, *capped),
                 explanation=rule.explanation,
                 clinical=rule.clinical,
                 cues=rule.cues,
@@ -263,6 +365,7 @@ def _assess_rule(
                 key_frames=key_frames(rule, metric, m.side, settings.max_key_frames),
                 evidence=evidence,
                 retake=retake_tips(kb, reasons) if status == "check" else (),
+                refs=_sources(rule.refs, (r for c in rule.cues for r in c.refs)),
             )
         out.append((assessment, finding))
     return out
@@ -301,6 +404,7 @@ def _combine(pattern: Pattern, parts: Sequence[Finding], settings: FindingsSetti
         key_frames=tuple(frames[: settings.max_key_frames]),
         evidence=tuple(e for p in parts for e in p.evidence),
         parts=tuple(parts),
+        refs=_sources(pattern.refs, (r for c in cues for r in c.refs)),
     )
 
 
@@ -423,6 +527,7 @@ def _report(
         more_findings=tuple(more),
         checks=tuple(checks),
         assessments=tuple(assessments),
+        pain_first=kb.pain_first,
         general_advice=kb.general_advice,
         safety=kb.safety,
         filming_guide=kb.filming_guide,

@@ -7,27 +7,32 @@ into frozen dataclasses and refuses anything malformed with a message that names
 keys are errors too, so a typo never silently drops a field.
 
 Validation rules beyond types: ids are unique; every cue, exercise, advice and safety item
-cites at least one known article; every threshold cites at least one known reference; band
-edges are ordered for their direction; exercises and patterns refer to entries that exist.
+cites at least one known article, or (cues, finding and pattern explanations) at least one
+known literature reference; every article cited carries the key phrases (``evidence``) that
+the item paraphrases from it, so that a test can check each citation against the article's
+text; every threshold cites at least one known reference; band edges are ordered for their
+direction; exercises and patterns refer to entries that exist.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from gaitlab.errors import GaitlabError
 
 #: Version of the knowledge-base layout this loader understands.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Summary statistics a rule can read from a :class:`~gaitlab.kinematics.MetricResult`.
 STATISTICS: tuple[str, ...] = (
     "median",
     "per_side",
+    "mean_of_sides",
     "abs_left_minus_right",
     "abs_asymmetry_pct",
     "half_left_minus_right",
@@ -40,6 +45,22 @@ RULE_VIEWS: tuple[str, ...] = ("side", "frontal")
 CATEGORIES: tuple[str, ...] = ("form", "asymmetry")
 #: Kinds of reference behind a threshold.
 REFERENCE_KINDS: tuple[str, ...] = ("literature", "project")
+#: Severities a rule may be capped at (``[findings.cap]``).
+CAP_SEVERITIES: tuple[str, ...] = ("watch", "high")
+#: Statistics that compare the left and the right side (the noise rules apply to these).
+LEFT_RIGHT_STATISTICS: tuple[str, ...] = (
+    "abs_left_minus_right",
+    "abs_asymmetry_pct",
+    "half_left_minus_right",
+)
+#: Words an evidence phrase may have: long enough to be specific, short enough never to be a
+#: copied sentence (the no-copy test forbids 8-word runs of an article).
+EVIDENCE_WORDS: tuple[int, int] = (2, 6)
+
+#: Evidence: the key phrases an item paraphrases, per cited article
+#: (``(("clinic", ("rib cage down",)),)``). Kept out of result.json.
+Evidence = tuple[tuple[str, tuple[str, ...]], ...]
+_NOT_EXPORTED = {"export": False}
 
 _PACKAGE_FILE = "knowledge_base.toml"
 
@@ -53,7 +74,7 @@ class KnowledgeBaseError(GaitlabError):
 # ---------------------------------------------------------------------------------- schema
 @dataclass(frozen=True)
 class Article:
-    """One of the five source articles (``../shared/seeds``).
+    """One of the five source articles (listed in ``docs/advice.md``).
 
     Attributes
     ----------
@@ -83,14 +104,17 @@ class Reference:
         Citation key (``bramah2018``).
     kind
         ``literature`` or ``project`` (a project convention, said honestly).
+    short_name
+        How reports cite it (``Heiderscheit 2011``).
     citation
         Full citation.
     note
-        What the reference contributes.
+        What the reference contributes, saying no more than the source does.
     """
 
     key: str
     kind: str
+    short_name: str
     citation: str
     note: str
 
@@ -165,14 +189,17 @@ class Cue:
     text
         The cue, in our own words.
     sources
-        Article keys (at least one).
+        Article keys (a cue cites at least one article or one literature reference).
     refs
-        Literature keys, where a number in the cue comes from a study.
+        Literature keys: a cue taken from a study cites the study, not an article.
+    evidence
+        The key phrases of each cited article that the cue paraphrases.
     """
 
     text: str
     sources: tuple[str, ...]
     refs: tuple[str, ...] = ()
+    evidence: Evidence = field(default=(), compare=False, metadata=_NOT_EXPORTED)
 
 
 @dataclass(frozen=True)
@@ -193,6 +220,8 @@ class Exercise:
         How often, where an article gives it ("" when none does).
     sources
         Article keys (at least one).
+    evidence
+        The key phrases of each cited article that the exercise paraphrases.
     """
 
     key: str
@@ -201,6 +230,7 @@ class Exercise:
     purpose: str
     dose: str
     sources: tuple[str, ...]
+    evidence: Evidence = field(default=(), compare=False, metadata=_NOT_EXPORTED)
 
 
 @dataclass(frozen=True)
@@ -241,6 +271,21 @@ class FindingRule:
         Other metrics shown beside it as evidence (same statistic and side).
     suppressed_by
         Finding ids that, when reported, make this one redundant.
+    refs
+        Literature keys behind the explanation (what no article says).
+    evidence
+        The key phrases of each cited article that the explanation paraphrases.
+    min_frames
+        Left/right timing rules: the left/right difference must be more than this many
+        frames of the clip (0 = no frame rule).
+    needs_level_camera
+        The metric is an angle against the image vertical that camera roll shifts one way:
+        not measurable unless the camera's roll is known
+        (:attr:`~gaitlab.findings.model.FindingsContext.camera_roll_max_deg`).
+    max_severity
+        The most severe band the rule may report (``watch`` for experimental measures).
+    max_severity_why
+        Why it is capped (shown with the finding).
     """
 
     id: str
@@ -259,6 +304,12 @@ class FindingRule:
     side_note: str = ""
     also_show: tuple[str, ...] = ()
     suppressed_by: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    evidence: Evidence = field(default=(), compare=False, metadata=_NOT_EXPORTED)
+    min_frames: float = 0.0
+    needs_level_camera: bool = False
+    max_severity: str = "high"
+    max_severity_why: str = ""
 
 
 @dataclass(frozen=True)
@@ -267,7 +318,7 @@ class Pattern:
 
     Attributes
     ----------
-    id, title, explanation, clinical, cues, exercises, sources
+    id, title, explanation, clinical, cues, exercises, sources, refs, evidence
         As for :class:`FindingRule`.
     requires
         Finding ids that must all be reported (confidence medium or better).
@@ -284,11 +335,13 @@ class Pattern:
     cues: tuple[Cue, ...]
     exercises: tuple[Exercise, ...]
     sources: tuple[str, ...]
+    refs: tuple[str, ...] = ()
+    evidence: Evidence = field(default=(), compare=False, metadata=_NOT_EXPORTED)
 
 
 @dataclass(frozen=True)
 class Advice:
-    """A general-advice or safety item.
+    """A pain-first, general-advice or safety item.
 
     Attributes
     ----------
@@ -296,17 +349,20 @@ class Advice:
         Identifier, heading and the advice itself.
     sources
         Article keys (at least one).
+    evidence
+        The key phrases of each cited article that the item paraphrases.
     """
 
     id: str
     title: str
     text: str
     sources: tuple[str, ...]
+    evidence: Evidence = field(default=(), compare=False, metadata=_NOT_EXPORTED)
 
 
 @dataclass(frozen=True)
 class GuideItem:
-    """One filming tip (DESIGN.md section 8).
+    """One filming tip of the filming guide.
 
     Attributes
     ----------
@@ -320,6 +376,8 @@ class GuideItem:
         Reference keys.
     sources
         Article keys, where an article says it too.
+    evidence
+        The key phrases of each cited article that the tip paraphrases.
     """
 
     id: str
@@ -327,6 +385,7 @@ class GuideItem:
     when: tuple[str, ...]
     refs: tuple[str, ...]
     sources: tuple[str, ...] = ()
+    evidence: Evidence = field(default=(), compare=False, metadata=_NOT_EXPORTED)
 
 
 @dataclass(frozen=True)
@@ -343,6 +402,8 @@ class KnowledgeBase:
         Rules in file order.
     patterns
         Combined patterns in file order.
+    pain_first
+        "If it hurts now": shown above the findings of every report.
     general_advice, safety, filming_guide
         Items every report carries.
     """
@@ -353,6 +414,7 @@ class KnowledgeBase:
     exercises: Mapping[str, Exercise]
     findings: tuple[FindingRule, ...]
     patterns: tuple[Pattern, ...]
+    pain_first: tuple[Advice, ...]
     general_advice: tuple[Advice, ...]
     safety: tuple[Advice, ...]
     filming_guide: tuple[GuideItem, ...]
@@ -385,9 +447,58 @@ class KnowledgeBase:
                 (f"{r.id}.band.{k}", e.why)
                 for k, e in (("watch", r.band.watch), ("high", r.band.high))
             ]
-        for a in (*self.general_advice, *self.safety):
+        for a in (*self.pain_first, *self.general_advice, *self.safety):
             out.append((f"advice.{a.id}", a.text))
         out += [(f"filming_guide.{g.id}", g.text) for g in self.filming_guide]
+        out += [(f"references.{r.key}.note", r.note) for r in self.references.values()]
+        return out
+
+    def pain_first_block(self) -> dict[str, Any]:
+        """The "If it hurts now" items as a findings block would carry them.
+
+        For readers of results saved before the block existed (the reports and the
+        dashboard show it whatever the result): ``{"pain_first": [...], "sources": {...}}``
+        with the articles the items cite.
+        """
+        keys = dict.fromkeys(k for a in self.pain_first for k in a.sources)
+        return {
+            "pain_first": [
+                {"id": a.id, "title": a.title, "text": a.text, "sources": list(a.sources)}
+                for a in self.pain_first
+            ],
+            "sources": {
+                k: {
+                    "key": k,
+                    "file": self.articles[k].file,
+                    "short_name": self.articles[k].short_name,
+                    "publisher": self.articles[k].publisher,
+                }
+                for k in keys
+            },
+        }
+
+    def citations(self) -> list[tuple[str, tuple[str, ...], Evidence]]:
+        """Every item that cites articles, as ``(where, article keys, evidence)``.
+
+        For the citation check: each cited article's evidence phrases must occur in that
+        article's text.
+        """
+        out: list[tuple[str, tuple[str, ...], Evidence]] = []
+        for e in self.exercises.values():
+            out.append((f"exercises.{e.key}", e.sources, e.evidence))
+        items: list[FindingRule | Pattern] = [*self.findings, *self.patterns]
+        for item in items:
+            out.append((item.id, item.sources, item.evidence))
+            out += [
+                (f"{item.id}.cues[{i}]", c.sources, c.evidence) for i, c in enumerate(item.cues)
+            ]
+        for kind, advice in (
+            ("pain_first", self.pain_first),
+            ("general_advice", self.general_advice),
+            ("safety", self.safety),
+        ):
+            out += [(f"{kind}.{a.id}", a.sources, a.evidence) for a in advice]
+        out += [(f"filming_guide.{g.id}", g.sources, g.evidence) for g in self.filming_guide]
         return out
 
 
@@ -520,17 +631,77 @@ def _unique(ids: list[str], what: str) -> None:
         seen.add(i)
 
 
+def _evidence(r: _Reader, sources: tuple[str, ...]) -> Evidence:
+    """The ``evidence`` table: for each cited article, the phrases the item paraphrases."""
+    raw = r._get("evidence", {})
+    where = r.where("evidence")
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(
+            f"knowledge base {where}: expected a table of article -> phrases, got {raw!r}"
+        )
+    missing = [s for s in sources if s not in raw]
+    extra = sorted(set(raw) - set(sources))
+    if missing or extra:
+        raise KnowledgeBaseError(
+            f"knowledge base {where}: needs the key phrases of each cited article and of no "
+            f"other; missing for {missing}, not cited: {extra}"
+        )
+    lo, hi = EVIDENCE_WORDS
+    out = []
+    for key in sources:
+        phrases = raw[key]
+        if not isinstance(phrases, list) or not phrases:
+            raise KnowledgeBaseError(
+                f"knowledge base {where}.{key}: expected a non-empty list of phrases, got "
+                f"{phrases!r}"
+            )
+        for ph in phrases:
+            # Counted as the no-copy check counts words: apostrophes join, the rest splits.
+            n = len(re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]", "", str(ph).lower())))
+            if not isinstance(ph, str) or not lo <= n <= hi:
+                raise KnowledgeBaseError(
+                    f"knowledge base {where}.{key}: each phrase needs {lo}-{hi} words, got {ph!r}"
+                )
+        out.append((key, tuple(phrases)))
+    return tuple(out)
+
+
+def _cited(
+    r: _Reader,
+    articles: Mapping[str, Article],
+    refs: Mapping[str, Reference] | None = None,
+) -> tuple[tuple[str, ...], tuple[str, ...], Evidence]:
+    """``sources``, ``refs`` and ``evidence`` of an item.
+
+    With ``refs`` given, an item may cite literature instead of an article (at least one of
+    the two); otherwise at least one article.
+    """
+    sources = r.strings("sources", known=articles, min_len=0 if refs is not None else 1)
+    lit: tuple[str, ...] = ()
+    if refs is not None:
+        lit = r.strings("refs", known=refs)
+        bad = [k for k in lit if refs[k].kind != "literature"]
+        if bad:
+            raise KnowledgeBaseError(
+                f"knowledge base {r.where('refs')}: only literature can stand behind advice, "
+                f"{bad} are project notes"
+            )
+        if not sources and not lit:
+            raise KnowledgeBaseError(
+                f"knowledge base {r.path}: cites nothing; needs an article in 'sources' or "
+                "a study in 'refs'"
+            )
+    return sources, lit, _evidence(r, sources)
+
+
 def _cues(
     r: _Reader, articles: Mapping[str, Article], refs: Mapping[str, Reference]
 ) -> tuple[Cue, ...]:
-    return tuple(
-        Cue(
-            text=c.text("text"),
-            sources=c.strings("sources", known=articles, min_len=1),
-            refs=c.strings("refs", known=refs),
-        )
-        for c in r.tables("cues", ("text", "sources", "refs"))
-    )
+    out = []
+    for c in r.tables("cues", ("text", "sources", "refs", "evidence")):
+        sources, lit, evidence = _cited(c, articles, refs)
+        out.append(Cue(text=c.text("text"), sources=sources, refs=lit, evidence=evidence))
+    return tuple(out)
 
 
 def _exercise_refs(r: _Reader, exercises: Mapping[str, Exercise]) -> tuple[Exercise, ...]:
@@ -589,6 +760,7 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
             "exercises",
             "findings",
             "patterns",
+            "pain_first",
             "general_advice",
             "safety",
             "filming_guide",
@@ -606,20 +778,28 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
         articles[key] = Article(key, a.text("file"), a.text("short_name"), a.text("publisher"))
     references = {}
     for key, raw in top.keyed("references").items():
-        r = _Reader(raw, f"references.{key}", ("kind", "citation", "note"))
+        r = _Reader(raw, f"references.{key}", ("kind", "short_name", "citation", "note"))
         references[key] = Reference(
-            key, r.choice("kind", REFERENCE_KINDS), r.text("citation"), r.text("note")
+            key,
+            r.choice("kind", REFERENCE_KINDS),
+            r.text("short_name"),
+            r.text("citation"),
+            r.text("note"),
         )
     exercises = {}
     for key, raw in top.keyed("exercises").items():
-        e = _Reader(raw, f"exercises.{key}", ("name", "how", "purpose", "dose", "sources"))
+        e = _Reader(
+            raw, f"exercises.{key}", ("name", "how", "purpose", "dose", "sources", "evidence")
+        )
+        sources, _, evidence = _cited(e, articles)
         exercises[key] = Exercise(
             key=key,
             name=e.text("name"),
             how=e.text("how"),
             purpose=e.text("purpose"),
             dose=e.text("dose", optional=True),
-            sources=e.strings("sources", known=articles, min_len=1),
+            sources=sources,
+            evidence=evidence,
         )
 
     rule_keys = (
@@ -639,16 +819,33 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
         "side_note",
         "also_show",
         "suppressed_by",
+        "refs",
+        "evidence",
+        "min_frames",
+        "needs_level_camera",
+        "cap",
     )
     findings: list[FindingRule] = []
     for f in top.tables("findings", rule_keys):
+        sources, lit, evidence = _cited(f, articles, references)
+        statistic = f.choice("statistic", STATISTICS)
+        min_frames = f.number("min_frames") if "min_frames" in f.data else 0.0
+        if min_frames < 0 or (min_frames > 0 and statistic not in LEFT_RIGHT_STATISTICS):
+            raise KnowledgeBaseError(
+                f"knowledge base {f.where('min_frames')}: a number >= 0 for a left/right "
+                f"statistic {list(LEFT_RIGHT_STATISTICS)}, got {min_frames:g} on {statistic!r}"
+            )
+        cap_severity, cap_why = "high", ""
+        if "cap" in f.data:
+            cap = f.table("cap", ("severity", "why"))
+            cap_severity, cap_why = cap.choice("severity", CAP_SEVERITIES), cap.text("why")
         findings.append(
             FindingRule(
                 id=f.text("id"),
                 title=f.text("title"),
                 category=f.choice("category", CATEGORIES),
                 metric=f.text("metric"),
-                statistic=f.choice("statistic", STATISTICS),
+                statistic=statistic,
                 view=f.choice("view", RULE_VIEWS),
                 priority=f.integer("priority"),
                 band=_band(f, references),
@@ -656,10 +853,18 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
                 clinical=f.text("clinical"),
                 cues=_cues(f, articles, references),
                 exercises=_exercise_refs(f, exercises),
-                sources=f.strings("sources", known=articles, min_len=1),
+                sources=sources,
                 side_note=f.text("side_note", optional=True),
                 also_show=f.strings("also_show"),
                 suppressed_by=f.strings("suppressed_by"),
+                refs=lit,
+                evidence=evidence,
+                min_frames=min_frames,
+                needs_level_camera=(
+                    f.boolean("needs_level_camera") if "needs_level_camera" in f.data else False
+                ),
+                max_severity=cap_severity,
+                max_severity_why=cap_why,
             )
         )
     _unique([r.id for r in findings], "findings")
@@ -685,9 +890,12 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
         "cues",
         "exercises",
         "sources",
+        "refs",
+        "evidence",
     )
     patterns = []
     for p in top.tables("patterns", pattern_keys):
+        sources, lit, evidence = _cited(p, articles, references)
         pattern = Pattern(
             id=p.text("id"),
             title=p.text("title"),
@@ -697,7 +905,9 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
             clinical=p.text("clinical"),
             cues=_cues(p, articles, references),
             exercises=_exercise_refs(p, exercises),
-            sources=p.strings("sources", known=articles, min_len=1),
+            sources=sources,
+            refs=lit,
+            evidence=evidence,
         )
         if pattern.same_side and any(ids[i].side_note == "" for i in pattern.requires):
             raise KnowledgeBaseError(
@@ -707,19 +917,14 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
     _unique([r.id for r in findings] + [p.id for p in patterns], "findings and patterns")
 
     def advice(key: str) -> tuple[Advice, ...]:
-        items = tuple(
-            Advice(
-                a.text("id"),
-                a.text("title"),
-                a.text("text"),
-                a.strings("sources", known=articles, min_len=1),
-            )
-            for a in top.tables(key, ("id", "title", "text", "sources"))
-        )
+        items = []
+        for a in top.tables(key, ("id", "title", "text", "sources", "evidence")):
+            sources, _, evidence = _cited(a, articles)
+            items.append(Advice(a.text("id"), a.text("title"), a.text("text"), sources, evidence))
         if not items:
             raise KnowledgeBaseError(f"knowledge base {key}: needs at least one item")
         _unique([a.id for a in items], key)
-        return items
+        return tuple(items)
 
     guide = tuple(
         GuideItem(
@@ -728,8 +933,9 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
             when=tuple(w.lower() for w in g.strings("when")),
             refs=g.strings("refs", known=references, min_len=1),
             sources=g.strings("sources", known=articles),
+            evidence=_evidence(g, g.strings("sources", known=articles)),
         )
-        for g in top.tables("filming_guide", ("id", "text", "when", "refs", "sources"))
+        for g in top.tables("filming_guide", ("id", "text", "when", "refs", "sources", "evidence"))
     )
     _unique([g.id for g in guide], "filming_guide")
     return KnowledgeBase(
@@ -739,6 +945,7 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
         exercises=exercises,
         findings=tuple(findings),
         patterns=tuple(patterns),
+        pain_first=advice("pain_first"),
         general_advice=advice("general_advice"),
         safety=advice("safety"),
         filming_guide=guide,

@@ -58,9 +58,9 @@ class FindingsContext:
     view
         ``side-left``, ``side-right``, ``rear``, ``front`` or ``unclear``.
     capture_fps
-        Sampling rate of the analysed pose series (Hz), from the timestamps. Recorded for
-        the report; the rules themselves see the frame rate through the metrics'
-        confidence (the kinematics stage grades timing below 60 fps as low).
+        Sampling rate of the analysed pose series (Hz), from the timestamps. The
+        kinematics stage grades timing below 60 fps as low confidence; the timing rules
+        also need a left/right difference of more than ``min_frames`` frames of it.
     is_running
         The kinematics stage's running verdict; no findings unless True.
     activity
@@ -72,6 +72,10 @@ class FindingsContext:
     strides
         Stride event times (optional, for the record; key frames sit at the time each
         stride value was read, ``StrideValue.at_s``, e.g. the hip-extension peak).
+    camera_roll_max_deg
+        An upper bound (deg) on the camera's roll about its viewing axis, when known (e.g.
+        from levelling the image against the scene); NaN when unknown, as it is for every
+        clip today. Rules that need a level camera are not measurable without it.
     """
 
     view: str
@@ -81,6 +85,7 @@ class FindingsContext:
     running_reason: str = ""
     n_strides: int = 0
     strides: tuple[StrideTiming, ...] = ()
+    camera_roll_max_deg: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,8 @@ class Finding:
         Exercises, best first.
     sources
         Article keys cited by the explanation, cues and exercises (first = main source).
+    refs
+        Literature keys behind the explanation and the cues (research, not an article).
     key_frames
         Moments that show it, most extreme first.
     evidence
@@ -225,6 +232,7 @@ class Finding:
     evidence: tuple[Evidence, ...]
     parts: tuple[Finding, ...] = ()
     retake: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
 
     @property
     def key_times_s(self) -> tuple[float, ...]:
@@ -261,6 +269,7 @@ class Finding:
             "cues": [_plain(c) for c in self.cues],
             "exercises": [_plain(e) for e in self.exercises],
             "sources": list(self.sources),
+            "refs": list(self.refs),
             "key_times_s": [_num(t) for t in self.key_times_s],
             "key_frames": [_plain(k) for k in self.key_frames],
             "evidence": [_plain(e) for e in self.evidence],
@@ -331,6 +340,8 @@ class FindingsReport:
         Out-of-band results too uncertain to report: "check with a better clip".
     assessments
         Every rule's outcome (normal, not measurable, ...), for tables and tests.
+    pain_first
+        "If it hurts now": what to do about pain, shown above the findings.
     general_advice, safety, filming_guide
         Carried by every report.
     articles
@@ -346,6 +357,7 @@ class FindingsReport:
     more_findings: tuple[Finding, ...]
     checks: tuple[Finding, ...]
     assessments: tuple[Assessment, ...]
+    pain_first: tuple[Advice, ...]
     general_advice: tuple[Advice, ...]
     safety: tuple[Advice, ...]
     filming_guide: tuple[GuideItem, ...]
@@ -369,6 +381,7 @@ class FindingsReport:
             "more_findings": [f.to_dict() for f in self.more_findings],
             "checks": [f.to_dict() for f in self.checks],
             "assessments": [a.to_dict() for a in self.assessments],
+            "pain_first": [_plain(a) for a in self.pain_first],
             "general_advice": [_plain(a) for a in self.general_advice],
             "safety": [_plain(a) for a in self.safety],
             "filming_guide": [_plain(g) for g in self.filming_guide],
@@ -378,9 +391,17 @@ class FindingsReport:
 
 
 def _plain(obj: Any) -> Any:
-    """Dataclass -> dict with tuples as lists and non-finite floats as None."""
+    """Dataclass -> dict with tuples as lists and non-finite floats as None.
+
+    Fields marked ``metadata={"export": False}`` (the knowledge base's evidence phrases) are
+    left out.
+    """
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {
+            f.name: _plain(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if f.metadata.get("export", True)
+        }
     if isinstance(obj, list | tuple):
         return [_plain(v) for v in obj]
     if isinstance(obj, float):

@@ -6,7 +6,7 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 
-from gaitlab.findings.knowledge import Article, Cue, Exercise
+from gaitlab.findings.knowledge import Advice, Article, Cue, Exercise, Reference
 from gaitlab.findings.model import Assessment, Finding, FindingsReport
 
 #: Display form of metric units.
@@ -31,9 +31,56 @@ def _value(value: float, unit: str) -> str:
     return f"{value:.{digits}f} {UNIT_LABELS.get(unit, unit)}"
 
 
-def _cite(keys: Sequence[str], articles: Mapping[str, Article]) -> str:
+def _cite(
+    keys: Sequence[str],
+    articles: Mapping[str, Article],
+    refs: Sequence[str] = (),
+    references: Mapping[str, Reference] | None = None,
+) -> str:
+    """`` ["Article"; research: Study 2011]``: articles quoted, studies labelled research."""
     names = [f'"{articles[k].short_name}"' for k in keys if k in articles]
+    names += [f"research: {references[k].short_name}" for k in refs if k in (references or {})]
     return f" [{'; '.join(names)}]" if names else ""
+
+
+def _advice_lines(
+    items: Sequence[Advice], articles: Mapping[str, Article], first: str
+) -> list[str]:
+    """One compact wrapped line per item: ``title: text [articles]``."""
+    lines = []
+    for a in items:
+        lines += textwrap.wrap(
+            f"{a.title}: {a.text}{_cite(a.sources, articles)}",
+            width=_WIDTH,
+            initial_indent=first,
+            subsequent_indent=" " * len(first) + "  ",
+        )
+    return lines
+
+
+def format_pain_first(report: FindingsReport) -> str:
+    """The "If it hurts now" block (shown above the findings), each line with its article.
+
+    Parameters
+    ----------
+    report
+        Any findings report (the block does not depend on the clip).
+
+    Returns
+    -------
+    str
+        A heading line and one wrapped item per line, no trailing newline.
+    """
+    lines = ["if it hurts now"]
+    lines += _advice_lines(report.pain_first, report.articles, " - ")
+    return "\n".join(lines)
+
+
+def format_safety(report: FindingsReport) -> str:
+    """Every safety item, compactly (one wrapped line each, with its article)."""
+    lines = ["safety"]
+    lines += _advice_lines(report.safety, report.articles, " - ")
+    return "\n".join(lines)
 
 
 def _wrap(text: str, first: str) -> list[str]:
@@ -41,11 +88,15 @@ def _wrap(text: str, first: str) -> list[str]:
 
 
 def _fix_lines(
-    cue: Cue | None, exercise: Exercise | None, articles: Mapping[str, Article]
+    cue: Cue | None,
+    exercise: Exercise | None,
+    articles: Mapping[str, Article],
+    references: Mapping[str, Reference],
 ) -> list[str]:
     lines: list[str] = []
     if cue is not None:
-        lines += _wrap(f"cue: {cue.text}{_cite(cue.sources, articles)}", _INDENT)
+        cite = _cite(cue.sources, articles, cue.refs, references)
+        lines += _wrap(f"cue: {cue.text}{cite}", _INDENT)
     if exercise is not None:
         dose = f" ({exercise.dose.rstrip('.')})" if exercise.dose else ""
         lines += _wrap(
@@ -63,7 +114,9 @@ def _headline(f: Finding) -> str:
     return f"{f.title}{where}: {_value(f.value, f.unit)} (normal: {f.band.normal}{conf})"
 
 
-def _finding_lines(i: int, f: Finding, articles: Mapping[str, Article]) -> list[str]:
+def _finding_lines(
+    i: int, f: Finding, articles: Mapping[str, Article], references: Mapping[str, Reference]
+) -> list[str]:
     lines = _wrap(_headline(f), f"{i:>2}. {f.severity.upper():<5} ")
     if f.parts:
         parts = "; ".join(
@@ -77,7 +130,10 @@ def _finding_lines(i: int, f: Finding, articles: Mapping[str, Article]) -> list[
         )
         lines += _wrap(f"see: {times}", _INDENT)
     lines += _fix_lines(
-        f.cues[0] if f.cues else None, f.exercises[0] if f.exercises else None, articles
+        f.cues[0] if f.cues else None,
+        f.exercises[0] if f.exercises else None,
+        articles,
+        references,
     )
     return lines
 
@@ -104,14 +160,17 @@ def format_findings(report: FindingsReport) -> str:
     Returns
     -------
     str
-        Several lines, no trailing newline: the findings (severity, value vs normal band,
-        key times, the first cue and exercise with their article), the checks that need a
-        better clip (with what to change), what could not be measured, and the safety note.
+        Several lines, no trailing newline: first what to do if it hurts now
+        (:func:`format_pain_first`), then the findings (severity, value vs normal band, key
+        times, the first cue and exercise with their article or study), the checks that
+        need a better clip (with what to change), what could not be measured, and every
+        safety item (:func:`format_safety`).
     """
     arts = report.articles
-    lines = _wrap(report.message, "findings  ")
+    lines = format_pain_first(report).splitlines()
+    lines += _wrap(report.message, "findings  ")
     for i, f in enumerate(report.findings, 1):
-        lines += _finding_lines(i, f, arts)
+        lines += _finding_lines(i, f, arts, report.references)
     if report.more_findings:
         more = ", ".join(f.title.lower() for f in report.more_findings)
         lines += _wrap(f"also: {more}", _INDENT)
@@ -128,7 +187,5 @@ def format_findings(report: FindingsReport) -> str:
         lines.append("not measured")
         for m in missing:
             lines += _wrap(m, " - ")
-    safety = [a for a in report.safety if a.id in ("see_a_professional", "not_a_diagnosis")]
-    for a in safety or report.safety[:1]:
-        lines += _wrap(f"{a.text}{_cite(a.sources, arts)}", "note: ")
+    lines += format_safety(report).splitlines()
     return "\n".join(lines)

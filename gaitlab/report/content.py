@@ -1,13 +1,15 @@
 """The report's content as plain, formatted data, shared by the HTML and the PDF report.
 
 :func:`build_content` turns :class:`~gaitlab.report.data.ReportData` into a mapping of
-strings and small lists (findings with their fixes and citations, the metric table, clip
-quality and method, the safety notice), so both renderers say exactly the same thing.
+strings and small lists (what to do if it hurts, findings with their fixes, citations and
+the sources of their bands, the metric table, clip quality and method, the safety notice),
+so both renderers say exactly the same thing.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,55 @@ def fmt_value(v: Any, unit: str = "", digits: int | None = None) -> str:
     if text.startswith("-") and not text.strip("-0."):
         text = text[1:]  # no "-0.0"
     return f"{text}{UNIT_TEXT.get(unit, f' {unit}' if unit else '')}"
+
+
+def _edge_sources(refs: Any, references: Mapping[str, Mapping[str, Any]]) -> str:
+    """Who stands behind a band edge; one no study sets says it is a project convention."""
+    names, literature = [], False
+    for k in refs or []:
+        r = references.get(str(k)) or {}
+        literature |= r.get("kind") == "literature"
+        names.append("project convention" if k == "convention" else str(r.get("short_name") or k))
+    if not literature and "project convention" not in names:
+        names.insert(0, "project convention")
+    return "; ".join(dict.fromkeys(names))
+
+
+def band_sources(
+    band: Mapping[str, Any], unit: str, references: Mapping[str, Mapping[str, Any]]
+) -> str:
+    """A finding's band in one line, each edge with its source or "project convention".
+
+    Parameters
+    ----------
+    band
+        The finding's ``band`` as result.json has it (``normal``, ``direction``, ``watch``
+        and ``high`` with ``edge`` and ``refs``).
+    unit
+        The banded value's unit.
+    references
+        The result's ``findings.references`` (``kind`` and ``short_name`` per key).
+
+    Returns
+    -------
+    str
+        E.g. ``normal: under 5 deg; watch beyond 5.0° (project convention), high beyond
+        8.0° (Dingenen 2018; project convention)``; "" without a band.
+    """
+    if not band:
+        return ""
+    word = "below" if band.get("direction") == "below" else "beyond"
+    parts = []
+    for level in ("watch", "high"):
+        edge = band.get(level) or {}
+        if edge.get("edge") is None:
+            continue
+        parts.append(
+            f"{level} {word} {fmt_value(edge['edge'], unit)} "
+            f"({_edge_sources(edge.get('refs'), references)})"
+        )
+    normal = f"normal: {band['normal']}; " if band.get("normal") else ""
+    return normal + ", ".join(parts)
 
 
 _PHASE_LABELS = {"foot_strike": "foot strike", "midstance": "mid-stance", "toe_off": "toe-off"}
@@ -138,6 +189,7 @@ def build_content(
                 ],
                 "cite": fb.cite(f.sources),
                 "image": img,
+                "band": band_sources(f.band, f.unit, fb.references),
             }
         )
     measurable, not_measurable = _metric_rows(data)
@@ -148,7 +200,7 @@ def build_content(
     plots = [{"name": n, "path": p} for n, p in images.items() if n.startswith("plot_")]
     used_keys = {s for f in fb.findings for s in f.sources}
     used_keys |= {s for f in fb.findings for e in f.exercises for s in e.sources}
-    used_keys |= {s for _, keys in (*fb.general_advice, *fb.safety) for s in keys}
+    used_keys |= {s for _, keys in (*fb.pain_first, *fb.general_advice, *fb.safety) for s in keys}
     sources = [
         {"key": c.key, "title": c.title, "url": c.url}
         for key, c in sorted(fb.citations.items())
@@ -207,6 +259,7 @@ def build_content(
         "not_measurable": not_measurable,
         "keyframes": keyframes,
         "plots": plots,
+        "pain_first": [{"text": t, "cite": fb.cite(keys)} for t, keys in fb.pain_first],
         "general_advice": [{"text": t, "cite": fb.cite(keys)} for t, keys in fb.general_advice],
         "safety": [{"text": t, "cite": fb.cite(keys)} for t, keys in fb.safety],
         "findings_message": fb.message,

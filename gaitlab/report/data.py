@@ -14,9 +14,11 @@ result.json does not carry.
 Findings adapter
 ----------------
 The findings stage's block is read leniently by :func:`normalise_findings` (a list of
-findings, or a mapping with ``findings``/``items``, ``general_advice`` and ``safety``;
-exercises and sources as strings or mappings), so the report keeps working while that API
-settles. When no block is present the report says so and still shows the safety notice.
+findings, or a mapping with ``findings``/``items``, ``pain_first``, ``general_advice`` and
+``safety``; exercises and sources as strings or mappings), so the report keeps working while
+that API settles. When no block is present the report says so and still shows the safety
+notice; the "If it hurts now" block is always shown (from the packaged knowledge base when a
+result predates it).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from gaitlab.errors import GaitlabError
+from gaitlab.findings import KnowledgeBaseError, load_knowledge_base
 from gaitlab.series import PoseSeries
 
 log = logging.getLogger(__name__)
@@ -42,7 +45,7 @@ SERIES_FILE = "pose_series.npz"
 KINEMATICS_SERIES_FILE = "kinematics_series.npz"
 KINEMATICS_SERIES_VERSION = 1
 
-#: Shown when the findings stage supplied no safety text (DESIGN.md section 5, paraphrased).
+#: Shown when the findings stage supplied no safety text (paraphrasing its safety items).
 DEFAULT_SAFETY: tuple[str, ...] = (
     "gaitlab measures movement; it does not diagnose.",
     "See a professional when pain is sharp, persistent, or limits your daily life.",
@@ -98,16 +101,22 @@ class ReportFinding:
     exercises: tuple[Exercise, ...] = ()
     sources: tuple[str, ...] = ()
     key_times_s: tuple[float, ...] = ()
+    band: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class FindingsBlock:
-    """Ranked findings, general advice, the safety notice and the articles they cite.
+    """Ranked findings, what to do if it hurts, advice, safety and the sources they cite.
 
     Attributes
     ----------
     available
         False when the findings stage did not run (the report says so).
+    pain_first
+        "If it hurts now" items with their article keys (always present).
+    references
+        Literature and project notes by key, as result.json has them (``kind``,
+        ``short_name``, ...), for the band edges' sources.
     """
 
     findings: tuple[ReportFinding, ...] = ()
@@ -116,6 +125,8 @@ class FindingsBlock:
     citations: dict[str, Citation] = field(default_factory=dict)
     available: bool = False
     message: str = ""
+    pain_first: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    references: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def cite(self, keys: Sequence[str]) -> str:
         """``"[title; title]"`` for source keys (unknown keys are printed as given)."""
@@ -188,14 +199,17 @@ def normalise_findings(block: Any) -> FindingsBlock:
         object with the attributes of :class:`ReportFinding`.
     """
     if block is None:
-        return FindingsBlock()
+        citations: dict[str, Citation] = {}
+        return FindingsBlock(
+            pain_first=_pain_first(None, citations), citations=citations, available=False
+        )
     if hasattr(block, "to_dict"):
         block = block.to_dict()
     if isinstance(block, list | tuple):
         block = {"findings": list(block)}
     if not isinstance(block, Mapping):
         raise TypeError(f"findings block must be a mapping or a list, got {type(block).__name__}")
-    citations: dict[str, Citation] = {}
+    citations = {}
     for src in (block.get("sources") or block.get("articles") or block.get("citations") or {},
                 block.get("references") or {}):  # fmt: skip
         if isinstance(src, Mapping):
@@ -242,6 +256,7 @@ def normalise_findings(block: Any) -> FindingsBlock:
                     )
                 ),
                 key_times_s=tuple(float(t) for t in key_times),
+                band=f.get("band") if isinstance(f.get("band"), Mapping) else {},
             )
         )
     advice = [
@@ -256,6 +271,7 @@ def normalise_findings(block: Any) -> FindingsBlock:
         safety = [(safety_raw, ())]
     else:
         safety = [_text_item(x, citations) for x in safety_raw or []]
+    references = block.get("references")
     return FindingsBlock(
         findings=tuple(findings),
         general_advice=tuple(advice),
@@ -263,7 +279,28 @@ def normalise_findings(block: Any) -> FindingsBlock:
         citations=citations,
         available=True,
         message=str(block.get("message") or ""),
+        pain_first=_pain_first(block, citations),
+        references=dict(references) if isinstance(references, Mapping) else {},
     )
+
+
+def _pain_first(
+    block: Mapping[str, Any] | None, citations: dict[str, Citation]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The block's "If it hurts now" items, else the packaged knowledge base's.
+
+    Results saved before the block existed still get it: it does not depend on the clip.
+    """
+    items = (block or {}).get("pain_first")
+    if not items:
+        try:
+            fallback = load_knowledge_base().pain_first_block()
+        except KnowledgeBaseError:
+            return ()
+        items = fallback["pain_first"]
+        for k, a in fallback["sources"].items():
+            citations.setdefault(k, Citation(k, a["short_name"]))
+    return tuple(_text_item(a, citations) for a in items)
 
 
 # ---------------------------------------------------------------------- the container

@@ -1,7 +1,8 @@
 """The PDF report for the clinic file (fpdf2; text, tables and the PNGs).
 
-Page 1 carries the summary, the safety notice and the ranked findings; then the findings in
-full with their fixes and citations, the metric table, key frames, plots, clip quality and
+Page 1 carries the summary, what to do if it hurts (above the findings), the ranked findings
+with the sources of their bands, and the safety notice; then the findings in full with their
+fixes and citations, the metric table, key frames, plots, clip quality and
 how it was measured. The font is DejaVu Sans from matplotlib's own data folder (Unicode:
 degree signs, dashes), so nothing is downloaded and no system font is needed.
 """
@@ -124,7 +125,16 @@ def write_pdf(content: dict[str, Any], path: str | Path) -> Path:
     pdf.cell(12, 5, "right", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
 
-    # Findings first: the clinician reads page 1.
+    # Pain first, above the findings: a runner in pain acts on this before anything else.
+    if c["pain_first"]:
+        pdf.set_draw_color(*_SAFETY_RGB)
+        pdf.set_text_color(*_SAFETY_RGB)
+        pdf.h2("If it hurts now")
+        pdf.set_text_color(0, 0, 0)
+        for s in c["pain_first"]:
+            pdf.bullet(s["text"] + (f"  [{s['cite']}]" if s["cite"] else ""), 8.5)
+
+    # Findings next: the clinician reads page 1.
     pdf.h2("Findings")
     if not c["is_running"]:
         pdf.para(f"No running metrics: {c['running_reason']}", style="B")
@@ -141,6 +151,8 @@ def write_pdf(content: dict[str, Any], path: str | Path) -> Path:
                  f"confidence {f['confidence']}", 8.5)  # fmt: skip
         if f["explanation"]:
             pdf.para(f["explanation"], 9)
+        if f["band"]:
+            pdf.para(f"Band: {f['band']}", 7.5, "I")
         pdf.ln(1)
 
     pdf.set_draw_color(*_SAFETY_RGB)

@@ -139,6 +139,21 @@ def test_upload_analyse_play_and_scrub(page) -> None:
     page.get_by_text("What we found").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
     page.get_by_text("Possible increased back arch").first.wait_for()
     settle(page)
+    # What to do if it hurts: on the first screen, above the findings, with its articles.
+    pain = page.get_by_text("If it hurts now", exact=True)
+    found = page.get_by_text("What we found", exact=True)
+    assert pain.bounding_box()["y"] < found.bounding_box()["y"]
+    rest = page.get_by_text("only run again once the pain has settled").first
+    assert "Hip pain from running" in rest.inner_text()
+    assert rest.bounding_box()["y"] < found.bounding_box()["y"]
+    for item in (
+        "If it hurts during a run.",
+        "Ice.",
+        "Have your form checked.",
+        "See a professional.",
+    ):
+        box = page.get_by_text(item, exact=True).first.bounding_box()
+        assert box["y"] < found.bounding_box()["y"], item
     page.screenshot(path=str(ARTIFACTS / "01_runner_full.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 1300})
     page.get_by_text("Clip quality").scroll_into_view_if_needed()

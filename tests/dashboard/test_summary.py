@@ -4,6 +4,8 @@ import json
 
 from gaitlab.dashboard import summary
 from gaitlab.dashboard.notes import save_notes
+from gaitlab.findings import evaluate_findings, load_knowledge_base
+from tests.findings.factories import context, metric
 
 
 def load(result_dir):
@@ -82,3 +84,21 @@ def test_downloads_lists_present_files_in_order(synthetic_result):
     assert "annotated.mp4" not in names
     save_notes(synthetic_result, "x")
     assert "session_notes.json" in [d.path.name for d in summary.downloads(synthetic_result)]
+
+
+def test_if_it_hurts_now_is_always_there_with_its_articles(synthetic_result):
+    kb = load_knowledge_base()
+    expected = [f"**{a.title}.** {a.text}" for a in kb.pain_first]
+    # A result saved before the block existed (the synthetic one) gets the packaged items.
+    old = summary.advice_items(load(synthetic_result), "pain_first")
+    assert [a.text for a in old] == expected
+    assert old[0].sources == ("Hip pain from running (Let's Do This blog)",)
+    # A fresh result carries its own.
+    report = evaluate_findings({"cadence_spm": metric("cadence_spm", median=130.0)}, context())
+    fresh = {"findings": report.to_dict()}
+    assert [a.text for a in summary.advice_items(fresh, "pain_first")] == expected
+    # Advice from a study is labelled research; the band says where its edges come from.
+    (card,) = summary.finding_cards(fresh)
+    assert card.cues[0].sources == ("research: Heiderscheit 2011",)
+    assert "research: Heiderscheit 2011" in card.sources
+    assert "watch below 150.0 steps/min (project convention" in card.band_note

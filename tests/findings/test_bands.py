@@ -1,4 +1,9 @@
-"""Every rule of the knowledge base at its band edges, on both sides where it is sided."""
+"""Every rule of the knowledge base at its band edges, on both sides where it is sided.
+
+The metrics are built to pass the rules' other gates, so that only the band decides: a level
+camera where a rule needs one, and per-stride spreads small next to the left/right
+differences (the noise rules are tested in ``test_noise.py``).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ from tests.findings.factories import context, metric
 
 KB = load_knowledge_base()
 EPS = 0.01
+#: Per-stride spread of the synthetic strides, in the metric's unit: small next to the
+#: differences at the band edges, as on a steady run.
+SPREAD = {"contact_time_s": 0.002}
 
 
 def _metric_for(rule: FindingRule, value: float, side: str | None) -> object:
@@ -22,7 +30,8 @@ def _metric_for(rule: FindingRule, value: float, side: str | None) -> object:
     sign = 1.0 if band.direction == "above" else -1.0
     normal = band.watch.edge - sign * 1.0
     st = rule.statistic
-    if st == "median":
+    spread = SPREAD.get(rule.metric, 1.0)
+    if st in ("median", "mean_of_sides"):
         return metric(rule.metric, median=value, left=value, right=value)
     if st == "per_side":
         left, right = (value, normal) if side == "left" else (normal, value)
@@ -34,8 +43,16 @@ def _metric_for(rule: FindingRule, value: float, side: str | None) -> object:
     if st == "half_left_minus_right":
         return metric(rule.metric, left=signed, right=-signed)
     if st == "abs_asymmetry_pct":
-        return metric(rule.metric, left=0.3, right=0.28, asymmetry_pct=signed)
+        # 20 ms apart: more than two frames at the context's 120 fps (16.7 ms).
+        left, right = (0.30, 0.28) if side == "left" else (0.28, 0.30)
+        return metric(rule.metric, left=left, right=right, asymmetry_pct=signed, spread=spread)
     raise AssertionError(st)
+
+
+def _expected(rule: FindingRule, band: str) -> str:
+    """The band after the rule's severity cap."""
+    order = ("normal", "watch", "high")
+    return min(band, rule.max_severity, key=order.index)
 
 
 def _cases() -> list[tuple[str, str | None, float, str]]:
@@ -50,7 +67,7 @@ def _cases() -> list[tuple[str, str | None, float, str]]:
                 (rule.id, side, w, "normal"),
                 (rule.id, side, w + sign * EPS, "watch"),
                 (rule.id, side, h, "watch"),
-                (rule.id, side, h + sign * EPS, "high"),
+                (rule.id, side, h + sign * EPS, _expected(rule, "high")),
             ]
     return cases
 
@@ -59,7 +76,10 @@ def _statuses(rule_id: str, m: object) -> tuple[list, object]:
     """Evaluate one rule in isolation (no other rules, no patterns, no suppression)."""
     rule = KB.rule(rule_id)
     alone = dataclasses.replace(KB, findings=(rule,), patterns=())
-    report = evaluate_findings({rule.metric: m}, context(), alone)
+    ctx = context()
+    if rule.needs_level_camera:
+        ctx = dataclasses.replace(ctx, camera_roll_max_deg=0.0)  # a camera known to be level
+    report = evaluate_findings({rule.metric: m}, ctx, alone)
     return list(report.assessments), report
 
 
@@ -81,9 +101,10 @@ def test_band_edges(rule_id: str, side: str | None, value: float, expected: str)
         assert f.severity == expected
         if rule.side_note:
             assert f.side == side
-        # Every fix cites at least one article.
+        # Every fix cites an article, or (a cue from a study) its literature.
         assert f.sources and set(f.sources) <= set(KB.articles)
-        assert all(c.sources for c in f.cues) and all(e.sources for e in f.exercises)
+        assert all(c.sources or c.refs for c in f.cues) and all(e.sources for e in f.exercises)
+        assert set(f.refs) <= {k for k, r in KB.references.items() if r.kind == "literature"}
         assert f.cues or f.exercises
 
 

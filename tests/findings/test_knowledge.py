@@ -28,8 +28,20 @@ REQUIRED_FINDINGS = {
     "asymmetry_contact_time",
     "asymmetry_pelvic_drop",
 }
-REQUIRED_ADVICE = {"warm_up", "cool_down", "rest_days", "strength", "footwear_surfaces", "mindset"}
-REQUIRED_SAFETY = {"see_a_professional", "groin_pain", "clicking_locking", "not_a_diagnosis"}
+REQUIRED_ADVICE = {
+    "warm_up",
+    "cool_down",
+    "rest_days",
+    "strength",
+    "footwear_surfaces",
+    "mindset",
+    "hip_flexor_strain",
+    "gait_analysis",
+}
+REQUIRED_SAFETY = {"groin_pain", "clicking_locking", "spasms_numbness", "not_a_diagnosis"}
+#: "If it hurts now" (issue 20): rest until it settles, slow down or stop mid-run, ice, a
+#: coach or physio to check form, a professional for severe or lasting pain.
+REQUIRED_PAIN_FIRST = ["rest", "during_a_run", "ice", "form_check", "see_a_professional"]
 
 
 def raw() -> dict[str, Any]:
@@ -43,6 +55,7 @@ def test_packaged_knowledge_base_loads_and_validates() -> None:
     assert {r.id for r in kb.findings} >= REQUIRED_FINDINGS
     assert {a.id for a in kb.general_advice} >= REQUIRED_ADVICE
     assert {a.id for a in kb.safety} >= REQUIRED_SAFETY
+    assert [a.id for a in kb.pain_first] == REQUIRED_PAIN_FIRST
     assert set(kb.articles) == {"parry", "letsdothis", "therapist", "shop", "clinic"}
     assert {p.id for p in kb.patterns} >= {
         "arch_instead_of_hip_extension",
@@ -51,18 +64,43 @@ def test_packaged_knowledge_base_loads_and_validates() -> None:
     assert {g.id for g in kb.filming_guide} >= {"view", "camera", "frame_rate", "clothing"}
 
 
-def test_every_fix_and_advice_cites_an_article() -> None:
+def test_every_fix_and_advice_cites_an_article_or_a_study() -> None:
     kb = load_knowledge_base()
-    items = [
-        *(c for r in (*kb.findings, *kb.patterns) for c in r.cues),
-        *kb.exercises.values(),
-        *kb.general_advice,
-        *kb.safety,
-    ]
-    for item in items:
+    literature = {k for k, r in kb.references.items() if r.kind == "literature"}
+    for c in (c for r in (*kb.findings, *kb.patterns) for c in r.cues):
+        assert (c.sources or c.refs) and set(c.refs) <= literature, c
+    for item in (*kb.exercises.values(), *kb.pain_first, *kb.general_advice, *kb.safety):
         assert item.sources and set(item.sources) <= set(kb.articles), item
     for r in (*kb.findings, *kb.patterns):
-        assert r.sources and (r.cues or r.exercises), r.id
+        assert (r.sources or r.refs) and (r.cues or r.exercises), r.id
+
+
+def test_cadence_advice_cites_the_study_not_an_article() -> None:
+    # Issue 20: no article gives step-rate advice ("Running and hip pain" only warns that
+    # cadence work can make a runner arch); it comes from Heiderscheit 2011.
+    kb = load_knowledge_base()
+    step_rate = [
+        c
+        for r in (*kb.findings, *kb.patterns)
+        for c in r.cues
+        if any(w in c.text.lower() for w in ("5-10 %", "shorter steps", "quicker"))
+    ]
+    assert len(step_rate) == 3  # low cadence, overstride, long slow strides
+    assert step_rate
+    for c in step_rate:
+        assert "heiderscheit2011" in c.refs, c.text
+    (cue,) = [c for c in kb.rule("low_cadence").cues if "5-10 %" in c.text]
+    assert cue.sources == () and cue.refs == ("heiderscheit2011",)
+
+
+def test_every_missing_article_item_of_issue_20_is_in_the_knowledge_base() -> None:
+    kb = load_knowledge_base()
+    used = {e.key for r in (*kb.findings, *kb.patterns) for e in r.exercises}
+    assert {"downward_dog", "squat", "adductor_lift", "knee_drive", "hip_circles"} <= used
+    strength = next(a for a in kb.general_advice if a.id == "strength").text.lower()
+    assert "adductors" in strength and "hip flexors" in strength
+    strain = next(a for a in kb.general_advice if a.id == "hip_flexor_strain").text.lower()
+    assert all(w in strain for w in ("rest", "ice", "gradually"))
 
 
 def test_every_threshold_has_a_source_and_project_edges_say_so() -> None:
@@ -113,6 +151,22 @@ def _break(mutate: Any) -> str:
     with pytest.raises(KnowledgeBaseError) as info:
         validate_knowledge_base(data)
     return info.value.message
+
+
+def test_a_citation_without_its_key_phrases_is_rejected() -> None:
+    msg = _break(lambda d: _finding(d, "overstride")["cues"][0].update(sources=["shop", "clinic"]))
+    assert "cues[0].evidence" in msg and "missing for ['clinic']" in msg
+    msg = _break(lambda d: d["exercises"]["clamshell"]["evidence"].update(shop=["x"]))
+    assert "each phrase needs 2-6 words" in msg
+
+
+def test_a_cue_may_cite_literature_but_not_a_project_note() -> None:
+    msg = _break(
+        lambda d: _finding(d, "low_cadence")["cues"][0].update(refs=["accuracy_benchmark"])
+    )
+    assert "only literature can stand behind advice" in msg
+    msg = _break(lambda d: _finding(d, "low_cadence")["cues"][0].update(refs=[]))
+    assert "cites nothing" in msg
 
 
 def _finding(data: dict[str, Any], fid: str) -> dict[str, Any]:
@@ -180,6 +234,6 @@ def test_same_side_pattern_needs_sided_parts() -> None:
 
 
 def test_schema_version_and_not_toml() -> None:
-    assert "version 1" in _break(lambda d: d.update(schema_version=2))
+    assert "version 2" in _break(lambda d: d.update(schema_version=1))
     with pytest.raises(KnowledgeBaseError, match="not valid TOML"):
         parse_knowledge_base("findings = [", origin="x.toml")

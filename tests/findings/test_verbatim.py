@@ -1,4 +1,5 @@
-"""No sentence of an article may appear verbatim (8 words or more) in the knowledge base."""
+"""No sentence of an article may appear verbatim (8 words or more) in the knowledge base,
+the README or the docs."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import dataclasses
 import pytest
 
 from gaitlab.findings import load_knowledge_base
-from tests.conftest import SHARED
+from tests.conftest import REPO, SHARED
 from tests.findings import verbatim
 
 SEEDS = SHARED / "seeds"
+#: Prose that paraphrases the articles besides the knowledge base.
+DOCS = (REPO / "README.md", *sorted((REPO / "docs").glob("*.md")))
 
 
 def _article_prints() -> set[str]:
@@ -22,6 +25,15 @@ def _article_prints() -> set[str]:
 
 def test_no_eight_word_window_of_an_article_in_the_knowledge_base() -> None:
     hits = verbatim.copied(load_knowledge_base().texts(), _article_prints())
+    assert not hits, "copied from an article (paraphrase these):\n" + "\n".join(
+        f"  {where}: '{w}'" for where, w in hits
+    )
+
+
+def test_no_eight_word_window_of_an_article_in_the_readme_or_docs() -> None:
+    texts = [(str(p.relative_to(REPO)), p.read_text("utf-8")) for p in DOCS]
+    assert any(name == "docs/advice.md" for name, _ in texts)
+    hits = verbatim.copied(texts, _article_prints())
     assert not hits, "copied from an article (paraphrase these):\n" + "\n".join(
         f"  {where}: '{w}'" for where, w in hits
     )

@@ -78,6 +78,9 @@ class RunnerSpec:
     #: swing at the same rate and relaxes over its first 30 %.
     toe_off_pivot_deg: float = 0.0
     heel_off_s: float = 0.08
+    #: The right leg's contact time when it differs from ``contact_s`` (a timing asymmetry;
+    #: None = both legs alike). Its toe-off moves, its strike stays half a stride on.
+    contact_s_right: float | None = None
 
     @property
     def stride_s(self) -> float:
@@ -88,6 +91,12 @@ class RunnerSpec:
     def duty(self) -> float:
         """Duty factor (contact / stride)."""
         return self.contact_s / self.stride_s
+
+    def contact_of(self, side: str) -> float:
+        """Contact time of one leg."""
+        if side == "right" and self.contact_s_right is not None:
+            return self.contact_s_right
+        return self.contact_s
 
 
 @dataclass(frozen=True)
@@ -132,9 +141,10 @@ def make_run(spec: RunnerSpec) -> StickRun:
     n = round(spec.duration_s * spec.fps)
     t = np.arange(n) / spec.fps
     f = 1.0 / spec.stride_s
-    tc, duty = spec.contact_s, spec.duty
+    tcs = {s: spec.contact_of(s) for s in ("left", "right")}
+    duties = {s: tcs[s] / spec.stride_s for s in tcs}
+    duty = spec.duty
     l1, l2 = spec.thigh_m, spec.shank_m
-    x_to = spec.x_fs_m - spec.speed_m_s * tc
     offsets = {"left": 0.0, "right": 0.5}
     if spec.standing:
         phases = {s: np.full(n, 0.5 * duty) for s in offsets}
@@ -144,6 +154,8 @@ def make_run(spec: RunnerSpec) -> StickRun:
     # Ankle relative to the hips (x) and above the ground (y), per leg.
     ank_x, ank_y, stance, h_req = {}, {}, {}, {}
     for side, phi in phases.items():
+        tc, duty = tcs[side], duties[side]
+        x_to = spec.x_fs_m - spec.speed_m_s * tc
         st = phi < duty
         tau = phi * spec.stride_s  # time since foot strike while in stance
         knee = spec.knee_fs_deg + (spec.knee_mid_deg - spec.knee_fs_deg) * np.sin(
@@ -193,7 +205,7 @@ def make_run(spec: RunnerSpec) -> StickRun:
     obl = np.zeros(n)
     for side, sign in (("right", -1.0), ("left", 1.0)):
         tau = phases[side] * spec.stride_s
-        bump = np.where(stance[side], np.sin(np.pi * np.clip(tau / tc, 0, 1)), 0.0)
+        bump = np.where(stance[side], np.sin(np.pi * np.clip(tau / tcs[side], 0, 1)), 0.0)
         obl += sign * spec.pelvic_drop_deg * bump
     hip_half = 0.10
 
@@ -214,6 +226,7 @@ def make_run(spec: RunnerSpec) -> StickRun:
         put(f"{side}_hip", hip, zs * hip_half)
         put(f"{side}_knee", knee, zs * 0.10)
         put(f"{side}_ankle", ankle, zs * 0.09)
+        tc, duty = tcs[side], duties[side]
         s_prog = np.clip((phases[side] - duty) / (1 - duty), 0, 1)
         pf = np.where(stance[side], 0.0, np.radians(40.0) * np.sin(np.pi * s_prog))
         c, s_ = np.cos(-pf), np.sin(-pf)
@@ -332,7 +345,7 @@ def make_run(spec: RunnerSpec) -> StickRun:
             # phi = 0 when t f + 0.1 + o is an integer.
             for m in range(-2, int(spec.duration_s * f) + 3):
                 t_fs = (m - 0.1 - o) / f
-                for kind, tt in (("foot_strike", t_fs), ("toe_off", t_fs + tc)):
+                for kind, tt in (("foot_strike", t_fs), ("toe_off", t_fs + tcs[side])):
                     if 0 <= tt <= t[-1]:
                         events.append((side, kind, float(tt)))
     events.sort(key=lambda e: e[2])

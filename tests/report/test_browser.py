@@ -111,6 +111,14 @@ def test_pdf_converts_to_pages_and_page_one_shows_the_findings(
     assert "1. Limited hip extension" in first
     assert "severity moderate" in first
     assert "Safety first" in first
+    # What to do if it hurts: on page 1, above the findings, each item with its article.
+    assert "If it hurts now" in first
+    assert first.index("If it hurts now") < first.index("Findings")
+    flat = " ".join(first.split())
+    for item in ("Rest first:", "If it hurts during a run:", "Ice:", "Have your form checked:",
+                 "See a professional:"):  # fmt: skip
+        assert flat.index(item) < flat.index("Findings"), item
+    assert "once the pain has settled. [Hip pain from running]" in flat
     text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
                           text=True).stdout  # fmt: skip
     for expected in (
