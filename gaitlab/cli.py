@@ -13,12 +13,27 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from gaitlab import __version__
 from gaitlab.errors import GaitlabError
+from gaitlab.io.files import one_line
+from gaitlab.options import HEIGHT_CM, MIN_DURATION_S, SLOWMO_FACTOR, WORKERS
 from gaitlab.store.cli import add_store_option
 
 EXIT_USAGE = 2
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with gaitlab's one-line errors: ``gaitlab: error: ...`` and exit code 2.
+
+    argparse prints the whole usage text before its error; a bad option is reported like
+    every other bad input instead, with a pointer to ``--help``.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line and exit with :data:`EXIT_USAGE`."""
+        self.exit(EXIT_USAGE, f"gaitlab: error: {one_line(message)} (see `{self.prog} --help`)\n")
 
 
 def _progress_bar(
@@ -38,17 +53,6 @@ def _progress_bar(
         bar.refresh() if done == total else bar.update(0)
 
     return update, bar.close
-
-
-def _positive_int(text: str) -> int:
-    """Parse an integer >= 1 for argparse (anything else is a usage error, exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _max_side_arg(text: str) -> int | None:
@@ -78,12 +82,24 @@ def add_pose_max_side(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def default_out_dir(clip: Path) -> Path:
+    """``gaitlab_results/<clip name>``, the name made safe as a folder name."""
+    from gaitlab.io.files import safe_folder_name
+
+    return Path("gaitlab_results") / safe_folder_name(clip.stem)
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.findings import format_findings
+    from gaitlab.io.files import check_output_dir
     from gaitlab.io.video import VideoLimits
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
     from gaitlab.report import write_outputs
 
+    clip = Path(args.clip)
+    # Everything the user can get wrong is checked before the minutes of pose inference.
+    out_dir = check_output_dir(Path(args.out) if args.out is not None else default_out_dir(clip))
+    runner = _check_runner_and_store(args.runner, args.store) if args.runner is not None else None
     request = AnalysisRequest(
         view=args.view,
         height_cm=args.height_cm,
@@ -92,8 +108,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         ),
         limits=VideoLimits(min_duration_s=args.min_duration_s),
     )
-    clip = Path(args.clip)
-    out_dir = Path(args.out) if args.out else Path("gaitlab_results") / clip.stem
     show_bar = not args.json and not args.quiet and sys.stderr.isatty()
     progress, close_bar = _progress_bar(show_bar, "pose")
     try:
@@ -124,10 +138,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     result_path = paths["result"]
     result = json.loads(result_path.read_text())
     recorded = ""
-    if args.runner:
-        from gaitlab.store.cli import record_analysis
-
-        recorded = record_analysis(args.store, args.runner, out_dir, paths, args.height_cm)
+    if runner is not None:
+        recorded = _record(args.store, runner, out_dir, paths, args.height_cm)
     if args.json:
         print(json.dumps(result, indent=2))
     elif not args.quiet:
@@ -140,6 +152,36 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if recorded:
             print(recorded)
     return 0
+
+
+def _check_runner_and_store(code: str, store: str | None) -> str:
+    """The runner's code as stored, once the store is known to open (``analyze --runner``).
+
+    Opened (created or migrated) before the analysis, as ``batch`` does: an unusable store
+    fails the command now, not after minutes of inference with the files already written.
+    """
+    from gaitlab.store import open_store
+    from gaitlab.store.database import check_runner_code
+
+    code = check_runner_code(code)
+    open_store(store).close()
+    return code
+
+
+def _record(
+    store: str | None, runner: str, out_dir: Path, paths: dict[str, Path], height_cm: float | None
+) -> str:
+    """Record the analysis in the store; a failure still says where the results are."""
+    from gaitlab.store import StoreError
+    from gaitlab.store.cli import record_analysis
+
+    try:
+        return record_analysis(store, runner, out_dir, paths, height_cm)
+    except StoreError as exc:
+        raise StoreError(
+            f"{exc.message} (the results are in {out_dir}/ but not in the store: run the "
+            "analysis again with --runner when the store works; the pose cache makes it fast)"
+        ) from None
 
 
 def _format_outputs(paths: dict[str, Path], out_dir: Path) -> str:
@@ -237,7 +279,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``gaitlab`` command."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="gaitlab",
         description="Running-gait analysis from a phone video.",
     )
@@ -254,24 +296,31 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "side", "side-left", "side-right", "rear", "front"],
         help="camera view (default: detect it)",
     )
-    an.add_argument("--height-cm", type=float, help="runner's height, for distances in cm")
+    an.add_argument(
+        "--height-cm",
+        type=HEIGHT_CM.argtype(),
+        help="runner's height, for distances in cm (100-250)",
+    )
     an.add_argument(
         "--slowmo",
-        type=float,
+        type=SLOWMO_FACTOR.argtype(),
         default=1.0,
         metavar="F",
-        help="slow-motion factor: 8 for a 240 fps clip stored to play at 30 fps (default 1)",
+        help="slow-motion factor: 8 for a 240 fps clip stored to play at 30 fps (1-64, default 1)",
     )
     an.add_argument("--model", default="full", help="pose model: full (bundled), lite, heavy")
     add_pose_max_side(an)
     an.add_argument(
-        "--min-duration-s", type=float, default=2.0, help="shortest clip accepted (default 2)"
+        "--min-duration-s",
+        type=MIN_DURATION_S.argtype(),
+        default=2.0,
+        help="shortest clip accepted, in seconds (default 2)",
     )
     an.add_argument("--cache-dir", help="pose cache folder (default: user cache)")
     an.add_argument("--no-cache", action="store_true", help="always run pose inference")
     an.add_argument(
         "--workers",
-        type=_positive_int,
+        type=WORKERS.argtype(),
         metavar="N",
         help="pose landmarkers run in parallel on time segments of the clip (default 1: one "
         "pass; 2 is ~1.5x faster on 2 cores, with landmarks that differ slightly after the "
@@ -336,12 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
         return code
     except GaitlabError as exc:
-        print(f"gaitlab: error: {exc.message}", file=sys.stderr)
+        # Settings objects validate their own fields with InvalidOption, a GaitlabError (exit
+        # 2); any other ValueError is a bug and falls through to the internal error below.
+        print(f"gaitlab: error: {one_line(exc.message)}", file=sys.stderr)
         return exc.exit_code
-    except ValueError as exc:
-        # Settings objects validate their own fields; those errors are the user's to fix.
-        print(f"gaitlab: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"gaitlab: interrupted{getattr(args, 'on_interrupt', '')}", file=sys.stderr)
         return 130
@@ -354,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"gaitlab: internal error: {type(exc).__name__}: {exc} "
+            f"gaitlab: internal error: {type(exc).__name__}: {one_line(str(exc))} "
             "(a bug: rerun with --debug and report it)",
             file=sys.stderr,
         )

@@ -71,15 +71,19 @@ def test_usage_error_exit_code(capsys):
 
 def test_bad_height_is_a_usage_error(tmp_path: Path, capsys):
     clip = pattern_clip(tmp_path / "c.mp4", duration_s=2.5)
-    assert main(["analyze", str(clip), "--height-cm", "20"]) == 2
-    assert "height_cm must be between 100 and 250" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", str(clip), "--height-cm", "20"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1  # one line, no usage text
+    assert "--height-cm: must be a number between 100 and 250, got 20" in err
 
 
 def test_workers_must_be_positive(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["analyze", "clip.mp4", "--workers", "0"])
     assert exc.value.code == 2
-    assert "--workers: must be at least 1, got 0" in capsys.readouterr().err
+    assert "--workers: must be a whole number between 1 and 64, got 0" in capsys.readouterr().err
 
 
 def test_pose_max_side_must_be_pixels_or_full(capsys):

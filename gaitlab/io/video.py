@@ -27,6 +27,14 @@ import numpy as np
 
 from gaitlab.errors import NotAFile, NoVideoStream, UnreadableVideo, UnsuitableVideo
 from gaitlab.hashing import file_sha256
+from gaitlab.io.files import why_missing
+from gaitlab.options import (
+    MAX_DURATION_S,
+    MAX_FILE_MB,
+    MIN_DURATION_S,
+    MIN_SHORT_SIDE_PX,
+    SLOWMO_FACTOR,
+)
 from gaitlab.series import VideoInfo
 
 #: File extensions gaitlab looks for when scanning folders.
@@ -58,6 +66,12 @@ class VideoLimits:
     max_duration_s: float | None = None
     max_file_mb: float | None = None
 
+    def __post_init__(self) -> None:
+        MIN_DURATION_S.check(self.min_duration_s)
+        MIN_SHORT_SIDE_PX.check(self.min_short_side_px)
+        MAX_DURATION_S.check_optional(self.max_duration_s)
+        MAX_FILE_MB.check_optional(self.max_file_mb)
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -79,10 +93,8 @@ class Frame:
 
 
 def _open_container(path: Path) -> av.container.InputContainer:
-    if not path.exists():
-        raise NotAFile(f"{path}: no such file")
     if not path.is_file():
-        raise NotAFile(f"{path}: not a file")
+        raise NotAFile(f"{path}: {why_missing(path)}")
     if path.stat().st_size == 0:
         raise UnreadableVideo(f"{path.name}: the file is empty (0 bytes)")
     try:
@@ -154,7 +166,7 @@ def probe_video(
         The clip.
     slowmo_factor
         How many times slower than real time the clip plays (1 = normal; 8 for 240 fps
-        stored at 30 fps). Must be >= 1.
+        stored at 30 fps). From 1 to 64 (:data:`gaitlab.options.SLOWMO_FACTOR`).
     limits
         Minimum duration and resolution; defaults to :class:`VideoLimits()`.
 
@@ -170,8 +182,7 @@ def probe_video(
     """
     path = Path(path)
     limits = limits or VideoLimits()
-    if not slowmo_factor >= 1.0:
-        raise ValueError(f"slowmo_factor must be >= 1, got {slowmo_factor}")
+    SLOWMO_FACTOR.check(slowmo_factor)
     if limits.max_file_mb is not None and path.is_file():
         size_mb = path.stat().st_size / 1e6
         if size_mb > limits.max_file_mb:

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import platformdirs
 
-from gaitlab.errors import NoRunnerFound
+from gaitlab.errors import InvalidOption, NoRunnerFound
 from gaitlab.hashing import file_sha256
 from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
 from gaitlab.io.video import (
@@ -33,6 +33,7 @@ from gaitlab.io.video import (
     with_decoded_frames,
 )
 from gaitlab.io.video import prefetch as prefetch_frames
+from gaitlab.options import SLOWMO_FACTOR
 from gaitlab.pose.backend import (
     FramePose,
     MediaPipeBackend,
@@ -114,8 +115,9 @@ class PoseSettings:
     max_side_px: int | None = MAX_SIDE_PX
 
     def __post_init__(self) -> None:
+        SLOWMO_FACTOR.check(self.slowmo_factor)
         if self.max_side_px is not None and self.max_side_px < MIN_MAX_SIDE_PX:
-            raise ValueError(
+            raise InvalidOption(
                 f"max_side_px must be at least {MIN_MAX_SIDE_PX} (or None), got {self.max_side_px}"
             )
 
@@ -125,17 +127,17 @@ def parse_max_side(text: str) -> int | None:
 
     Raises
     ------
-    ValueError
-        With a message fit to show as is.
+    InvalidOption
+        With a message fit to show as is (also a ``ValueError``).
     """
     if text.strip().lower() == "full":
         return None
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"expected a number of pixels or 'full', got {text!r}") from None
+        raise InvalidOption(f"expected a number of pixels or 'full', got {text!r}") from None
     if value < MIN_MAX_SIDE_PX:
-        raise ValueError(f"must be at least {MIN_MAX_SIDE_PX} px (or 'full'), got {value}")
+        raise InvalidOption(f"must be at least {MIN_MAX_SIDE_PX} px (or 'full'), got {value}")
     return value
 
 
