@@ -160,10 +160,13 @@ def _check_runner_and_store(code: str, store: str | None) -> str:
     Opened (created or migrated) before the analysis, as ``batch`` does: an unusable store
     fails the command now, not after minutes of inference with the files already written.
     """
-    from gaitlab.store import open_store
+    from gaitlab.store import BadRunnerCode, open_store
     from gaitlab.store.database import check_runner_code
 
-    code = check_runner_code(code)
+    try:
+        code = check_runner_code(code)
+    except BadRunnerCode as exc:
+        raise BadRunnerCode(f"--runner {code!r}: {exc.message}") from None
     open_store(store).close()
     return code
 
@@ -193,7 +196,13 @@ def _format_outputs(paths: dict[str, Path], out_dir: Path) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from gaitlab.io.files import check_output_dir
     from gaitlab.report import rebuild_reports
+    from gaitlab.resultfile import RESULT_FILE
+
+    if (Path(args.result_dir) / RESULT_FILE).is_file():
+        # The reports are rebuilt in place: a folder that cannot be written fails now.
+        check_output_dir(args.result_dir, "result folder")
 
     paths = rebuild_reports(
         args.result_dir,
@@ -221,6 +230,8 @@ def format_summary(result: dict, result_path: Path) -> str:
         f"pose      {pose['frames_with_pose']}/{pose['n_frames']} frames with a pose "
         f"({100 * pose['detection_rate']:.1f} %), model {pose['model']['name']}",
     ]
+    if clip.get("cut_note"):  # a jump in the timestamps: what was analysed, what left out
+        lines.append(f"cut       {clip['cut_note']}")
     # Several people in frame, or the runner out of frame: say who was followed.
     lines += [f"people    {note}" for note in (pose.get("people") or {}).get("notes", [])]
     kin = result.get("kinematics")

@@ -15,6 +15,7 @@ from typing import Any
 from gaitlab import __version__
 from gaitlab.errors import InvalidOption
 from gaitlab.findings import FindingsReport, findings_for_analysis
+from gaitlab.io.files import write_text_atomic
 from gaitlab.io.video import VideoLimits
 from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
@@ -202,9 +203,5 @@ def write_result(analysis: ClipAnalysis, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     analysis.series.save(out / SERIES_FILE)
-    path = out / RESULT_FILE
-    tmp = path.with_name(path.name + ".tmp")
     text = json.dumps(to_json_ready(analysis.to_dict()), indent=2, allow_nan=False)
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
+    return write_text_atomic(out / RESULT_FILE, text)

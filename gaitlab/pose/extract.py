@@ -515,7 +515,9 @@ def _run_segment(
     """
     end_s = info.duration_s if segment.end_s is None else segment.end_s
     expected = (end_s - segment.keep_from_s) * info.capture_fps
-    expected = expected if np.isfinite(expected) else info.n_frames
+    # Sized by the frames that exist, never by a time span alone (bad timestamps can make
+    # that hours long); the buffer grows in the rare case that more frames come.
+    expected = min(expected, info.n_frames) if np.isfinite(expected) else info.n_frames
     rows = _Rows(crops=_CropBuffer(int(expected) + 8 if with_masks else 0))
     pending: deque[Future] = deque()
     last_ms = -1

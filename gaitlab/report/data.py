@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.io.files import atomic_path
 from gaitlab.resultfile import RESULT_FILE, ResultFolderError, check_result
 from gaitlab.series import PoseSeries
 
@@ -446,10 +447,8 @@ def save_kinematics_series(data: ReportData, path: str | Path) -> Path:
     }
     for name in sorted(data.angles):
         arrays[f"angle__{name}"] = data.angles[name].astype(np.float64)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, **arrays)
-    tmp.replace(path)
     return path
 
 
