@@ -222,8 +222,9 @@ def format_summary(result: dict, result_path: Path) -> str:
     pose = result["pose"]
     rotated = f", rotated {clip['rotation_deg']} deg" if clip["rotation_deg"] else ""
     slowmo = f", slow-motion x{clip['slowmo_factor']:g}" if clip["slowmo_factor"] != 1 else ""
+    name = one_line(Path(clip["path"]).name)  # a newline in a file name stays on its line
     lines = [
-        f"clip      {Path(clip['path']).name}: {clip['width_px']}x{clip['height_px']} upright"
+        f"clip      {name}: {clip['width_px']}x{clip['height_px']} upright"
         f"{rotated}, {clip['n_frames']} frames, {clip['duration_s']:.1f} s, "
         f"{clip['capture_fps']:.1f} fps from timestamps{' (variable)' if clip['vfr'] else ''}"
         f"{slowmo}",
@@ -240,6 +241,7 @@ def format_summary(result: dict, result_path: Path) -> str:
         lines.append(
             f"view      {view['view']} ({view['source']}, confidence {view['confidence'] or 0:.2f})"
             + (", treadmill" if kin.get("treadmill") else "")
+            + _view_doubt(view)
         )
         running = kin["running"]
         if not running["is_running"]:
@@ -247,8 +249,21 @@ def format_summary(result: dict, result_path: Path) -> str:
         else:
             lines.append(f"strides   {len(kin['strides'])}")
             lines.append(_metric_table(kin["metrics"]))
-    lines.append(f"result    {result_path}")
+    lines.append(f"result    {one_line(str(result_path))}")
     return "\n".join(lines)
+
+
+def _view_doubt(view: dict) -> str:
+    """A warning when the view the user set is not the one the clip shows (side vs frontal)."""
+    detected = str(view.get("detected_view") or "unclear")
+    if view.get("source") != "user" or detected == "unclear":
+        return ""
+    if detected.startswith("side") == str(view["view"]).startswith("side"):
+        return ""
+    return (
+        f"; but the clip looks {detected} (shoulder width ratio "
+        f"{view.get('width_ratio') or 0:.2f}): the metrics follow --view {view['view']}, check it"
+    )
 
 
 def _fmt(value: float | None, unit: str) -> str:

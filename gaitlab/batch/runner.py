@@ -271,10 +271,11 @@ def run_batch(
     """
     progress = progress or NullProgress()
     out_dir = check_output_dir(settings.out_dir)
+    # Inputs first: a mistyped one fails the command before the output folder is made.
+    clips = collect_inputs(inputs, exclude=[out_dir])
     out_dir.mkdir(parents=True, exist_ok=True)
     store = store or FileStore(out_dir / RECORDS_DIR)
     with _exclusive(out_dir):
-        clips = collect_inputs(inputs, exclude=[out_dir])
         # A missing model would fail every clip the same way: fail once, up front.
         model_sha = file_sha256(resolve_model(settings.request.pose.model))
         total_bytes = sum(c.path.stat().st_size for c in clips if c.path.is_file())

@@ -22,6 +22,7 @@ import platformdirs
 
 from gaitlab.errors import InvalidOption, NoRunnerFound
 from gaitlab.hashing import file_sha256
+from gaitlab.imaging.appearance import appearance_lab
 from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
 from gaitlab.io.video import (
     VideoLimits,
@@ -48,6 +49,7 @@ from gaitlab.pose.people import (
     absence_notes,
     check_single_track,
     choose_runner,
+    count_people,
     describe_people,
     link_tracks,
     spans_s,
@@ -1030,6 +1032,7 @@ class _Candidate:
     """One person's outputs in one frame of a multi-person pass (small arrays only)."""
 
     pose: FramePose  # mask dropped: it is only valid until the next inference
+    look: np.ndarray | None = None  # colours of torso, thighs, shins (to count people)
     origin: np.ndarray | None = None
     scale: float = float("nan")
     crop: np.ndarray | None = None
@@ -1063,7 +1066,8 @@ def _run_multi(
             found = []
             for pose in backend.detect_all(frame.rgb, time_ms):
                 clip_pose = pose if factor is None else _to_clip_px(pose, factor)
-                cand = _Candidate(replace(clip_pose, mask=None))
+                look = appearance_lab(frame.rgb, pose.xy_px)
+                cand = _Candidate(replace(clip_pose, mask=None), look)
                 if with_masks and pose.mask is not None:
                     cand.origin, cand.scale, cand.crop = _mask_crop(pose.mask, pose.xy_px, factor)
                 if with_waistband:
@@ -1076,7 +1080,10 @@ def _run_multi(
         time_s = np.asarray(times, dtype=float)
         xy = [[c.pose.xy_px for c in found] for found in frames]
         tracks = link_tracks(xy, time_s)
-        choice = choose_runner(describe_people(xy, tracks, time_s))
+        described = describe_people(xy, tracks, time_s)
+        looks = [[c.look for c in found] for found in frames]
+        count = count_people(xy, tracks, time_s, described, looks)
+        choice = choose_runner(described, n_people=count.n_people)
         rows = _Rows(crops=_CropBuffer(len(frames) if with_masks else 0))
         uncertain = np.zeros(len(frames), dtype=bool)
         for i, found in enumerate(frames):
@@ -1108,11 +1115,12 @@ def _run_multi(
                     NOT_FOUND if pick is None or pick.band is None else pick.band.result()
                 )
     detected = np.array([v is not None for v in rows.xy_px], dtype=bool)
-    seen = sum(p.role != "flicker" for p in choice.people)
+    seen = count.n_people
     notes = list(absence_notes(detected, time_s))
     if seen > 1:
-        # Tracks, not proven people: someone who leaves and comes back counts twice.
-        notes.insert(0, f"several people were seen ({seen} tracks); {choice.reason}")
+        again = len(count.found_again)
+        how = f" ({seen + again} tracks: {again} of them someone lost and found again)"
+        notes.insert(0, f"several people were seen: {seen}{how if again else ''}; {choice.reason}")
     if uncertain.any():
         notes.append(
             f"which person is the runner was uncertain in {int(uncertain.sum())} frame(s) "
@@ -1127,5 +1135,6 @@ def _run_multi(
         spans_s(uncertain, time_s),
         choice.people,
         tuple(notes),
+        count.found_again,
     )
     return rows, report
