@@ -98,7 +98,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     clip = Path(args.clip)
     # Everything the user can get wrong is checked before the minutes of pose inference.
-    out_dir = check_output_dir(Path(args.out) if args.out is not None else default_out_dir(clip))
+    out_dir = check_output_dir(args.out if args.out is not None else default_out_dir(clip))
     runner = _check_runner_and_store(args.runner, args.store) if args.runner is not None else None
     request = AnalysisRequest(
         view=args.view,

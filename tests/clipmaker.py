@@ -55,14 +55,18 @@ def pattern_clip(
 
 
 def timed_clip(
-    path: Path, times_s: list[float] | np.ndarray, size: tuple[int, int] = (160, 160)
+    path: Path,
+    times_s: list[float] | np.ndarray,
+    size: tuple[int, int] = (160, 160),
+    time_base: Fraction = Fraction(1, 90000),
 ) -> Path:
-    """An H.264 clip whose frame i has presentation time ``times_s[i]`` (exact to 1/90000 s).
+    """An H.264 clip whose frame i has presentation time ``times_s[i]`` (exact to ``time_base``).
 
-    Frame i shows a grey level of i so tests can tell the frames apart.
+    Frame i shows a grey level of ``7 * i % 256`` so tests can tell the frames apart. A jump
+    of hours needs a coarser time base (1/1000 s): MP4 stores each frame's duration in 32 bits.
     """
     w, h = size
-    tb = Fraction(1, 90000)
+    tb = time_base
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"

@@ -88,9 +88,9 @@ def check_output_dir(path: str | os.PathLike[str], option: str = "--out") -> Pat
         With a one-line message: a file (or a device such as ``/dev/null``) is in the way, or
         the folder cannot be created or written.
     """
-    out = Path(path)
-    if str(path) == "":
+    if os.fspath(path) == "":  # Path("") would be the current folder
         raise OutputDirError(f"{option} is empty: give a folder for the results")
+    out = Path(path)
     existing = out
     while not existing.exists() and not existing.is_symlink():
         if existing.parent == existing:

@@ -39,7 +39,8 @@ def tagged_factor(video: VideoInfo) -> float | None:
     """Capture rate over stored rate when the metadata says the clip is slow motion."""
     if not video.tagged_capture_fps or not math.isfinite(video.capture_fps):
         return None
-    stored_fps = video.capture_fps * video.slowmo_factor  # the rate the file plays at
+    # capture_fps is in capture time: the file plays at capture_fps / slowmo_factor.
+    stored_fps = video.capture_fps / video.slowmo_factor
     ratio = video.tagged_capture_fps / stored_fps
     return round(ratio * 2) / 2 if ratio >= TAG_RATIO_MIN else None
 

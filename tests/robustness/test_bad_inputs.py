@@ -329,7 +329,7 @@ CASES: list[Case] = [
          r"^verdict   this is not running: .*the file says it was filmed at 60 fps "
          r"\(com\.android\.capture\.fps\) and it plays at 15 fps: it is slow motion; analyse it "
          r"again with --slowmo 4$", slow=True),
-    Case("slow-motion-given", "the 2x slow clip analysed with --slowmo 2",
+    Case("slow-motion-given", "the 2x slow clip analysed with --slowmo 2 (a runner again)",
          lambda d: analyze(slowed(d, 2.0), "--slowmo", "2", *FAST), 0,
          r"^strides   \d+$", slow=True),
     Case("portrait", "a portrait phone clip (stored on its side with a rotation flag)",
@@ -399,6 +399,8 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
         assert len(ours) == 1, ours  # one line, no usage text, no traceback
         assert ours[0].startswith("gaitlab: error: ")
         assert re.search(case.line, ours[0]), ours[0]
+        if argv[0] == "analyze":
+            assert not list(tmp_path.rglob("result.json")), "a refused clip left a result"
     else:
         assert ours == [], ours
         hits = [line for line in proc.stdout.splitlines() if re.search(case.line, line)]
