@@ -214,7 +214,8 @@ def write_outputs(
     dict
         Output name -> path (``result``, ``series``, ``kinematics_series``, ``video``,
         ``keyframe_*``, ``finding_*``, ``plot_*``, ``frames_csv``, ``strides_csv``,
-        ``trc``, ``mot``, ``html``, ``pdf``), also recorded in ``outputs.json``. Outputs of an
+        ``trc``, ``mot``, ``html``, ``pdf``, and ``outputs``: the manifest ``outputs.json``
+        listing the others). Outputs of an
         earlier analysis in the folder that this one does not write are removed (see the
         module doc); a reloaded result keeps the files it is not asked to redraw.
     """
@@ -300,6 +301,9 @@ def write_outputs(
             timings.update(more)
     log.info("outputs written in %s", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     record_outputs(out, paths, previous)
+    # Listed with the outputs so that whoever owns them (a runner's session in the store)
+    # owns the manifest too; it never lists itself.
+    paths["outputs"] = out / OUTPUTS_FILE
     return paths
 
 

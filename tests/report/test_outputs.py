@@ -19,7 +19,7 @@ EXPECTED = {
     "html", "pdf", "plot_angles", "plot_per_stride", "plot_left_right",
     "keyframe_left_foot_strike", "keyframe_left_midstance", "keyframe_left_toe_off",
     "keyframe_right_foot_strike", "keyframe_right_midstance", "keyframe_right_toe_off",
-    "finding_01_limited_hip_extension",
+    "finding_01_limited_hip_extension", "outputs",
 }  # fmt: skip
 
 
@@ -169,7 +169,8 @@ def test_manifest_lists_every_output_written(synthetic_outputs: dict[str, Path])
     folder = synthetic_outputs["result"].parent
     manifest = json.loads((folder / "outputs.json").read_text())
     assert manifest["schema"] == "gaitlab.outputs"
-    assert manifest["files"] == {k: p.name for k, p in sorted(synthetic_outputs.items())}
+    listed = {k: p.name for k, p in sorted(synthetic_outputs.items()) if k != "outputs"}
+    assert manifest["files"] == listed  # every output but the manifest itself
 
 
 def test_a_new_analysis_removes_only_the_earlier_outputs_gaitlab_wrote(
@@ -182,17 +183,18 @@ def test_a_new_analysis_removes_only_the_earlier_outputs_gaitlab_wrote(
     (folder / "my_notes.txt").write_text("mine")
     (folder / "keyframe_mine.png").write_bytes(b"mine too")  # a look-alike gaitlab never wrote
     previous = read_outputs_manifest(folder)
+    before = {p.name for p in folder.iterdir()}
     kept = {k: folder / v for k, v in previous.items() if k in ("result", "series", "html")}
+    assert "outputs" not in previous
     removed = record_outputs(folder, kept, previous)
     assert {p.name for p in removed} == set(previous.values()) - {
         "result.json",
         "pose_series.npz",
         "report.html",
     }
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "keyframe_mine.png", "my_notes.txt", "outputs.json", "pose_series.npz", "report.html",
-        "result.json",
-    ]  # fmt: skip
+    # Everything else stays: the user's files, and any file the manifest does not name.
+    assert {p.name for p in folder.iterdir()} == before - {p.name for p in removed}
+    assert {"keyframe_mine.png", "my_notes.txt", "result.json", "report.html"} <= before
     assert read_outputs_manifest(folder) == {k: p.name for k, p in kept.items()}
 
 
