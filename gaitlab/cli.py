@@ -13,12 +13,27 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from gaitlab import __version__
 from gaitlab.errors import GaitlabError
+from gaitlab.io.files import one_line
+from gaitlab.options import HEIGHT_CM, MIN_DURATION_S, SLOWMO_FACTOR, WORKERS
 from gaitlab.store.cli import add_store_option
 
 EXIT_USAGE = 2
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with gaitlab's one-line errors: ``gaitlab: error: ...`` and exit code 2.
+
+    argparse prints the whole usage text before its error; a bad option is reported like
+    every other bad input instead, with a pointer to ``--help``.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line and exit with :data:`EXIT_USAGE`."""
+        self.exit(EXIT_USAGE, f"gaitlab: error: {one_line(message)} (see `{self.prog} --help`)\n")
 
 
 def _progress_bar(
@@ -38,17 +53,6 @@ def _progress_bar(
         bar.refresh() if done == total else bar.update(0)
 
     return update, bar.close
-
-
-def _positive_int(text: str) -> int:
-    """Parse an integer >= 1 for argparse (anything else is a usage error, exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _max_side_arg(text: str) -> int | None:
@@ -78,12 +82,24 @@ def add_pose_max_side(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def default_out_dir(clip: Path) -> Path:
+    """``gaitlab_results/<clip name>``, the name made safe as a folder name."""
+    from gaitlab.io.files import safe_folder_name
+
+    return Path("gaitlab_results") / safe_folder_name(clip.stem)
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.findings import format_findings
+    from gaitlab.io.files import check_output_dir
     from gaitlab.io.video import VideoLimits
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
     from gaitlab.report import write_outputs
 
+    clip = Path(args.clip)
+    # Everything the user can get wrong is checked before the minutes of pose inference.
+    out_dir = check_output_dir(args.out if args.out is not None else default_out_dir(clip))
+    runner = _check_runner_and_store(args.runner, args.store) if args.runner is not None else None
     request = AnalysisRequest(
         view=args.view,
         height_cm=args.height_cm,
@@ -92,8 +108,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         ),
         limits=VideoLimits(min_duration_s=args.min_duration_s),
     )
-    clip = Path(args.clip)
-    out_dir = Path(args.out) if args.out else Path("gaitlab_results") / clip.stem
     show_bar = not args.json and not args.quiet and sys.stderr.isatty()
     progress, close_bar = _progress_bar(show_bar, "pose")
     try:
@@ -124,10 +138,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     result_path = paths["result"]
     result = json.loads(result_path.read_text())
     recorded = ""
-    if args.runner:
-        from gaitlab.store.cli import record_analysis
-
-        recorded = record_analysis(args.store, args.runner, out_dir, paths, args.height_cm)
+    if runner is not None:
+        recorded = _record(args.store, runner, out_dir, paths, args.height_cm)
     if args.json:
         print(json.dumps(result, indent=2))
     elif not args.quiet:
@@ -142,6 +154,39 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_runner_and_store(code: str, store: str | None) -> str:
+    """The runner's code as stored, once the store is known to open (``analyze --runner``).
+
+    Opened (created or migrated) before the analysis, as ``batch`` does: an unusable store
+    fails the command now, not after minutes of inference with the files already written.
+    """
+    from gaitlab.store import BadRunnerCode, open_store
+    from gaitlab.store.database import check_runner_code
+
+    try:
+        code = check_runner_code(code)
+    except BadRunnerCode as exc:
+        raise BadRunnerCode(f"--runner {code!r}: {exc.message}") from None
+    open_store(store).close()
+    return code
+
+
+def _record(
+    store: str | None, runner: str, out_dir: Path, paths: dict[str, Path], height_cm: float | None
+) -> str:
+    """Record the analysis in the store; a failure still says where the results are."""
+    from gaitlab.store import StoreError
+    from gaitlab.store.cli import record_analysis
+
+    try:
+        return record_analysis(store, runner, out_dir, paths, height_cm)
+    except StoreError as exc:
+        raise StoreError(
+            f"{exc.message} (the results are in {out_dir}/ but not in the store: run the "
+            "analysis again with --runner when the store works; the pose cache makes it fast)"
+        ) from None
+
+
 def _format_outputs(paths: dict[str, Path], out_dir: Path) -> str:
     main = [
         k for k in ("html", "pdf", "video", "frames_csv", "strides_csv", "trc", "mot") if k in paths
@@ -151,7 +196,13 @@ def _format_outputs(paths: dict[str, Path], out_dir: Path) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from gaitlab.io.files import check_output_dir
     from gaitlab.report import rebuild_reports
+    from gaitlab.resultfile import RESULT_FILE
+
+    if (Path(args.result_dir) / RESULT_FILE).is_file():
+        # The reports are rebuilt in place: a folder that cannot be written fails now.
+        check_output_dir(args.result_dir, "result folder")
 
     paths = rebuild_reports(
         args.result_dir,
@@ -171,14 +222,17 @@ def format_summary(result: dict, result_path: Path) -> str:
     pose = result["pose"]
     rotated = f", rotated {clip['rotation_deg']} deg" if clip["rotation_deg"] else ""
     slowmo = f", slow-motion x{clip['slowmo_factor']:g}" if clip["slowmo_factor"] != 1 else ""
+    name = one_line(Path(clip["path"]).name)  # a newline in a file name stays on its line
     lines = [
-        f"clip      {Path(clip['path']).name}: {clip['width_px']}x{clip['height_px']} upright"
+        f"clip      {name}: {clip['width_px']}x{clip['height_px']} upright"
         f"{rotated}, {clip['n_frames']} frames, {clip['duration_s']:.1f} s, "
         f"{clip['capture_fps']:.1f} fps from timestamps{' (variable)' if clip['vfr'] else ''}"
         f"{slowmo}",
         f"pose      {pose['frames_with_pose']}/{pose['n_frames']} frames with a pose "
         f"({100 * pose['detection_rate']:.1f} %), model {pose['model']['name']}",
     ]
+    if clip.get("cut_note"):  # a jump in the timestamps: what was analysed, what left out
+        lines.append(f"cut       {clip['cut_note']}")
     # Several people in frame, or the runner out of frame: say who was followed.
     lines += [f"people    {note}" for note in (pose.get("people") or {}).get("notes", [])]
     kin = result.get("kinematics")
@@ -187,6 +241,7 @@ def format_summary(result: dict, result_path: Path) -> str:
         lines.append(
             f"view      {view['view']} ({view['source']}, confidence {view['confidence'] or 0:.2f})"
             + (", treadmill" if kin.get("treadmill") else "")
+            + _view_doubt(view)
         )
         running = kin["running"]
         if not running["is_running"]:
@@ -194,8 +249,21 @@ def format_summary(result: dict, result_path: Path) -> str:
         else:
             lines.append(f"strides   {len(kin['strides'])}")
             lines.append(_metric_table(kin["metrics"]))
-    lines.append(f"result    {result_path}")
+    lines.append(f"result    {one_line(str(result_path))}")
     return "\n".join(lines)
+
+
+def _view_doubt(view: dict) -> str:
+    """A warning when the view the user set is not the one the clip shows (side vs frontal)."""
+    detected = str(view.get("detected_view") or "unclear")
+    if view.get("source") != "user" or detected == "unclear":
+        return ""
+    if detected.startswith("side") == str(view["view"]).startswith("side"):
+        return ""
+    return (
+        f"; but the clip looks {detected} (shoulder width ratio "
+        f"{view.get('width_ratio') or 0:.2f}): the metrics follow --view {view['view']}, check it"
+    )
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -237,7 +305,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``gaitlab`` command."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="gaitlab",
         description="Running-gait analysis from a phone video.",
     )
@@ -254,24 +322,31 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "side", "side-left", "side-right", "rear", "front"],
         help="camera view (default: detect it)",
     )
-    an.add_argument("--height-cm", type=float, help="runner's height, for distances in cm")
+    an.add_argument(
+        "--height-cm",
+        type=HEIGHT_CM.argtype(),
+        help="runner's height, for distances in cm (100-250)",
+    )
     an.add_argument(
         "--slowmo",
-        type=float,
+        type=SLOWMO_FACTOR.argtype(),
         default=1.0,
         metavar="F",
-        help="slow-motion factor: 8 for a 240 fps clip stored to play at 30 fps (default 1)",
+        help="slow-motion factor: 8 for a 240 fps clip stored to play at 30 fps (1-64, default 1)",
     )
     an.add_argument("--model", default="full", help="pose model: full (bundled), lite, heavy")
     add_pose_max_side(an)
     an.add_argument(
-        "--min-duration-s", type=float, default=2.0, help="shortest clip accepted (default 2)"
+        "--min-duration-s",
+        type=MIN_DURATION_S.argtype(),
+        default=2.0,
+        help="shortest clip accepted, in seconds (default 2)",
     )
     an.add_argument("--cache-dir", help="pose cache folder (default: user cache)")
     an.add_argument("--no-cache", action="store_true", help="always run pose inference")
     an.add_argument(
         "--workers",
-        type=_positive_int,
+        type=WORKERS.argtype(),
         metavar="N",
         help="pose landmarkers run in parallel on time segments of the clip (default 1: one "
         "pass; 2 is ~1.5x faster on 2 cores, with landmarks that differ slightly after the "
@@ -338,12 +413,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
         return code
     except GaitlabError as exc:
-        print(f"gaitlab: error: {exc.message}", file=sys.stderr)
+        # Settings objects validate their own fields with InvalidOption, a GaitlabError (exit
+        # 2); any other ValueError is a bug and falls through to the internal error below.
+        print(f"gaitlab: error: {one_line(exc.message)}", file=sys.stderr)
         return exc.exit_code
-    except ValueError as exc:
-        # Settings objects validate their own fields; those errors are the user's to fix.
-        print(f"gaitlab: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"gaitlab: interrupted{getattr(args, 'on_interrupt', '')}", file=sys.stderr)
         return 130
@@ -356,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"gaitlab: internal error: {type(exc).__name__}: {exc} "
+            f"gaitlab: internal error: {type(exc).__name__}: {one_line(str(exc))} "
             "(a bug: rerun with --debug and report it)",
             file=sys.stderr,
         )

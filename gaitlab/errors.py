@@ -10,7 +10,7 @@ Exit codes (documented in the README):
 ==  =====================================================
 0   success
 1   unexpected internal error (a bug: please report it)
-2   usage error (bad command-line arguments)
+2   usage error (bad arguments, settings or output folder)
 3   model missing or corrupt
 4   input is not a readable video
 5   video readable but unsuitable (too short, too small, ...)
@@ -35,6 +35,21 @@ class GaitlabError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class UsageError(GaitlabError):
+    """The command was given something it cannot use: an option, a folder, a file (exit 2)."""
+
+    exit_code = 2
+
+
+class InvalidOption(UsageError, ValueError):
+    """A setting's value is out of its range or not a number (exit 2).
+
+    Also a :class:`ValueError`, so that library callers that validate settings objects by
+    catching ``ValueError`` keep working; the CLI reports it as a usage error, while any
+    other ``ValueError`` is an internal error (a bug).
+    """
 
 
 class ModelError(GaitlabError):

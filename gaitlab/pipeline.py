@@ -13,19 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab import __version__
+from gaitlab.errors import InvalidOption
 from gaitlab.findings import FindingsReport, findings_for_analysis
+from gaitlab.io.files import write_text_atomic
 from gaitlab.io.video import VideoLimits
 from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
 from gaitlab.kinematics.view import USER_VIEWS
+from gaitlab.options import HEIGHT_CM
 from gaitlab.pose.backend import MediaPipeSettings
 from gaitlab.pose.extract import MAX_SIDE_PX, PoseSettings, ProgressFn, extract_pose
+from gaitlab.resultfile import RESULT_FILE, RESULT_SCHEMA, RESULT_SCHEMA_VERSION
 from gaitlab.series import PoseSeries
 
-#: Version of the ``result.json`` layout; bump on incompatible change.
-RESULT_SCHEMA_VERSION = 1
-#: File names inside a result folder.
-RESULT_FILE = "result.json"
+#: File name of the pose series inside a result folder (``result.json``: RESULT_FILE).
 SERIES_FILE = "pose_series.npz"
 
 #: Views a user may ask for: ``auto`` detects it; ``side`` detects only the facing.
@@ -71,9 +72,8 @@ class AnalysisRequest:
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
-            raise ValueError(f"view must be one of {', '.join(VIEWS)}; got {self.view!r}")
-        if self.height_cm is not None and not 100.0 <= self.height_cm <= 250.0:
-            raise ValueError(f"height_cm must be between 100 and 250, got {self.height_cm}")
+            raise InvalidOption(f"view must be one of {', '.join(VIEWS)}; got {self.view!r}")
+        HEIGHT_CM.check_optional(self.height_cm)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class ClipAnalysis:
         """The versioned, JSON-ready result."""
         s = self.series
         result: dict[str, Any] = {
-            "schema": "gaitlab.result",
+            "schema": RESULT_SCHEMA,
             "schema_version": RESULT_SCHEMA_VERSION,
             "gaitlab_version": __version__,
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -203,9 +203,5 @@ def write_result(analysis: ClipAnalysis, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     analysis.series.save(out / SERIES_FILE)
-    path = out / RESULT_FILE
-    tmp = path.with_name(path.name + ".tmp")
     text = json.dumps(to_json_ready(analysis.to_dict()), indent=2, allow_nan=False)
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
+    return write_text_atomic(out / RESULT_FILE, text)

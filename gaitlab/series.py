@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from gaitlab.errors import GaitlabError
+from gaitlab.io.files import atomic_path
 from gaitlab.landmarks import N_LANDMARKS
 
 #: Version of the on-disk ``.npz`` layout; bump on incompatible change.
@@ -68,6 +69,21 @@ class VideoInfo:
         Codec and container format names as reported by FFmpeg.
     vfr
         True when frame intervals vary by more than 10 % of the median (variable frame rate).
+    part_start_s, part_end_s
+        The part of the file analysed when its timestamps jump (a cut, a paused recording, a
+        frame stamped hours late; see :func:`gaitlab.io.video.continuous_parts`): capture
+        time of its first frame from the file's first frame, and the end of the part (None:
+        to the end of the file). Every time in the series counts from ``part_start_s``, and
+        ``n_frames``/``duration_s`` describe the part. 0 and None for an unbroken clip.
+    gaps_s
+        Each timestamp jump as ``(before, after)``: capture times from the file's first frame
+        of the frames either side of it.
+    cut_note
+        One sentence for the user on what was analysed and what was left out ("" if none).
+    tagged_capture_fps, capture_fps_tag
+        The capture frame rate a phone wrote in the container's metadata (Android's
+        ``com.android.capture.fps``, and keys like it), and the key it came from; None and
+        "" when there is none. Differs from the stored rate in a slow-motion file.
     """
 
     path: str
@@ -83,6 +99,16 @@ class VideoInfo:
     codec: str
     container: str
     vfr: bool
+    part_start_s: float = 0.0
+    part_end_s: float | None = None
+    gaps_s: tuple[tuple[float, float], ...] = ()
+    cut_note: str = ""
+    tagged_capture_fps: float | None = None
+    capture_fps_tag: str = ""
+
+    def __post_init__(self) -> None:
+        # Read back from JSON, the gaps are lists: keep the frozen object hashable.
+        object.__setattr__(self, "gaps_s", tuple(tuple(map(float, g)) for g in self.gaps_s))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON representation."""
@@ -263,10 +289,8 @@ class PoseSeries:
             for name, value in dataclasses.asdict(self.waistband).items():
                 arrays[f"waistband_{name}"] = value
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
-        tmp.replace(path)
         return path
 
     @staticmethod

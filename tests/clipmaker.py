@@ -8,6 +8,7 @@ check (rotation flag, per-frame timestamps, codec) is set here explicitly.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -54,14 +55,18 @@ def pattern_clip(
 
 
 def timed_clip(
-    path: Path, times_s: list[float] | np.ndarray, size: tuple[int, int] = (160, 160)
+    path: Path,
+    times_s: list[float] | np.ndarray,
+    size: tuple[int, int] = (160, 160),
+    time_base: Fraction = Fraction(1, 90000),
 ) -> Path:
-    """An H.264 clip whose frame i has presentation time ``times_s[i]`` (exact to 1/90000 s).
+    """An H.264 clip whose frame i has presentation time ``times_s[i]`` (exact to ``time_base``).
 
-    Frame i shows a grey level of i so tests can tell the frames apart.
+    Frame i shows a grey level of ``7 * i % 256`` so tests can tell the frames apart. A jump
+    of hours needs a coarser time base (1/1000 s): MP4 stores each frame's duration in 32 bits.
     """
     w, h = size
-    tb = Fraction(1, 90000)
+    tb = time_base
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
@@ -93,3 +98,36 @@ def audio_only(path: Path, duration_s: float = 3.0) -> Path:
         str(path),
     )
     return path
+
+
+def retimed_clip(
+    src: Path,
+    dst: Path,
+    retime: Callable[[int, float], float],
+    *,
+    time_base: Fraction = Fraction(1, 1000),
+) -> Path:
+    """Re-encode ``src`` (H.264) with frame i at time ``retime(i, t_i)`` seconds.
+
+    The millisecond time base keeps hours-long jumps inside MP4's 32-bit sample durations
+    (FFmpeg refuses to mux a 10-hour jump in 1/90000 s ticks).
+    """
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        stream_in = inp.streams.video[0]
+        enc = out.add_stream("libx264", rate=30)
+        enc.width, enc.height, enc.pix_fmt = stream_in.width, stream_in.height, "yuv420p"
+        enc.time_base = time_base
+        enc.codec_context.time_base = time_base
+        enc.options = {"preset": "ultrafast", "crf": "20"}
+        t0 = None
+        for i, frame in enumerate(inp.decode(stream_in)):
+            t = float(frame.pts * frame.time_base)
+            t0 = t if t0 is None else t0
+            new = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+            new.pts = round(retime(i, t - t0) / time_base)
+            new.time_base = time_base
+            for packet in enc.encode(new):
+                out.mux(packet)
+        for packet in enc.encode():
+            out.mux(packet)
+    return dst

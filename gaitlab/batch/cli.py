@@ -34,6 +34,7 @@ MAX_FAILURES_SHOWN = 10
 def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``batch`` to the ``gaitlab`` command's subparsers; returns the new parser."""
     from gaitlab.cli import add_pose_max_side
+    from gaitlab.options import HEIGHT_CM, JOBS, MIN_DURATION_S, SLOWMO_FACTOR
 
     p = subparsers.add_parser(
         "batch",
@@ -54,7 +55,7 @@ def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument(
         "--jobs",
-        type=int,
+        type=JOBS.argtype(),
         metavar="N",
         help="clips scored at once (default: CPUs of this machine, or of the Ray cluster)",
     )
@@ -64,12 +65,23 @@ def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         help="camera view of every clip: auto (default: detect), side, side-left, side-right, "
         "rear or front",
     )
-    p.add_argument("--height-cm", type=float, help="runner's height for every clip, in cm")
-    p.add_argument("--slowmo", type=float, default=1.0, metavar="F", help="slow-motion factor")
+    p.add_argument(
+        "--height-cm", type=HEIGHT_CM.argtype(), help="runner's height for every clip, in cm"
+    )
+    p.add_argument(
+        "--slowmo",
+        type=SLOWMO_FACTOR.argtype(),
+        default=1.0,
+        metavar="F",
+        help="slow-motion factor (1-64)",
+    )
     p.add_argument("--model", default="full", help="pose model: full (bundled), lite, heavy")
     add_pose_max_side(p)
     p.add_argument(
-        "--min-duration-s", type=float, default=2.0, help="shortest clip accepted (default 2)"
+        "--min-duration-s",
+        type=MIN_DURATION_S.argtype(),
+        default=2.0,
+        help="shortest clip accepted, in seconds (default 2)",
     )
     p.add_argument(
         "--executor",
@@ -164,7 +176,9 @@ def run_batch_cli(args: argparse.Namespace) -> int:
     """
     from gaitlab.batch.progress import make_progress
     from gaitlab.batch.runner import run_batch
+    from gaitlab.io.files import check_output_dir
 
+    check_output_dir(args.out)
     settings = settings_from_args(args)
     progress = make_progress(sys.stderr, quiet=args.quiet)
     report = run_batch(args.inputs, settings, progress=progress)

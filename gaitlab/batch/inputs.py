@@ -23,14 +23,15 @@ misspelt ``hieght`` is never silently ignored.
 from __future__ import annotations
 
 import csv
-import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gaitlab.errors import GaitlabError
+from gaitlab.errors import InvalidOption, UsageError
+from gaitlab.io.files import why_missing
 from gaitlab.io.video import VIDEO_EXTENSIONS
+from gaitlab.options import HEIGHT_CM, SLOWMO_FACTOR, NumberRange
 from gaitlab.pipeline import VIEWS
 
 #: Manifest column aliases -> canonical field name.
@@ -49,7 +50,7 @@ MANIFEST_COLUMNS: dict[str, str] = {
 }
 
 
-class BatchInputError(GaitlabError):
+class BatchInputError(UsageError):
     """The batch's inputs or options are unusable (usage error, exit code 2)."""
 
     exit_code = 2
@@ -124,7 +125,10 @@ def collect_inputs(
         else:
             # A mistyped argument fails the command at once, before hours of work; a missing
             # file inside a manifest becomes that clip's error row instead.
-            raise BatchInputError(f"{path}: no such file or folder")
+            reason = why_missing(path)
+            raise BatchInputError(
+                f"{path}: {'no such file or folder' if reason == 'no such file' else reason}"
+            )
     clips = _unique(found)
     if not clips:
         names = ", ".join(str(p) for p in inputs) or "(no inputs)"
@@ -224,8 +228,8 @@ def _manifest_clip(manifest: Path, line: int, row: dict[str, str]) -> ClipInput:
     view = row.get("view") or None
     if view is not None and view not in VIEWS:
         raise BatchInputError(f"{where}: view must be one of {', '.join(VIEWS)}; got {view!r}")
-    height_cm = _number(where, "height_cm", row.get("height_cm"), 100.0, 250.0)
-    slowmo = _number(where, "slowmo", row.get("slowmo_factor"), 1.0, 64.0)
+    height_cm = _number(where, "height_cm", row.get("height_cm"), HEIGHT_CM)
+    slowmo = _number(where, "slowmo", row.get("slowmo_factor"), SLOWMO_FACTOR)
     return ClipInput(
         path=clip_path,
         runner_id=row.get("runner_id", ""),
@@ -237,13 +241,11 @@ def _manifest_clip(manifest: Path, line: int, row: dict[str, str]) -> ClipInput:
     )
 
 
-def _number(where: str, name: str, text: str | None, lo: float, hi: float) -> float | None:
+def _number(where: str, name: str, text: str | None, accepted: NumberRange) -> float | None:
+    """A manifest cell checked as the same option is on the command line (blank: not set)."""
     if not text:
         return None
     try:
-        value = float(text)
-    except ValueError:
-        raise BatchInputError(f"{where}: {name} must be a number; got {text!r}") from None
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise BatchInputError(f"{where}: {name} must be between {lo:g} and {hi:g}; got {text}")
-    return value
+        return accepted.parse(text, label=name)
+    except InvalidOption as exc:
+        raise BatchInputError(f"{where}: {exc.message}") from None

@@ -66,6 +66,8 @@ from gaitlab.batch.task import (
     settings_dict,
 )
 from gaitlab.hashing import file_sha256
+from gaitlab.io.files import check_output_dir
+from gaitlab.options import JOBS
 from gaitlab.pipeline import AnalysisRequest
 from gaitlab.pose.models import resolve_model
 
@@ -129,8 +131,7 @@ class BatchSettings:
             raise BatchInputError(
                 f"executor must be one of {', '.join(EXECUTORS)}; got {self.executor!r}"
             )
-        if self.jobs is not None and self.jobs < 1:
-            raise BatchInputError(f"--jobs must be at least 1, got {self.jobs}")
+        JOBS.check_optional(self.jobs, "jobs")
         if self.ray_address and self.executor != "ray":
             raise BatchInputError("--ray-address needs --executor ray")
 
@@ -263,15 +264,18 @@ def run_batch(
     ------
     BatchInputError
         Nothing to score, a bad manifest, bad options, or another batch holds the folder.
+    gaitlab.io.files.OutputDirError
+        ``settings.out_dir`` is a file or cannot be written (checked before any work).
     gaitlab.errors.ModelError
         The pose model is missing or corrupt (checked once, before any clip).
     """
     progress = progress or NullProgress()
-    out_dir = Path(settings.out_dir)
+    out_dir = check_output_dir(settings.out_dir)
+    # Inputs first: a mistyped one fails the command before the output folder is made.
+    clips = collect_inputs(inputs, exclude=[out_dir])
     out_dir.mkdir(parents=True, exist_ok=True)
     store = store or FileStore(out_dir / RECORDS_DIR)
     with _exclusive(out_dir):
-        clips = collect_inputs(inputs, exclude=[out_dir])
         # A missing model would fail every clip the same way: fail once, up front.
         model_sha = file_sha256(resolve_model(settings.request.pose.model))
         total_bytes = sum(c.path.stat().st_size for c in clips if c.path.is_file())

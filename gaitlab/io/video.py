@@ -9,10 +9,17 @@ Timestamps
 Frame times come from each frame's presentation timestamp (``pts * time_base``), relative to
 the first frame, divided by the slow-motion factor: a 240 fps capture stored to play at
 30 fps has ``slowmo_factor=8`` and its frames are 1/240 s apart in capture time.
+
+A jump in the timestamps (two recordings joined, a paused recording, a frame stamped hours
+late) is a cut: the clip is analysed as its longest continuous part
+(:func:`continuous_parts`), times count from that part's first frame, and the result says
+what was left out (``VideoInfo.cut_note``). Nothing is ever sized by the clip's time span:
+a frame stamped 10 hours late does not make 10 hours of anything.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import threading
@@ -27,7 +34,22 @@ import numpy as np
 
 from gaitlab.errors import NotAFile, NoVideoStream, UnreadableVideo, UnsuitableVideo
 from gaitlab.hashing import file_sha256
+from gaitlab.io.files import why_missing
+from gaitlab.options import (
+    MAX_DURATION_S,
+    MAX_FILE_MB,
+    MIN_DURATION_S,
+    MIN_SHORT_SIDE_PX,
+    SLOWMO_FACTOR,
+)
 from gaitlab.series import VideoInfo
+
+#: A pause between two frames longer than this (capture time) is a cut, whatever the rate: a
+#: third of a running stride or more is missing, and strides cannot be measured across it.
+GAP_MIN_S = 0.5
+#: ... and so is a pause of more than this many typical frame intervals (a 5 fps clip's
+#: frames are 0.2 s apart: its gaps start at 2 s).
+GAP_MIN_FRAMES = 10
 
 #: File extensions gaitlab looks for when scanning folders.
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
@@ -58,6 +80,12 @@ class VideoLimits:
     max_duration_s: float | None = None
     max_file_mb: float | None = None
 
+    def __post_init__(self) -> None:
+        MIN_DURATION_S.check(self.min_duration_s)
+        MIN_SHORT_SIDE_PX.check(self.min_short_side_px)
+        MAX_DURATION_S.check_optional(self.max_duration_s)
+        MAX_FILE_MB.check_optional(self.max_file_mb)
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -79,10 +107,8 @@ class Frame:
 
 
 def _open_container(path: Path) -> av.container.InputContainer:
-    if not path.exists():
-        raise NotAFile(f"{path}: no such file")
     if not path.is_file():
-        raise NotAFile(f"{path}: not a file")
+        raise NotAFile(f"{path}: {why_missing(path)}")
     if path.stat().st_size == 0:
         raise UnreadableVideo(f"{path.name}: the file is empty (0 bytes)")
     try:
@@ -123,6 +149,28 @@ def _packet_times_s(container: av.container.InputContainer, stream: av.video.Vid
     return times
 
 
+#: Endings of metadata keys that hold a phone's capture frame rate (case-insensitive):
+#: Android writes ``com.android.capture.fps``; others use the same idea.
+CAPTURE_FPS_KEYS: tuple[str, ...] = ("capture.fps", "capture_fps", "capturefps", "capture-fps")
+
+
+def capture_fps_tag(*metadata: dict[str, str]) -> tuple[float | None, str]:
+    """The capture frame rate recorded in container/stream metadata, and its key.
+
+    Returns ``(None, "")`` when no key holds a positive, finite number.
+    """
+    for tags in metadata:
+        for key, value in tags.items():
+            if key.lower().endswith(CAPTURE_FPS_KEYS):
+                try:
+                    fps = float(str(value).strip())
+                except ValueError:
+                    continue
+                if np.isfinite(fps) and 0 < fps <= 10_000:
+                    return fps, key
+    return None, ""
+
+
 def _measure_rate(times_s: np.ndarray) -> tuple[float, bool]:
     """Median frame rate and whether the intervals vary (variable frame rate)."""
     dt = np.diff(times_s)
@@ -135,6 +183,68 @@ def _measure_rate(times_s: np.ndarray) -> tuple[float, bool]:
     # (WebM, many phones) store 1/30 s as 33, 33, 34 ms, whose median would read 30.3 fps.
     typical = dt[np.abs(dt - med) <= 0.25 * med]
     return 1.0 / float(np.mean(typical)), vfr
+
+
+def continuous_parts(times_s: np.ndarray) -> list[tuple[int, int]]:
+    """Index ranges ``[start, stop)`` of the parts of a clip between timestamp jumps.
+
+    A jump is an interval longer than :data:`GAP_MIN_S` and than :data:`GAP_MIN_FRAMES`
+    typical (median) intervals.
+
+    Parameters
+    ----------
+    times_s : (n,) float
+        Sorted frame times, in seconds.
+
+    Returns
+    -------
+    list of (int, int)
+        One range per part, in time order; ``[(0, n)]`` for an unbroken clip.
+    """
+    n = len(times_s)
+    if n < 2:
+        return [(0, n)]
+    dt = np.diff(np.asarray(times_s, dtype=float))
+    positive = dt[dt > 0]
+    typical = float(np.median(positive)) if positive.size else 0.0
+    jumps = np.flatnonzero(dt > max(GAP_MIN_S, GAP_MIN_FRAMES * typical)) + 1
+    bounds = [0, *(int(j) for j in jumps), n]
+    return list(itertools.pairwise(bounds))
+
+
+def _span(seconds: float) -> str:
+    """A duration for people: ``2.5 s``, ``4.0 min``, ``10.0 h``, ``3.0 days``."""
+    for unit, size, from_s in (("days", 86400.0, 172800.0), ("h", 3600.0, 3600.0),
+                               ("min", 60.0, 120.0)):  # fmt: skip
+        if seconds >= from_s:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.1f} s"
+
+
+def _choose_part(
+    times_s: np.ndarray, parts: list[tuple[int, int]]
+) -> tuple[int, int, tuple[tuple[float, float], ...], str]:
+    """The longest continuous part (the first of equals), the jumps, and the note on the cut."""
+    gaps = tuple((float(times_s[b - 1]), float(times_s[b])) for _, b in parts[:-1])
+    if len(parts) == 1:
+        return 0, len(times_s), gaps, ""
+
+    def length(part: tuple[int, int]) -> float:
+        return float(times_s[part[1] - 1] - times_s[part[0]])
+
+    start, stop = max(parts, key=lambda p: (length(p), p[1] - p[0], -p[0]))
+    jumps = ", ".join(f"by {_span(b - a)} at {a:.1f} s" for a, b in gaps[:3])
+    more = f" and {len(gaps) - 3} more" if len(gaps) > 3 else ""
+    left_out = len(times_s) - (stop - start)
+    note = (
+        f"the timestamps jump {len(gaps)} time{'s' if len(gaps) > 1 else ''} ({jumps}{more}: "
+        f"a cut, a paused recording or bad timestamps); analysed the longest continuous part, "
+        f"{length((start, stop)):.1f} s from {times_s[start]:.1f} s of the file "
+        f"({stop - start} frames; times count from its start); left out {left_out} "
+        f"frame{'s' if left_out != 1 else ''} in {len(parts) - 1} other "
+        f"part{'s' if len(parts) > 2 else ''}"
+    )
+    return start, stop, gaps, note
 
 
 def probe_video(
@@ -154,7 +264,7 @@ def probe_video(
         The clip.
     slowmo_factor
         How many times slower than real time the clip plays (1 = normal; 8 for 240 fps
-        stored at 30 fps). Must be >= 1.
+        stored at 30 fps). From 1 to 64 (:data:`gaitlab.options.SLOWMO_FACTOR`).
     limits
         Minimum duration and resolution; defaults to :class:`VideoLimits()`.
 
@@ -170,8 +280,7 @@ def probe_video(
     """
     path = Path(path)
     limits = limits or VideoLimits()
-    if not slowmo_factor >= 1.0:
-        raise ValueError(f"slowmo_factor must be >= 1, got {slowmo_factor}")
+    SLOWMO_FACTOR.check(slowmo_factor)
     if limits.max_file_mb is not None and path.is_file():
         size_mb = path.stat().st_size / 1e6
         if size_mb > limits.max_file_mb:
@@ -195,6 +304,7 @@ def probe_video(
         times = np.asarray(_packet_times_s(container, stream))
         codec = stream.codec_context.name
         fmt = container.format.name
+        tagged_fps, fps_tag = capture_fps_tag(dict(container.metadata), dict(stream.metadata))
         nominal_fps = float(stream.average_rate) if stream.average_rate else float("nan")
         width, height = first.width, first.height
     except av.FFmpegError as exc:
@@ -213,11 +323,25 @@ def probe_video(
             f"at least {limits.min_duration_s:g} s of running"
         )
     times = (times - times[0]) / slowmo_factor
+    start, stop, gaps, cut_note = _choose_part(times, continuous_parts(times))
+    part_start_s = float(times[start])
+    part_end_s = None
+    if stop < n:  # halfway to the first frame after the part: never inside the part
+        part_end_s = float((times[stop - 1] + times[stop]) / 2.0)
+    times = times[start:stop] - part_start_s
+    n = stop - start
+    if n <= 1:
+        raise UnsuitableVideo(
+            f"{path.name}: the longest stretch of frames without a jump in time has {n} "
+            f"frame ({cut_note or 'the timestamps jump'}); a gait clip needs at least "
+            f"{limits.min_duration_s:g} s of running"
+        )
     capture_fps, vfr = _measure_rate(times)
     duration_s = float(times[-1] + 1.0 / capture_fps)
     if duration_s < limits.min_duration_s:
+        what = "the clip lasts" if not gaps else "its longest part without a jump in time lasts"
         raise UnsuitableVideo(
-            f"{path.name}: the clip lasts {duration_s:.1f} s of capture time; gaitlab needs at "
+            f"{path.name}: {what} {duration_s:.1f} s of capture time; gaitlab needs at "
             f"least {limits.min_duration_s:g} s (10-15 s of steady running is best)"
         )
     if limits.max_duration_s is not None and duration_s > limits.max_duration_s:
@@ -244,6 +368,12 @@ def probe_video(
         codec=codec,
         container=fmt,
         vfr=vfr,
+        part_start_s=part_start_s,
+        part_end_s=part_end_s,
+        gaps_s=gaps,
+        cut_note=cut_note,
+        tagged_capture_fps=tagged_fps,
+        capture_fps_tag=fps_tag,
     )
 
 
@@ -281,7 +411,8 @@ def iter_frames(
         Capture-time window ``[start_s, end_s)`` in seconds from the clip's first frame
         (default: the whole clip). A later start seeks to the key frame before it, so a
         segment does not decode the clip from the beginning; times stay relative to the
-        clip's first frame.
+        clip's first frame. For a clip cut at a jump in its timestamps, "the clip" is the
+        part analysed (``info.part_start_s`` to ``info.part_end_s``), as everywhere.
     size
         ``(width, height)`` of the yielded frames after rotation, or None for the clip's
         own size. FFmpeg converts the full frame to RGB (so colours are converted exactly
@@ -324,9 +455,11 @@ def iter_frames(
             stored_size = (int(width), int(height))
             if min(size[0] / info.width_px, size[1] / info.height_px) < 0.5:
                 interpolation = cv2.INTER_AREA
-        t0 = _first_pts_s(container, stream) if start_s > 0 else None
+        part_start_s, part_end_s = info.part_start_s, info.part_end_s
+        from_s = start_s + part_start_s  # from the file's first frame
+        t0 = _first_pts_s(container, stream) if from_s > 0 else None
         if t0 is not None:
-            target = t0 + start_s * info.slowmo_factor
+            target = t0 + from_s * info.slowmo_factor
             container.seek(
                 int(target / float(stream.time_base)), stream=stream, backward=True, any_frame=False
             )
@@ -339,7 +472,10 @@ def iter_frames(
                 t = float(frame.pts * frame.time_base)
                 if t0 is None:
                     t0 = t
-                t_s = (t - t0) / info.slowmo_factor
+                t_file = (t - t0) / info.slowmo_factor
+                if part_end_s is not None and t_file >= part_end_s:
+                    break  # past the analysed part of a clip cut at a jump in time
+                t_s = t_file - part_start_s
                 if t_s <= last_t:
                     continue
                 last_t = t_s
@@ -392,7 +528,8 @@ def keyframe_times_s(info: VideoInfo) -> np.ndarray:
         ) from None
     finally:
         container.close()
-    return np.maximum(np.sort(np.asarray(times, dtype=float)) - t0, 0.0) / info.slowmo_factor
+    times_s = (np.sort(np.asarray(times, dtype=float)) - t0) / info.slowmo_factor
+    return np.maximum(times_s - info.part_start_s, 0.0)
 
 
 def _first_pts_s(container: av.container.InputContainer, stream: av.video.VideoStream) -> float:
@@ -516,7 +653,7 @@ def read_frame(info: VideoInfo, time_s: float) -> np.ndarray:
         if first is None:
             raise UnreadableVideo(f"{path.name}: no frame decodes")
         t0 = float(first.pts * first.time_base)
-        target = t0 + time_s * info.slowmo_factor
+        target = t0 + (time_s + info.part_start_s) * info.slowmo_factor
         best, best_dt = first, abs(t0 - target)
         if best_dt > 0.5 / max(info.capture_fps, 1.0):
             container.seek(int(target / tb), stream=stream, backward=True, any_frame=False)

@@ -16,6 +16,7 @@ Pure functions, no file I/O. The entry point is :func:`analyze_kinematics`, whic
 ``pelvis``          contralateral pelvic drop (tilt source pluggable)
 ``lumbar``          back arch from the segmentation mask's back contour
 ``confidence``      grading rules: view, strides, fps, visibility, swaps
+``slowmo``          is a "not running" clip slow motion analysed at playback speed?
 ``analysis``        :func:`analyze_kinematics` and :class:`GaitAnalysis`
 ==================  ============================================================
 """

@@ -66,6 +66,7 @@ from gaitlab.kinematics.metrics import (
 )
 from gaitlab.kinematics.pelvis import pelvic_drop, waistband_obliquity_deg
 from gaitlab.kinematics.settings import KinematicsSettings
+from gaitlab.kinematics.slowmo import slowmo_hint, tagged_factor
 from gaitlab.kinematics.view import (
     USER_VIEWS,
     DirectionResult,
@@ -274,7 +275,8 @@ def running_verdict(
     Rules, in order: too few frames with a pose -> unknown; no periodic stepping ->
     not_stepping; no complete strides -> unknown; median duty factor >= 50 % or median
     flight time < 0 (double support) -> walking; cadence below
-    ``running_cadence_min_spm`` -> walking; otherwise running.
+    ``running_cadence_min_spm`` -> walking; otherwise running. A "not running" verdict that
+    slow motion may explain says so (:func:`gaitlab.kinematics.slowmo.slowmo_hint`).
     """
     n_pose = int(series.detected.sum())
     duration = float(series.time_s[-1] - series.time_s[0]) if series.n_frames > 1 else 0.0
@@ -289,9 +291,12 @@ def running_verdict(
         return RunningVerdict(
             False,
             "not_stepping",
-            "this is not running: no periodic stepping was found (periodicity "
-            f"{cadence.periodicity:.2f} < {settings.periodicity_min}); standing, or not "
-            "moving steadily",
+            _with_hint(
+                "this is not running: no periodic stepping was found (periodicity "
+                f"{cadence.periodicity:.2f} < {settings.periodicity_min}); standing, or not "
+                "moving steadily",
+                slowmo_hint(series.video, float("nan"), running_like=False),
+            ),
         )
     if not strides:
         return RunningVerdict(
@@ -301,25 +306,38 @@ def running_verdict(
     flights = [s.flight_time_s for s in strides if np.isfinite(s.flight_time_s)]
     flight = float(np.median(flights)) if flights else float("nan")
     if df >= settings.walking_duty_factor_min_pct or flight < 0:
+        # Slow motion does not change the duty factor: only the file's own word suggests it.
+        tagged = tagged_factor(series.video) is not None
         return RunningVerdict(
             False,
             "walking",
-            f"this is not running: each foot is on the ground {df:.0f} % of the stride "
-            f"(>= {settings.walking_duty_factor_min_pct:.0f} %, double support) at "
-            f"{cadence.cadence_spm:.0f} steps/min; this looks like walking",
+            _with_hint(
+                f"this is not running: each foot is on the ground {df:.0f} % of the stride "
+                f"(>= {settings.walking_duty_factor_min_pct:.0f} %, double support) at "
+                f"{cadence.cadence_spm:.0f} steps/min; this looks like walking",
+                slowmo_hint(series.video, float("nan"), running_like=False) if tagged else "",
+            ),
         )
     if cadence.cadence_spm < settings.running_cadence_min_spm:
         return RunningVerdict(
             False,
             "walking",
-            f"this is not running: {cadence.cadence_spm:.0f} steps/min is below "
-            f"{settings.running_cadence_min_spm:.0f} (walking is ~100-125)",
+            _with_hint(
+                f"this is not running: {cadence.cadence_spm:.0f} steps/min is below "
+                f"{settings.running_cadence_min_spm:.0f} (walking is ~100-125)",
+                # Duty factor and flight say running here: only the cadence does not.
+                slowmo_hint(series.video, cadence.cadence_spm, running_like=True),
+            ),
         )
     return RunningVerdict(
         True,
         "running",
         f"running at {cadence.cadence_spm:.0f} steps/min, duty factor {df:.0f} %",
     )
+
+
+def _with_hint(reason: str, hint: str) -> str:
+    return f"{reason}; {hint}" if hint else reason
 
 
 def _events_cadence(detection: EventDetection) -> float:

@@ -21,8 +21,9 @@ import cv2
 import numpy as np
 import platformdirs
 
-from gaitlab.errors import NoRunnerFound
+from gaitlab.errors import InvalidOption, NoRunnerFound
 from gaitlab.hashing import file_sha256
+from gaitlab.imaging.appearance import appearance_lab
 from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
 from gaitlab.io.video import (
     VideoLimits,
@@ -34,6 +35,7 @@ from gaitlab.io.video import (
     with_decoded_frames,
 )
 from gaitlab.io.video import prefetch as prefetch_frames
+from gaitlab.options import SLOWMO_FACTOR
 from gaitlab.pose.backend import (
     FramePose,
     MediaPipeBackend,
@@ -48,6 +50,7 @@ from gaitlab.pose.people import (
     absence_notes,
     check_single_track,
     choose_runner,
+    count_people,
     describe_people,
     link_tracks,
     spans_s,
@@ -116,8 +119,9 @@ class PoseSettings:
     max_side_px: int | None = MAX_SIDE_PX
 
     def __post_init__(self) -> None:
+        SLOWMO_FACTOR.check(self.slowmo_factor)
         if self.max_side_px is not None and self.max_side_px < MIN_MAX_SIDE_PX:
-            raise ValueError(
+            raise InvalidOption(
                 f"max_side_px must be at least {MIN_MAX_SIDE_PX} (or None), got {self.max_side_px}"
             )
 
@@ -127,17 +131,17 @@ def parse_max_side(text: str) -> int | None:
 
     Raises
     ------
-    ValueError
-        With a message fit to show as is.
+    InvalidOption
+        With a message fit to show as is (also a ``ValueError``).
     """
     if text.strip().lower() == "full":
         return None
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"expected a number of pixels or 'full', got {text!r}") from None
+        raise InvalidOption(f"expected a number of pixels or 'full', got {text!r}") from None
     if value < MIN_MAX_SIDE_PX:
-        raise ValueError(f"must be at least {MIN_MAX_SIDE_PX} px (or 'full'), got {value}")
+        raise InvalidOption(f"must be at least {MIN_MAX_SIDE_PX} px (or 'full'), got {value}")
     return value
 
 
@@ -515,7 +519,9 @@ def _run_segment(
     """
     end_s = info.duration_s if segment.end_s is None else segment.end_s
     expected = (end_s - segment.keep_from_s) * info.capture_fps
-    expected = expected if np.isfinite(expected) else info.n_frames
+    # Sized by the frames that exist, never by a time span alone (bad timestamps can make
+    # that hours long); the buffer grows in the rare case that more frames come.
+    expected = min(expected, info.n_frames) if np.isfinite(expected) else info.n_frames
     rows = _Rows(crops=_CropBuffer(int(expected) + 8 if with_masks else 0))
     pending: deque[Future] = deque()
     last_ms = -1
@@ -1030,6 +1036,7 @@ class _Candidate:
     """One person's outputs in one frame of a multi-person pass (small arrays only)."""
 
     pose: FramePose  # mask dropped: it is only valid until the next inference
+    look: np.ndarray | None = None  # colours of torso, thighs, shins (to count people)
     origin: np.ndarray | None = None
     scale: float = float("nan")
     crop: np.ndarray | None = None
@@ -1063,7 +1070,8 @@ def _run_multi(
             found = []
             for pose in backend.detect_all(frame.rgb, time_ms):
                 clip_pose = pose if factor is None else _to_clip_px(pose, factor)
-                cand = _Candidate(replace(clip_pose, mask=None))
+                look = appearance_lab(frame.rgb, pose.xy_px)
+                cand = _Candidate(replace(clip_pose, mask=None), look)
                 if with_masks and pose.mask is not None:
                     cand.origin, cand.scale, cand.crop = _mask_crop(pose.mask, pose.xy_px, factor)
                 if with_waistband:
@@ -1076,7 +1084,10 @@ def _run_multi(
         time_s = np.asarray(times, dtype=float)
         xy = [[c.pose.xy_px for c in found] for found in frames]
         tracks = link_tracks(xy, time_s)
-        choice = choose_runner(describe_people(xy, tracks, time_s))
+        described = describe_people(xy, tracks, time_s)
+        looks = [[c.look for c in found] for found in frames]
+        count = count_people(xy, tracks, time_s, described, looks)
+        choice = choose_runner(described, n_people=count.n_people)
         rows = _Rows(crops=_CropBuffer(len(frames) if with_masks else 0))
         uncertain = np.zeros(len(frames), dtype=bool)
         for i, found in enumerate(frames):
@@ -1108,11 +1119,12 @@ def _run_multi(
                     NOT_FOUND if pick is None or pick.band is None else pick.band.result()
                 )
     detected = np.array([v is not None for v in rows.xy_px], dtype=bool)
-    seen = sum(p.role != "flicker" for p in choice.people)
+    seen = count.n_people
     notes = list(absence_notes(detected, time_s))
     if seen > 1:
-        # Tracks, not proven people: someone who leaves and comes back counts twice.
-        notes.insert(0, f"several people were seen ({seen} tracks); {choice.reason}")
+        again = len(count.found_again)
+        how = f" ({seen + again} tracks: {again} of them someone lost and found again)"
+        notes.insert(0, f"several people were seen: {seen}{how if again else ''}; {choice.reason}")
     if uncertain.any():
         notes.append(
             f"which person is the runner was uncertain in {int(uncertain.sum())} frame(s) "
@@ -1127,5 +1139,6 @@ def _run_multi(
         spans_s(uncertain, time_s),
         choice.people,
         tuple(notes),
+        count.found_again,
     )
     return rows, report

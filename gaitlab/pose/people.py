@@ -12,6 +12,8 @@ the bystander and back. This module holds the pure logic (no MediaPipe, no I/O):
    by continuity of position and size (MediaPipe's pose order is not stable between frames),
    dropping duplicate detections of one person.
 3. :func:`choose_runner` picks the largest, most periodic mover among the identities.
+4. :func:`count_people` counts people, not identities: someone lost for a moment (a jump, a
+   turn, an occlusion) and found again nearby, dressed alike, is one person seen twice.
 
 Units: positions in image pixels, sizes as the landmark bounding box's larger side
 (``size_px``, about the body height), speeds in body sizes per second.
@@ -25,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.imaging.appearance import look_distance
 from gaitlab.landmarks import INDEX
 
 #: Largest centre displacement between two consecutive frames that is never a jump, in body
@@ -51,6 +54,18 @@ DUPLICATE_MAX = 0.1
 MIN_TRACK_FRAMES = 10
 #: Step periods searched for periodicity (s): 0.25 s = 240 steps/min, 1.6 s = a slow stride.
 PERIOD_RANGE_S = (0.25, 1.6)
+#: An identity that starts at most this long after another ends may be that person found
+#: again (s): a flip, a turn or a passer-by in front loses a person for a second or so.
+FOUND_AGAIN_MAX_GAP_S = 2.0
+#: ... when it starts within the distance a person covers in the gap, at
+#: :data:`MAX_SPEED_SIZES_PER_S` for at most this long (s): 6.6 body sizes at most.
+FOUND_AGAIN_REACH_MAX_S = 1.0
+#: ... and is dressed alike: the largest CIELAB distance between the median colours of torso,
+#: thighs and shins (:func:`gaitlab.imaging.appearance.look_distance`) is at most this. Set
+#: between the same man seen on a sunlit box and on shaded grass a second later (22.9) and
+#: two sprinters in white and in black on a track (35.7): one clip each
+#: (``sports2d_demo_walk_side_plus_jumps_2people``, ``sports2d_demo2_sprint_side_panning_3people``).
+SAME_LOOK_MAX = 30.0
 
 _HIPS = (INDEX["left_hip"], INDEX["right_hip"])
 _ANKLES = (INDEX["left_ankle"], INDEX["right_ankle"])
@@ -405,12 +420,14 @@ class RunnerChoice:
     reason: str
 
 
-def choose_runner(people: Sequence[Person]) -> RunnerChoice:
+def choose_runner(people: Sequence[Person], n_people: int | None = None) -> RunnerChoice:
     """Pick the highest-scoring identity (see :func:`describe_people`).
 
     Only that identity is followed: a stretch of someone similar before or after it is not
     joined, because identities that never overlap in time are as often a bystander as the
-    runner re-entering, and following a bystander is the worse mistake.
+    runner re-entering, and following a bystander is the worse mistake. ``n_people``
+    (:func:`count_people`) makes the reason count the other people rather than the other
+    identities.
     """
     eligible = [p for p in people if p.score > 0]
     if not eligible:
@@ -421,7 +438,7 @@ def choose_runner(people: Sequence[Person]) -> RunnerChoice:
     for p in people:
         role = "runner" if p is best else ("bystander" if p.score > 0 else "flicker")
         roles.append(_with_role(p, role))
-    others = len(eligible) - 1
+    others = len(eligible) - 1 if n_people is None else max(n_people - 1, 0)
     reason = (
         f"followed the largest, most periodic mover (seen {best.first_s:.1f}-{best.last_s:.1f} s, "
         f"periodicity {best.periodicity:.2f}, foot motion {best.motion:.2f}, "
@@ -437,6 +454,106 @@ def _with_role(p: Person, role: str) -> Person:
 
 
 @dataclass(frozen=True)
+class PeopleCount:
+    """How many people the identities of a multi-person pass are.
+
+    Attributes
+    ----------
+    n_people
+        Distinct people seen long enough to count (identities of at least
+        :data:`MIN_TRACK_FRAMES` frames, each group of identities judged one person once).
+    found_again
+        ``(earlier, later)`` identity pairs judged to be one person found again.
+    """
+
+    n_people: int
+    found_again: tuple[tuple[int, int], ...] = ()
+
+
+def count_people(
+    candidates: Sequence[Sequence[np.ndarray]],
+    tracks: Tracks,
+    time_s: np.ndarray,
+    people: Sequence[Person],
+    looks: Sequence[Sequence[np.ndarray]] | None = None,
+) -> PeopleCount:
+    """Count people: identities chained when one is plausibly the other found again.
+
+    Identities are taken in the order they appear. A later one continues an earlier chain
+    when it is never seen in the same frame as any identity of that chain, starts at most
+    :data:`FOUND_AGAIN_MAX_GAP_S` after the chain's last identity ends, within reach of where
+    it ended (:data:`MAX_SPEED_SIZES_PER_S` over the gap, for at most
+    :data:`FOUND_AGAIN_REACH_MAX_S`), at a similar size (ratio of median sizes <= 1.8), and
+    (when ``looks`` are given) dressed alike (:data:`SAME_LOOK_MAX`). Otherwise it is
+    another person. The count is never below the most people seen in one frame.
+
+    Parameters
+    ----------
+    candidates
+        Per frame, the landmarks ``(33, 2)`` of each pose (as for :func:`link_tracks`).
+    tracks
+        Their identities (:func:`link_tracks`).
+    time_s : (n,) float
+        Frame times.
+    people
+        The identities measured (:func:`describe_people`); flickers are not counted.
+    looks
+        Per frame, per pose, its colours ``(3, 3)``
+        (:func:`gaitlab.imaging.appearance.appearance_lab`), or None.
+    """
+    counted = sorted((p for p in people if p.n_frames >= MIN_TRACK_FRAMES), key=lambda p: p.first_s)
+    if not counted:
+        return PeopleCount(0)
+    frames: dict[int, set[int]] = {p.track: set() for p in counted}
+    look_rows: dict[int, list[np.ndarray]] = {p.track: [] for p in counted}
+    for i, ids in enumerate(tracks.assignment):
+        for k, tid in enumerate(ids):
+            if tid in frames:
+                frames[tid].add(i)
+                if looks is not None:
+                    look_rows[tid].append(looks[i][k])
+    ends = {}
+    for p in counted:
+        xy = tracks.track_xy(candidates, p.track)
+        first, last = min(frames[p.track]), max(frames[p.track])
+        ends[p.track] = (centre_and_size(xy[first])[0], centre_and_size(xy[last])[0])
+    look = {
+        tid: np.nanmedian(np.asarray(rows), axis=0) if rows else None
+        for tid, rows in look_rows.items()
+    }
+    by_id = {p.track: p for p in counted}
+    chains: list[list[int]] = []
+    found_again = []
+    for p in counted:
+        best: tuple[float, int] | None = None
+        for c, chain in enumerate(chains):
+            if any(frames[p.track] & frames[t] for t in chain):
+                continue  # seen together: two people
+            a = by_id[chain[-1]]
+            gap_s = p.first_s - a.last_s
+            if not 0.0 < gap_s <= FOUND_AGAIN_MAX_GAP_S:
+                continue
+            size = (a.size_px + p.size_px) / 2.0
+            dist = float(np.linalg.norm(ends[p.track][0] - ends[a.track][1])) / max(size, 1.0)
+            reach = JUMP_BASE_SIZES + MAX_SPEED_SIZES_PER_S * min(gap_s, FOUND_AGAIN_REACH_MAX_S)
+            ratio = max(a.size_px, p.size_px) / max(min(a.size_px, p.size_px), 1.0)
+            if dist > reach or ratio > 1.8:
+                continue
+            la, lp = look[a.track], look[p.track]
+            if la is not None and lp is not None and look_distance(la, lp) > SAME_LOOK_MAX:
+                continue  # dressed differently
+            if best is None or dist < best[0]:
+                best = (dist, c)
+        if best is None:
+            chains.append([p.track])
+        else:
+            found_again.append((chains[best[1]][-1], p.track))
+            chains[best[1]].append(p.track)
+    at_once = max((sum(tid in frames for tid in set(ids)) for ids in tracks.assignment), default=0)
+    return PeopleCount(max(len(chains), at_once), tuple(found_again))
+
+
+@dataclass(frozen=True)
 class PeopleReport:
     """What the pose stage did about several people, for ``result.json`` (``pose.people``).
 
@@ -448,7 +565,8 @@ class PeopleReport:
     why
         Why this mode was used.
     people_seen
-        Identities seen long enough to count (1 in single mode).
+        People seen long enough to count (:func:`count_people`; 1 in single mode, where
+        nobody else is looked for).
     followed
         Identities followed as the runner (``id`` in ``people``); empty in single mode.
     reason
@@ -459,6 +577,8 @@ class PeopleReport:
         Every identity of a multi-person pass (see :class:`Person`).
     notes
         Remarks for the user (several people, the runner out of frame).
+    found_again
+        ``(earlier, later)`` identities counted as one person found again.
     """
 
     mode: str
@@ -469,6 +589,7 @@ class PeopleReport:
     uncertain_spans_s: tuple[tuple[float, float], ...] = ()
     people: tuple[Person, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    found_again: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON representation."""
@@ -483,6 +604,7 @@ class PeopleReport:
             ],
             "people": [p.to_dict() for p in self.people],
             "notes": list(self.notes),
+            "found_again": [list(pair) for pair in self.found_again],
         }
 
 

@@ -218,7 +218,8 @@ def build_content(
                           f"{fmt_value(cadence.get('events_cadence_spm'), 'spm')}"),
         ("Far leg", "events inferred from the near leg" if ev.get("far_leg_inferred") else "seen"),
     ]  # fmt: skip
-    quality += [("Note", n) for n in [*(ev.get("notes") or []), *(kin.get("notes") or [])]]
+    notes = [clip.get("cut_note"), *(ev.get("notes") or []), *(kin.get("notes") or [])]
+    quality += [("Note", n) for n in notes if n]
     method = [
         ("Clip", f"{Path(clip.get('path', '?')).name}: "
                  f"{clip.get('width_px')}x{clip.get('height_px')} upright "

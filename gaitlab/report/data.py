@@ -33,14 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from gaitlab.errors import GaitlabError
-from gaitlab.findings import KnowledgeBaseError, load_knowledge_base
+from gaitlab.findings import load_knowledge_base
+from gaitlab.io.files import atomic_path
+from gaitlab.resultfile import RESULT_FILE, ResultFolderError, check_result
 from gaitlab.series import PoseSeries
 
 log = logging.getLogger(__name__)
 
 #: File names inside a result folder (result.json and the series belong to the pipeline).
-RESULT_FILE = "result.json"
 SERIES_FILE = "pose_series.npz"
 KINEMATICS_SERIES_FILE = "kinematics_series.npz"
 KINEMATICS_SERIES_VERSION = 1
@@ -52,12 +52,6 @@ DEFAULT_SAFETY: tuple[str, ...] = (
     "Groin pain that gets worse with running can be a stress fracture; clicking or locking "
     "in the hip can be a labral tear: have these checked before training on.",
 )
-
-
-class ResultFolderError(GaitlabError):
-    """A result folder cannot be read back (missing or unreadable result.json)."""
-
-    exit_code = 4
 
 
 # ---------------------------------------------------------------------- findings adapter
@@ -293,10 +287,8 @@ def _pain_first(
     """
     items = (block or {}).get("pain_first")
     if not items:
-        try:
-            fallback = load_knowledge_base().pain_first_block()
-        except KnowledgeBaseError:
-            return ()
+        # A broken knowledge base is a bug to surface, not a reason to drop the pain advice.
+        fallback = load_knowledge_base().pain_first_block()
         items = fallback["pain_first"]
         for k, a in fallback["sources"].items():
             citations.setdefault(k, Citation(k, a["short_name"]))
@@ -423,7 +415,10 @@ class ReportData:
         Raises
         ------
         ResultFolderError
-            When result.json or pose_series.npz is missing or unreadable.
+            When result.json is missing, unreadable, of the wrong shape or from a newer
+            gaitlab (:func:`gaitlab.resultfile.check_result`).
+        gaitlab.series.SeriesFileError
+            When pose_series.npz is missing or unreadable.
         """
         d = Path(result_dir)
         path = d / RESULT_FILE
@@ -432,15 +427,18 @@ class ReportData:
                 f"{d}: no {RESULT_FILE} here; run `gaitlab analyze CLIP --out {d}` first"
             )
         try:
-            result = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
+            result = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ResultFolderError(f"{path}: not a readable result ({exc})") from None
-        if result.get("schema") != "gaitlab.result":
-            raise ResultFolderError(
-                f"{path}: not a gaitlab result (schema {result.get('schema')!r})"
-            )
+        # A newer schema or a block of the wrong shape is refused before any value is used.
+        result = check_result(result, path)
         series_name = (result.get("pose") or {}).get("series_file") or SERIES_FILE
         series = PoseSeries.load(d / series_name)
+        if series.n_frames != result["pose"]["n_frames"]:
+            raise ResultFolderError(
+                f"{d / series_name}: {series.n_frames} frames, but {RESULT_FILE} describes "
+                f"{result['pose']['n_frames']}: the two files are not from the same analysis"
+            )
         findings = result.get("findings")
         saved = d / KINEMATICS_SERIES_FILE
         if result.get("kinematics") and saved.is_file():
@@ -484,10 +482,8 @@ def save_kinematics_series(data: ReportData, path: str | Path) -> Path:
     }
     for name in sorted(data.angles):
         arrays[f"angle__{name}"] = data.angles[name].astype(np.float64)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, **arrays)
-    tmp.replace(path)
     return path
 
 

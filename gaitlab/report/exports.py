@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.io.files import atomic_path, write_text_atomic
 from gaitlab.landmarks import LANDMARK_NAMES
 from gaitlab.report.data import ReportData
 
@@ -53,10 +54,6 @@ def _cell(v: Any, fmt: str = ".6g") -> str:
     return str(v)
 
 
-def _atomic_writer(path: Path):
-    return path.with_name(path.name + ".tmp")
-
-
 def write_frames_csv(data: ReportData, path: str | Path) -> Path:
     """Per-frame landmarks and angles (see the module doc)."""
     path = Path(path)
@@ -67,8 +64,7 @@ def write_frames_csv(data: ReportData, path: str | Path) -> Path:
     xy = data.landmarks_px
     vis = data.series.visibility
     detected = data.series.detected
-    tmp = _atomic_writer(path)
-    with open(tmp, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         for i in range(data.series.n_frames):
@@ -79,7 +75,6 @@ def write_frames_csv(data: ReportData, path: str | Path) -> Path:
                 row += [_cell(float(xy[i, k, 0]), ".3f"), _cell(float(xy[i, k, 1]), ".3f"),
                         _cell(float(vis[i, k]), ".4f")]  # fmt: skip
             w.writerow(row)
-    tmp.replace(path)
     return path
 
 
@@ -112,12 +107,10 @@ def write_strides_csv(data: ReportData, path: str | Path) -> Path:
     """Per-stride events, timing and metric values (see the module doc)."""
     path = Path(path)
     header, rows = stride_rows(data)
-    tmp = _atomic_writer(path)
-    with open(tmp, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
-    tmp.replace(path)
     return path
 
 
@@ -170,9 +163,7 @@ def write_trc(
     for i in range(n):
         coords = "\t".join(_num(float(v), ".6f") for v in markers_m[i].ravel())
         lines.append(f"{i + 1}\t{time_s[i]:.6f}\t{coords}")
-    tmp = _atomic_writer(path)
-    tmp.write_text("\n".join(lines) + "\n")
-    tmp.replace(path)
+    write_text_atomic(path, "\n".join(lines) + "\n")
     return path
 
 
@@ -207,9 +198,7 @@ def write_mot(
     for i in range(n):
         vals = [_num(float(columns[c][i]), ".6f") for c in names]
         lines.append("\t".join([f"{time_s[i]:.6f}", *vals]))
-    tmp = _atomic_writer(path)
-    tmp.write_text("\n".join(lines) + "\n")
-    tmp.replace(path)
+    write_text_atomic(path, "\n".join(lines) + "\n")
     return path
 
 

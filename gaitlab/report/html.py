@@ -15,6 +15,7 @@ import cv2
 import jinja2
 import numpy as np
 
+from gaitlab.io.files import write_text_atomic
 from gaitlab.report.style import LEFT_HEX, RIGHT_HEX
 
 TEMPLATE = "report.html.j2"
@@ -57,8 +58,4 @@ def render_html(content: dict[str, Any]) -> str:
 
 def write_html(content: dict[str, Any], path: str | Path) -> Path:
     """Write the HTML report to ``path`` (atomically)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_html(content), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text_atomic(path, render_html(content))

@@ -22,21 +22,36 @@ Files (``--out`` folder)
 ``angles.mot``              OpenSim angles (degrees)
 ``report.html``             self-contained HTML report
 ``report.pdf``              PDF report
+``outputs.json``            the files above that this run wrote (see below)
 ==========================  ==========================================================
+
+The outputs manifest
+--------------------
+``outputs.json`` lists the files gaitlab wrote in the folder (output name -> file name). A
+new analysis written into a folder that holds an earlier one removes the earlier run's
+outputs it does not write again (another clip's video, key frames, reports), so the folder
+never mixes two analyses; only files named in the previous manifest are removed, never a
+file gaitlab did not write (a user's notes, a clip kept there). ``gaitlab report`` rebuilds
+in place and keeps what it is told not to redraw (``--no-keyframes``, no ``--video``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gaitlab.hashing import file_sha256
+from gaitlab.io.files import write_text_atomic
 from gaitlab.report.data import (
     KINEMATICS_SERIES_FILE,
     RESULT_FILE,
+    SERIES_FILE,
     ReportData,
     save_kinematics_series,
 )
@@ -53,6 +68,76 @@ from gaitlab.report.render import MAX_SIDE_PX, ProgressFn, render_clip
 log = logging.getLogger(__name__)
 
 VIDEO_FILE = "annotated.mp4"
+#: The outputs manifest: which files of the folder gaitlab wrote (see the module doc).
+OUTPUTS_FILE = "outputs.json"
+OUTPUTS_SCHEMA = "gaitlab.outputs"
+
+
+def read_outputs_manifest(out_dir: str | Path) -> dict[str, str]:
+    """Output name -> file name of the files gaitlab wrote in ``out_dir`` (empty if unknown).
+
+    Only plain names of files directly in the folder are returned: a manifest edited to
+    name ``../x`` or a hidden file names nothing.
+    """
+    path = Path(out_dir) / OUTPUTS_FILE
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    files = doc.get("files") if isinstance(doc, Mapping) else None
+    if not isinstance(files, Mapping) or doc.get("schema") != OUTPUTS_SCHEMA:
+        return {}
+    return {
+        str(role): name
+        for role, name in files.items()
+        if isinstance(name, str) and _plain_name(name) and name != OUTPUTS_FILE
+    }
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and Path(name).name == name and not name.startswith(".")
+
+
+def record_outputs(
+    out_dir: str | Path, paths: Mapping[str, Path], previous: Mapping[str, str]
+) -> list[Path]:
+    """Write the outputs manifest and remove the previous run's outputs not written again.
+
+    Parameters
+    ----------
+    out_dir
+        The result folder.
+    paths
+        Output name -> path of every file this run wrote or kept there.
+    previous
+        The folder's manifest before this run (:func:`read_outputs_manifest`).
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    out = Path(out_dir)
+    current = {
+        role: p.name for role, p in paths.items() if Path(p).parent.resolve() == out.resolve()
+    }
+    keep = set(current.values())
+    removed = []
+    for name in sorted(set(previous.values()) - keep):
+        stale = out / name
+        if stale.is_file() or stale.is_symlink():
+            stale.unlink(missing_ok=True)
+            removed.append(stale)
+    manifest = {
+        "schema": OUTPUTS_SCHEMA,
+        "schema_version": 1,
+        "written_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": dict(sorted(current.items())),
+    }
+    write_text_atomic(out / OUTPUTS_FILE, json.dumps(manifest, indent=2))
+    if removed:
+        log.info("removed %d outputs of an earlier run: %s", len(removed), removed)
+    return removed
 
 
 def clip_problem(data: ReportData, clip_path: str | Path | None = None) -> str | None:
@@ -72,12 +157,17 @@ def clip_problem(data: ReportData, clip_path: str | Path | None = None) -> str |
     return None
 
 
-def _existing_images(out: Path) -> dict[str, Path]:
-    return {
+def _existing_images(out: Path, manifest: Mapping[str, str]) -> dict[str, Path]:
+    """Key-frame and finding images already in the folder (those gaitlab wrote, if known)."""
+    found = {
         p.stem: p
         for pattern in ("keyframe_*.png", "finding_*.png")
         for p in sorted(out.glob(pattern))
     }
+    if manifest:
+        written = set(manifest.values())
+        found = {stem: p for stem, p in found.items() if p.name in written}
+    return found
 
 
 def write_outputs(
@@ -124,17 +214,27 @@ def write_outputs(
     dict
         Output name -> path (``result``, ``series``, ``kinematics_series``, ``video``,
         ``keyframe_*``, ``finding_*``, ``plot_*``, ``frames_csv``, ``strides_csv``,
-        ``trc``, ``mot``, ``html``, ``pdf``).
+        ``trc``, ``mot``, ``html``, ``pdf``, and ``outputs``: the manifest ``outputs.json``
+        listing the others). Outputs of an
+        earlier analysis in the folder that this one does not write are removed (see the
+        module doc); a reloaded result keeps the files it is not asked to redraw.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    previous = read_outputs_manifest(out)
     paths: dict[str, Path] = {}
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    rebuild = isinstance(analysis_or_loaded_result, ReportData)
     if isinstance(analysis_or_loaded_result, ReportData):
         data = analysis_or_loaded_result
+        # Rebuilt in place: the result and its series stay (they are read, not rewritten).
+        series_name = (data.result.get("pose") or {}).get("series_file") or SERIES_FILE
+        for role, name in (("result", RESULT_FILE), ("series", series_name)):
+            if (out / name).is_file():
+                paths[role] = out / name
     else:
-        from gaitlab.pipeline import SERIES_FILE, write_result
+        from gaitlab.pipeline import write_result
 
         analysis = analysis_or_loaded_result
         data = ReportData.from_analysis(analysis)
@@ -150,11 +250,15 @@ def write_outputs(
         log.warning("gaitlab report: %s", problem)
         data = dataclasses.replace(data, notes=(*data.notes, problem))
         if keyframes:
-            images.update(_existing_images(out))
+            images.update(_existing_images(out, previous))
+    elif rebuild and not keyframes:
+        images.update(
+            _existing_images(out, previous)
+        )  # --no-keyframes: keep (and show) those there
     render = (video or keyframes) and problem is None
-    # The video the reports name: the one rendered now, or, when none is asked for, one
-    # already in the folder.
-    kept = not video and (out / VIDEO_FILE).is_file()
+    # The video the reports name: the one rendered now, or, when a rebuild is not asked for
+    # one, the one already in the folder. A new analysis never names an earlier run's video.
+    kept = rebuild and not video and (out / VIDEO_FILE).is_file()
     named_video = out / VIDEO_FILE if (video and render) or kept else None
     context = fork_context() if render and workers > 1 else None
     documents = (
@@ -196,6 +300,10 @@ def write_outputs(
             paths.update(written)
             timings.update(more)
     log.info("outputs written in %s", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    record_outputs(out, paths, previous)
+    # Listed with the outputs so that whoever owns them (a runner's session in the store)
+    # owns the manifest too; it never lists itself.
+    paths["outputs"] = out / OUTPUTS_FILE
     return paths
 
 

@@ -16,6 +16,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from gaitlab.io.files import atomic_path
 from gaitlab.report.style import LEFT_RGB, RIGHT_RGB
 
 _FONT = "DejaVu"
@@ -251,7 +252,6 @@ def write_pdf(content: dict[str, Any], path: str | Path) -> Path:
         pdf.h2("Sources")
         for s in c["sources"]:
             pdf.bullet(f"[{s['key']}] {s['title']}" + (f" ({s['url']})" if s["url"] else ""), 8.5)
-    tmp = path.with_name(path.name + ".tmp")
-    pdf.output(str(tmp))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        pdf.output(str(tmp))
     return path

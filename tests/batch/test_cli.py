@@ -86,9 +86,9 @@ def test_corrupt_only_batch_exits_7_with_plain_log_lines(tmp_path: Path):
     ("args", "fragment"),
     [
         (["missing_folder"], "missing_folder: no such file or folder"),
-        (["IN", "--jobs", "0"], "--jobs must be at least 1"),
+        (["IN", "--jobs", "0"], "--jobs: must be a whole number between 1 and 4096, got 0"),
         (["IN", "--ray-address", "auto"], "--ray-address needs --executor ray"),
-        (["IN", "--height-cm", "20"], "height_cm must be between 100 and 250"),
+        (["IN", "--height-cm", "20"], "--height-cm: must be a number between 100 and 250"),
         (["IN", "--view", "diagonal"], "view must be one of"),
     ],
 )

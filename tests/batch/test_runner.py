@@ -19,7 +19,7 @@ from gaitlab.batch.inputs import BatchInputError
 from gaitlab.batch.progress import LogProgress
 from gaitlab.batch.runner import BatchSettings, rebuild_outputs, run_batch
 from gaitlab.batch.task import ClipOutputs
-from gaitlab.errors import ModelError
+from gaitlab.errors import InvalidOption, ModelError
 from tests.batch.conftest import subprocess_env
 from tests.batch.fakes import fake_clip, fake_scorer, inference_count, metric
 from tests.conftest import REPO
@@ -219,7 +219,7 @@ def test_two_batches_cannot_share_an_output_folder(tmp_path: Path):
 def test_bad_settings_are_usage_errors(tmp_path: Path):
     with pytest.raises(BatchInputError, match="executor"):
         BatchSettings(out_dir=tmp_path, executor="slurm")
-    with pytest.raises(BatchInputError, match="--jobs"):
+    with pytest.raises(InvalidOption, match="jobs must be a whole number between 1 and 4096"):
         BatchSettings(out_dir=tmp_path, jobs=0)
     with pytest.raises(BatchInputError, match="--ray-address needs --executor ray"):
         BatchSettings(out_dir=tmp_path, ray_address="auto")

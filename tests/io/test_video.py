@@ -10,7 +10,13 @@ import pytest
 
 from gaitlab.errors import NotAFile, NoVideoStream, UnreadableVideo, UnsuitableVideo
 from gaitlab.io import VideoLimits, iter_frames, probe_video
-from gaitlab.io.video import prefetch
+from gaitlab.io.video import (
+    capture_fps_tag,
+    continuous_parts,
+    keyframe_times_s,
+    prefetch,
+    read_frame,
+)
 from tests.clipmaker import audio_only, pattern_clip, timed_clip
 from tests.conftest import shared_clip
 
@@ -316,3 +322,56 @@ def test_one_decoder_thread_gives_the_same_frames(tmp_path: Path):
     assert [f.time_s for f in single] == [f.time_s for f in default]
     for a, b in zip(single, default, strict=True):
         np.testing.assert_array_equal(a.rgb, b.rgb)
+
+
+# ------------------------------------------------------------------ jumps in the timestamps
+def test_continuous_parts_split_at_jumps_longer_than_half_a_second_and_ten_frames():
+    # 10 Hz: a 0.9 s pause is 9 intervals (not a cut), a 1.1 s pause 11 (a cut).
+    t = np.array([0.0, 0.1, 0.2, 1.1, 1.2, 2.3, 2.4])
+    assert continuous_parts(t) == [(0, 5), (5, 7)]
+    # 100 Hz: a 0.2 s pause is 20 intervals, but under half a second: not a cut.
+    t = np.concatenate([np.arange(50) / 100, 0.69 + np.arange(50) / 100])
+    assert continuous_parts(t) == [(0, 100)]
+    assert continuous_parts(np.array([0.0])) == [(0, 1)]
+
+
+def test_a_jump_in_the_timestamps_is_a_cut_and_the_longest_part_is_analysed(tmp_path: Path):
+    # 1 s, then 2.5 s starting an hour later, then 0.5 s a further 100 s on (30 fps).
+    times = [*(i / 30 for i in range(30)), *(3600 + i / 30 for i in range(75)),
+             *(3700 + i / 30 for i in range(15))]  # fmt: skip
+    info = probe_video(timed_clip(tmp_path / "g.mp4", times))
+    assert info.n_frames == 75
+    assert info.duration_s == pytest.approx(2.5, abs=1e-3)
+    assert info.part_start_s == pytest.approx(3600.0, abs=1e-4)
+    assert info.part_end_s == pytest.approx((3600 + 74 / 30 + 3700) / 2, abs=1e-4)
+    assert info.gaps_s == (
+        (pytest.approx(29 / 30, abs=1e-4), pytest.approx(3600.0, abs=1e-4)),
+        (pytest.approx(3600 + 74 / 30, abs=1e-4), pytest.approx(3700.0, abs=1e-4)),
+    )
+    assert "jump 2 times (by 60.0 min at 1.0 s, by 97.5 s at 3602.5 s" in info.cut_note
+    assert "2.5 s from 3600.0 s of the file (75 frames" in info.cut_note
+    assert info.cut_note.endswith("left out 45 frames in 2 other parts")
+    # Frames come from the part only, with times from its start; frame k of the part is the
+    # file's frame 30 + k, whose grey level is 7 * (30 + k) mod 256.
+    frames = list(iter_frames(info))
+    assert len(frames) == 75
+    np.testing.assert_allclose([f.time_s for f in frames], np.arange(75) / 30, atol=1e-4)
+    for f in (frames[0], frames[40], frames[-1]):
+        assert f.rgb.mean() == pytest.approx(7 * (30 + f.index) % 256, abs=4)
+    assert read_frame(info, 40 / 30).mean() == pytest.approx(7 * 70 % 256, abs=4)
+    assert keyframe_times_s(info)[0] == 0.0
+
+
+def test_a_part_too_short_after_the_cut_is_unsuitable(tmp_path: Path):
+    times = [*(i / 30 for i in range(45)), *(600 + i / 30 for i in range(45))]  # 1.5 s each
+    with pytest.raises(UnsuitableVideo, match="its longest part without a jump in time lasts"):
+        probe_video(timed_clip(tmp_path / "g.mp4", times))
+
+
+def test_capture_fps_tag_reads_a_phones_capture_rate():
+    assert capture_fps_tag({"major_brand": "isom"}, {"com.android.capture.fps": "240.000000"}) == (
+        240.0,
+        "com.android.capture.fps",
+    )
+    assert capture_fps_tag({"com.android.capture.fps": "n/a"}) == (None, "")
+    assert capture_fps_tag({}, {}) == (None, "")

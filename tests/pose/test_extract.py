@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from gaitlab.errors import NoRunnerFound
 from gaitlab.pose import extract as extract_mod
 from gaitlab.pose.backend import FramePose, MediaPipeSettings
 from gaitlab.pose.extract import MASK_CROP_SHAPE, PoseSettings, _mask_crop, extract_pose
-from tests.clipmaker import pattern_clip
+from tests.clipmaker import pattern_clip, timed_clip
 from tests.conftest import MODEL, shared_clip
 from tests.pose.fakes import fixed_pose, use_fake_model
 
@@ -133,3 +134,25 @@ def test_real_treadmill_clip_with_mediapipe(cache_dir):
 
     again = extract_pose(clip, cache_dir=cache_dir, backend_factory=no_inference)
     assert again.n_frames == 360
+
+
+def test_a_frame_stamped_hours_late_allocates_nothing_for_the_hours(
+    tmp_path, fake_model, cache_dir, monkeypatch
+):
+    # 3 s at 30 fps, then one frame stamped 10 hours later: the time span is 36000 s, which
+    # at 30 fps once sized a mask-crop buffer of 1.08 million crops (49 GiB, MemoryError).
+    times = [*(i / 30 for i in range(90)), 36000.0]
+    clip = timed_clip(tmp_path / "late.mp4", times, size=(320, 240), time_base=Fraction(1, 1000))
+    capacities: list[int] = []
+
+    class RecordingBuffer(extract_mod._CropBuffer):
+        def __init__(self, capacity: int = 0) -> None:
+            capacities.append(capacity)
+            super().__init__(capacity)
+
+    monkeypatch.setattr(extract_mod, "_CropBuffer", RecordingBuffer)
+    settings = PoseSettings(mediapipe=MediaPipeSettings(with_masks=True), max_people=1)
+    series = extract_pose(clip, settings=settings, use_cache=False, backend_factory=FakeBackend)
+    assert series.n_frames == 90 and series.masks.prob.shape[0] == 90
+    assert series.video.part_end_s is not None and series.video.gaps_s[0][1] == 36000.0
+    assert max(capacities) <= 90 + 8  # the frames that exist, plus the usual slack

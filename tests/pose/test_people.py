@@ -15,6 +15,7 @@ from gaitlab.pose.people import (
     absence_notes,
     check_single_track,
     choose_runner,
+    count_people,
     describe_people,
     foot_motion,
     link_tracks,
@@ -124,6 +125,73 @@ def test_nobody_long_enough_is_followed_by_no_one():
     assert "nobody was seen long enough" in choice.reason
 
 
+# ------------------------------------------------------------------ counting people
+#: Colours (CIELAB rows: torso, thighs, shins) of two outfits: a white shirt over black
+#: shorts, and a dark green top over grey trousers. A darker copy of the first is the same
+#: clothes in shade (L* down by 15, colour unchanged).
+WHITE_BLACK = np.array([[90.0, 0.0, 0.0], [15.0, 0.0, 0.0], [60.0, 15.0, 20.0]])
+GREEN_GREY = np.array([[35.0, -30.0, 20.0], [55.0, 0.0, -5.0], [55.0, 0.0, -5.0]])
+IN_SHADE = WHITE_BLACK - np.array([15.0, 0.0, 0.0])
+
+
+def _count(candidates, looks=None):
+    tracks = link_tracks(candidates, TIME_S)
+    described = describe_people(candidates, tracks, TIME_S)
+    return tracks, count_people(candidates, tracks, TIME_S, described, looks)
+
+
+def _lost_and_found(gap_s: float, moved_px: float):
+    """A runner (300 px tall) seen until 2 s, lost ``gap_s``, found ``moved_px`` further right."""
+    back = 2.0 + gap_s
+    return [
+        [runner(t)] if t < 2.0 else ([runner(t, cx=300.0 + moved_px)] if t >= back else [])
+        for t in TIME_S
+    ]
+
+
+def test_a_person_lost_for_a_second_and_found_nearby_is_counted_once():
+    # Lost 1 s (a flip off a box), found 1.5 body sizes away: within the 6.6 sizes a person
+    # can cover in a second, the same size, the same clothes (in shade now).
+    candidates = _lost_and_found(1.0, 450.0)
+    looks = [
+        [WHITE_BLACK if t < 2.0 else IN_SHADE] * len(c)
+        for t, c in zip(TIME_S, candidates, strict=True)
+    ]
+    tracks, count = _count(candidates, looks)
+    assert tracks.n_tracks == 2  # the linker ends an identity unseen for 1 s
+    assert count.n_people == 1 and count.found_again == ((0, 1),)
+
+
+@pytest.mark.parametrize(
+    ("gap_s", "moved_px", "second_look", "why"),
+    [
+        (1.0, 450.0, GREEN_GREY, "dressed differently (CIELAB distance 66 > 30)"),
+        (0.2, 1500.0, WHITE_BLACK, "5 body sizes in 0.2 s: further than a person runs"),
+        (2.5, 450.0, WHITE_BLACK, "gone longer than 2 s"),
+    ],
+)
+def test_someone_else_appearing_later_is_another_person(gap_s, moved_px, second_look, why):
+    candidates = _lost_and_found(gap_s, moved_px)
+    looks = [
+        [WHITE_BLACK if t < 2.0 else second_look] * len(c)
+        for t, c in zip(TIME_S, candidates, strict=True)
+    ]
+    _, count = _count(candidates, looks)
+    assert count.n_people == 2, why
+    assert count.found_again == ()
+
+
+def test_people_seen_together_are_never_one_person():
+    # Alike in every way but seen in the same frames: the bystander stands still, the runner
+    # runs; a third, short identity (a flicker of 5 frames) is not a person.
+    candidates = [
+        [runner(t), runner(t, cx=900.0)] + ([bystander(t)] if i < 5 else [])
+        for i, t in enumerate(TIME_S)
+    ]
+    _, count = _count(candidates)
+    assert count.n_people == 2
+
+
 def test_single_track_check_continuous_runner_is_kept():
     xy = np.array([runner(t) for t in TIME_S])
     xy[40:45] = np.nan  # a few missed frames are not a jump
@@ -216,9 +284,7 @@ def test_pose_stage_follows_the_runner_and_keeps_their_masks(tmp_path, monkeypat
     assert people["mode"] == "multi" and "jumped at 1.5 s" in people["why"]
     assert people["people_seen"] == 2
     assert sorted(p["role"] for p in people["people"]) == ["bystander", "runner"]
-    assert people["notes"][0].startswith(
-        "several people were seen (2 tracks); followed the largest"
-    )
+    assert people["notes"][0].startswith("several people were seen: 2; followed the largest")
     # Disabling the check keeps the one-person pass, jump and all.
     one = extract_pose(
         clip,

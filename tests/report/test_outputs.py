@@ -19,7 +19,7 @@ EXPECTED = {
     "html", "pdf", "plot_angles", "plot_per_stride", "plot_left_right",
     "keyframe_left_foot_strike", "keyframe_left_midstance", "keyframe_left_toe_off",
     "keyframe_right_foot_strike", "keyframe_right_midstance", "keyframe_right_toe_off",
-    "finding_01_limited_hip_extension",
+    "finding_01_limited_hip_extension", "outputs",
 }  # fmt: skip
 
 
@@ -163,3 +163,64 @@ def test_findings_adapter_accepts_the_likely_shapes() -> None:
     b = normalise_findings(Block())
     assert b.findings[0].title == "Y"
     assert [t for t, _ in b.safety] == ["Not a diagnosis.", "See a physio."]
+
+
+def test_manifest_lists_every_output_written(synthetic_outputs: dict[str, Path]) -> None:
+    folder = synthetic_outputs["result"].parent
+    manifest = json.loads((folder / "outputs.json").read_text())
+    assert manifest["schema"] == "gaitlab.outputs"
+    listed = {k: p.name for k, p in sorted(synthetic_outputs.items()) if k != "outputs"}
+    assert manifest["files"] == listed  # every output but the manifest itself
+
+
+def test_a_new_analysis_removes_only_the_earlier_outputs_gaitlab_wrote(
+    synthetic_outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    from gaitlab.report.outputs import read_outputs_manifest, record_outputs
+
+    folder = tmp_path / "out"
+    shutil.copytree(synthetic_outputs["result"].parent, folder)
+    (folder / "my_notes.txt").write_text("mine")
+    (folder / "keyframe_mine.png").write_bytes(b"mine too")  # a look-alike gaitlab never wrote
+    previous = read_outputs_manifest(folder)
+    before = {p.name for p in folder.iterdir()}
+    kept = {k: folder / v for k, v in previous.items() if k in ("result", "series", "html")}
+    assert "outputs" not in previous
+    removed = record_outputs(folder, kept, previous)
+    assert {p.name for p in removed} == set(previous.values()) - {
+        "result.json",
+        "pose_series.npz",
+        "report.html",
+    }
+    # Everything else stays: the user's files, and any file the manifest does not name.
+    assert {p.name for p in folder.iterdir()} == before - {p.name for p in removed}
+    assert {"keyframe_mine.png", "my_notes.txt", "result.json", "report.html"} <= before
+    assert read_outputs_manifest(folder) == {k: p.name for k, p in kept.items()}
+
+
+def test_a_tampered_manifest_names_nothing_outside_the_folder(tmp_path: Path) -> None:
+    from gaitlab.report.outputs import read_outputs_manifest, record_outputs
+
+    (tmp_path / "keep.txt").write_text("precious")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "outputs.json").write_text(
+        json.dumps({"schema": "gaitlab.outputs", "files": {"a": "../keep.txt", "b": ".x"}})
+    )
+    previous = read_outputs_manifest(tmp_path / "out")
+    assert previous == {}
+    assert record_outputs(tmp_path / "out", {}, previous) == []
+    assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+def test_rebuild_with_no_keyframes_keeps_and_shows_them(
+    synthetic_outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = tmp_path / "res"
+    shutil.copytree(synthetic_outputs["result"].parent, folder)
+    before = {p.name for p in folder.iterdir()}
+    images_before = (folder / "report.html").read_text().count('src="data:image/')
+    paths = rebuild_reports(folder, keyframes=False)
+    assert {p.name for p in folder.iterdir()} == before  # nothing removed, nothing new
+    assert "keyframe_left_toe_off" in paths and "video" in paths
+    # The key frames are still in the rebuilt report (its images are inline).
+    assert (folder / "report.html").read_text().count('src="data:image/') == images_before

@@ -67,7 +67,11 @@ def test_two_people_follows_the_walker_and_says_so(tmp_path, cache, capsys):
     people = result["pose"]["people"]
     assert people["mode"] == "multi"
     assert "jumped" in people["why"]  # MediaPipe's one-person track switched people
-    assert people["people_seen"] >= 2
+    # Two people: the man's track breaks while he flips off the box (a new identity lands on
+    # the grass a second later, alike in size and clothes), so three identities are one
+    # woman and one man found again.
+    assert people["people_seen"] == 2
+    assert len(people["found_again"]) == 1
     (followed,) = people["followed"]
     runner = next(p for p in people["people"] if p["id"] == followed)
     assert runner["role"] == "runner"
@@ -83,7 +87,8 @@ def test_two_people_follows_the_walker_and_says_so(tmp_path, cache, capsys):
     assert np.polyfit(time_s[seen], hip_x[seen], 1)[0] < -200  # px/s, leftwards
     # The user is told: several people, who was followed, and that nobody runs.
     lines = people_lines(out)
-    assert lines and "several people were seen (" in lines[0]
+    assert lines and "several people were seen: 2 (3 tracks: 1 of them someone lost and" in lines[0]
+    assert "1 other person ignored" in lines[0]
     assert "followed the largest, most periodic mover" in lines[0]
     assert "verdict   this is not running" in out
     item = next(i for i in summary.clip_quality(result) if i.label == "Runner found")

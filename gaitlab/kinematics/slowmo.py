@@ -1,0 +1,97 @@
+"""Slow motion analysed at playback speed: the hint for an unexplained "not running" verdict.
+
+A phone's slow-motion clip plays slower than it was filmed: 240 fps stored to play at 30 fps
+is 8 times slower, and analysed without ``--slowmo 8`` every time is 8 times too long (a
+runner at 170 steps/min reads 21). Duty factor and the flight phase are shares of the
+stride and do not change with the speed, so a clip whose feet leave the ground between
+steps like a runner's but whose cadence is far below running is probably slowed down.
+
+:func:`slowmo_hint` adds a hint to the verdict, from (in order of trust):
+
+1. the container's capture frame rate (Android's ``com.android.capture.fps``, ...), when it
+   is well above the rate the file plays at: the factor is their ratio;
+2. running-like motion at a cadence below running: the phone factor (2, 4 or 8) that puts
+   the cadence back in the running range;
+3. a file stored at 100 fps or more: slow-motion capture rates; no factor can be given.
+
+Pure: takes the clip's :class:`~gaitlab.series.VideoInfo` and the measured cadence.
+"""
+
+from __future__ import annotations
+
+import math
+
+from gaitlab.series import VideoInfo
+
+#: Slow-motion factors phones use: 2 (60 fps played at 30), 4 (120), 8 (240).
+PHONE_FACTORS: tuple[int, ...] = (2, 4, 8)
+#: A stored rate from this on is a slow-motion capture rate (phones: 120 and 240 fps).
+HIGH_STORED_FPS = 100.0
+#: A tagged capture rate at least this many times the stored rate means slow motion.
+TAG_RATIO_MIN = 1.5
+#: Cadences (steps/min) a runner has; a factor is suggested only when it lands here.
+RUNNING_SPM = (140.0, 220.0)
+#: The middle of the running range, to choose between factors that both land in it.
+TYPICAL_RUNNING_SPM = 170.0
+
+
+def tagged_factor(video: VideoInfo) -> float | None:
+    """Capture rate over stored rate when the metadata says the clip is slow motion."""
+    if not video.tagged_capture_fps or not math.isfinite(video.capture_fps):
+        return None
+    # capture_fps is in capture time: the file plays at capture_fps / slowmo_factor.
+    stored_fps = video.capture_fps / video.slowmo_factor
+    ratio = video.tagged_capture_fps / stored_fps
+    return round(ratio * 2) / 2 if ratio >= TAG_RATIO_MIN else None
+
+
+def factor_from_cadence(cadence_spm: float) -> int | None:
+    """The phone factor that brings ``cadence_spm`` into :data:`RUNNING_SPM`, if one does."""
+    if not math.isfinite(cadence_spm) or cadence_spm <= 0:
+        return None
+    fits = [n for n in PHONE_FACTORS if RUNNING_SPM[0] <= n * cadence_spm <= RUNNING_SPM[1]]
+    return min(fits, key=lambda n: abs(n * cadence_spm - TYPICAL_RUNNING_SPM), default=None)
+
+
+def slowmo_hint(video: VideoInfo, cadence_spm: float, *, running_like: bool) -> str:
+    """A sentence suggesting ``--slowmo N`` for a "not running" verdict, or "".
+
+    Parameters
+    ----------
+    video
+        The clip (stored rate, slow-motion factor given, tagged capture rate).
+    cadence_spm
+        The measured cadence (NaN when no stepping rhythm was found).
+    running_like
+        The feet leave the ground between steps (duty factor below walking's, a flight
+        phase): running in every respect but the cadence.
+
+    Returns
+    -------
+    str
+        Empty when the user already gave a slow-motion factor or nothing points to one.
+    """
+    if video.slowmo_factor != 1.0:
+        return ""
+    stored_fps = video.capture_fps
+    tagged = tagged_factor(video)
+    if tagged is not None:
+        return (
+            f"the file says it was filmed at {video.tagged_capture_fps:g} fps "
+            f"({video.capture_fps_tag}) and it plays at {stored_fps:.0f} fps: it is slow "
+            f"motion; analyse it again with --slowmo {tagged:g}"
+        )
+    factor = factor_from_cadence(cadence_spm) if running_like else None
+    if factor is not None:
+        return (
+            "the feet leave the ground between steps as in running, at a cadence no runner "
+            f"has: if this is slow motion slowed {factor}x, analyse it again with --slowmo "
+            f"{factor} ({factor * cadence_spm:.0f} steps/min)"
+        )
+    if math.isfinite(stored_fps) and stored_fps >= HIGH_STORED_FPS:
+        return (
+            f"the clip is stored at {stored_fps:.0f} fps, a slow-motion rate, and its "
+            "timestamps are read as real time: if it plays slower than it was filmed, analyse "
+            "it again with --slowmo N (N = filmed fps / playback fps)"
+        )
+    return ""
