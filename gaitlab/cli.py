@@ -15,8 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gaitlab import __version__
+from gaitlab.batch.cli import add_batch_parser
+from gaitlab.cli_options import add_pose_max_side
+from gaitlab.dashboard.launch import add_dashboard_parser
 from gaitlab.errors import GaitlabError
-from gaitlab.store.cli import add_store_option
+from gaitlab.store.cli import add_store_option, add_store_parsers
+from gaitlab.synth.cli import add_synth_parser
 
 EXIT_USAGE = 2
 
@@ -49,33 +53,6 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
-
-
-def _max_side_arg(text: str) -> int | None:
-    from gaitlab.pose.extract import parse_max_side
-
-    try:
-        return parse_max_side(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-#: ``PoseSettings.max_side_px``'s default, repeated here so that building the parser does not
-#: load the pose stack (a test checks the two agree).
-POSE_MAX_SIDE_PX = 960
-
-
-def add_pose_max_side(parser: argparse.ArgumentParser) -> None:
-    """The ``--pose-max-side`` option, shared by ``analyze`` and ``batch``."""
-    parser.add_argument(
-        "--pose-max-side",
-        type=_max_side_arg,
-        default=POSE_MAX_SIDE_PX,
-        metavar="PX|full",
-        help=f"long side in pixels of the frames the pose model is given (default "
-        f"{POSE_MAX_SIDE_PX}: larger frames are scaled down, about a quarter less inference "
-        "time at 1080p, same measured accuracy); full: the clip's own size",
-    )
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
@@ -316,12 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--base-url", help=argparse.SUPPRESS)
     mo.set_defaults(func=_cmd_models)
 
-    # Their heavy imports (pybullet, the pipeline, ray) happen only when the command runs.
-    from gaitlab.batch.cli import add_batch_parser
-    from gaitlab.dashboard.launch import add_dashboard_parser
-    from gaitlab.store.cli import add_store_parsers
-    from gaitlab.synth.cli import add_synth_parser
-
+    # Each adds its subcommand; their heavy imports happen only when the command runs.
     add_batch_parser(sub)
     add_synth_parser(sub)
     add_store_parsers(sub)

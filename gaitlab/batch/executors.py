@@ -30,7 +30,8 @@ from queue import Empty
 from typing import Any, Protocol
 
 from gaitlab.batch.inputs import BatchInputError
-from gaitlab.batch.task import ClipRow, ClipTask
+from gaitlab.batch.row import ClipRow
+from gaitlab.batch.task import ClipTask
 from gaitlab.pose.extract import ProgressFn, usable_cores
 
 #: The per-clip function: ``score_clip(task, progress)``; must be importable (top level).

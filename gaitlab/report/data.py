@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from gaitlab.errors import GaitlabError
+from gaitlab.jsonsafe import to_json_ready
 from gaitlab.series import PoseSeries
 
 log = logging.getLogger(__name__)
@@ -351,8 +352,6 @@ class ReportData:
     @classmethod
     def from_analysis(cls, analysis: Any) -> ReportData:
         """Build from a live :class:`~gaitlab.pipeline.ClipAnalysis` (findings included)."""
-        from gaitlab.jsonsafe import to_json_ready
-
         result = to_json_ready(analysis.to_dict())
         return cls._from_parts(result, analysis.series, analysis.kinematics, analysis.findings)
 
@@ -414,6 +413,8 @@ class ReportData:
                     result, series, xy, angles, facing, swapped, normalise_findings(findings)
                 )
         # Recompute the per-frame arrays (and the block, if absent) from the saved landmarks.
+        # Imported here: a result folder with its saved arrays reloads without the analysis
+        # stack (SciPy, the findings) in memory.
         from gaitlab.pipeline import AnalysisRequest, analyze_series
 
         request = result.get("request") or {}
@@ -423,8 +424,6 @@ class ReportData:
         ).kinematics
         notes: tuple[str, ...] = ()
         if not result.get("kinematics"):
-            from gaitlab.jsonsafe import to_json_ready
-
             result = {**result, "kinematics": to_json_ready(kin.to_dict())}
             notes = ("kinematics recomputed from the saved pose series",)
         data = cls._from_parts(result, series, kin, findings)

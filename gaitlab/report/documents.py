@@ -39,6 +39,7 @@ Timings = dict[str, float]
 
 def write_documents(data: ReportData, out: Path) -> tuple[dict[str, Path], Timings]:
     """Write the plots (``plot_*.png``) and the exports; return their paths and timings."""
+    # matplotlib loads in the process that draws the plots (the second one, with --workers 2).
     from gaitlab.report.plots import all_plots, save_png
 
     paths: dict[str, Path] = {}
@@ -56,6 +57,7 @@ def write_reports(
     data: ReportData, out: Path, images: dict[str, Path], video: Path | None
 ) -> tuple[dict[str, Path], Timings]:
     """Write ``report.html`` and ``report.pdf`` showing ``images`` (key frames, plots)."""
+    # jinja2 and fpdf2 load in the process that writes the reports.
     from gaitlab.report.html import write_html
     from gaitlab.report.pdf import write_pdf
 

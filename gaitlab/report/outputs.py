@@ -134,6 +134,8 @@ def write_outputs(
     if isinstance(analysis_or_loaded_result, ReportData):
         data = analysis_or_loaded_result
     else:
+        # Imported here: rebuilding reports from a result folder (the other branch) runs
+        # without the analysis stack (SciPy, the findings) in memory.
         from gaitlab.pipeline import SERIES_FILE, write_result
 
         analysis = analysis_or_loaded_result

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from gaitlab.dashboard import summary
-from gaitlab.dashboard.notes import save_notes
+from gaitlab.store.notes import save_notes
 
 
 def load(result_dir):
