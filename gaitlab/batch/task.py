@@ -46,11 +46,11 @@ from gaitlab.report import write_outputs
 #: Longest part of a result folder name taken from the clip's name.
 MAX_NAME_CHARS = 48
 #: Whether a batch worker decodes ahead of inference in a thread (with FFmpeg's own
-#: decoding threads). Although the workers already run one clip per core, it pays: with 2
-#: workers on 2 cores, 10-11 % more frames/s than decoding in turn in 3 of 3 paired runs
-#: (``benchmarks/batch.py --compare-prefetch --jobs 2``, loaded machine). A landmarker
-#: leaves its core idle between frames, and a clip's serial steps (start-up, kinematics,
-#: writing) leave the other worker's decode thread room.
+#: decoding threads). Although the workers already run one clip per core, it pays (2
+#: workers on 2 cores: 10-11 % more frames/s in paired runs of ``benchmarks/batch.py
+#: --compare-prefetch --jobs 2``, docs/performance.md): a landmarker leaves its core idle
+#: between frames, and a clip's serial steps (start-up, kinematics, writing) leave the
+#: other worker's decode thread room.
 WORKER_PREFETCH = True
 
 
@@ -143,7 +143,7 @@ def settings_dict(
     A runner id (manifest column) is part of it when set: a result folder is one runner's
     session in the runners' store (a folder belongs to one session), so the same clip
     listed for two runners is two pieces of work, two folders and two sessions; the pose
-    cache makes the second one cheap. Without a runner the key is as before.
+    cache makes the second one cheap. Without a runner the key has no runner part.
     """
     extra = {"runner_id": runner_id} if runner_id else {}
     return {

@@ -1,7 +1,7 @@
 """Findings: from kinematic metrics to ranked findings and fixes a runner can act on.
 
 The thresholds (with the literature or project source of each) and the advice (paraphrased
-from the five articles in ``../shared/seeds``, each item citing its article) live in the
+from five published articles, each item citing its article: docs/advice.md) live in the
 data file ``knowledge_base.toml``; the code only reads it and applies the rules. Modules:
 
 =================  ===============================================================

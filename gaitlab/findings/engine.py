@@ -18,7 +18,7 @@
 2. **Band.** :meth:`~gaitlab.findings.knowledge.Band.classify`: normal, watch or high.
 3. **Gate by confidence.** Not measurable -> not assessed (with the reason); low -> a
    *check* ("check with a better clip", with the filming tips its reasons call for), never a
-   finding (DESIGN.md section 3); medium or high -> a finding.
+   finding (docs/metrics.md, Confidence); medium or high -> a finding.
 4. **Suppress** a finding made redundant by another (``suppressed_by``).
 5. **Combine** findings into the patterns the articles link (the parts are folded in).
 6. **Rank**, worst first: severity, then confidence, then patterns before single findings,
@@ -184,7 +184,7 @@ def _fix_sources(cues: Iterable[Cue], exercises: Iterable[Exercise]) -> list[str
 
 
 def retake_tips(kb: KnowledgeBase, reasons: Sequence[str]) -> tuple[str, ...]:
-    """Filming tips (DESIGN.md section 8) that answer a metric's low-confidence reasons.
+    """Filming tips (docs/filming.md) that answer a metric's low-confidence reasons.
 
     A tip applies when one of its ``when`` fragments occurs in a reason; with no match the
     general camera set-up tip is given.

@@ -53,7 +53,7 @@ class KnowledgeBaseError(GaitlabError):
 # ---------------------------------------------------------------------------------- schema
 @dataclass(frozen=True)
 class Article:
-    """One of the five source articles (``../shared/seeds``).
+    """One of the five source articles (listed in docs/advice.md).
 
     Attributes
     ----------
@@ -306,7 +306,7 @@ class Advice:
 
 @dataclass(frozen=True)
 class GuideItem:
-    """One filming tip (DESIGN.md section 8).
+    """One filming tip (docs/filming.md).
 
     Attributes
     ----------

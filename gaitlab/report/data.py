@@ -43,7 +43,7 @@ SERIES_FILE = "pose_series.npz"
 KINEMATICS_SERIES_FILE = "kinematics_series.npz"
 KINEMATICS_SERIES_VERSION = 1
 
-#: Shown when the findings stage supplied no safety text (DESIGN.md section 5, paraphrased).
+#: Shown when the findings stage supplied no safety text (docs/advice.md, paraphrased).
 DEFAULT_SAFETY: tuple[str, ...] = (
     "gaitlab measures movement; it does not diagnose.",
     "See a professional when pain is sharp, persistent, or limits your daily life.",

@@ -5,8 +5,7 @@ the HTML and PDF reports, which need the key frames. :class:`DocumentsProcess` r
 a second process while the annotated video renders in the first: rendering keeps about 1.7
 cores busy (decoding, drawing, encoding in their own threads), but the plots and the PDF are
 pure Python and take turns with the drawing for the interpreter lock, so threads do not
-overlap them (measured in round 3 of ``benchmarks/PERFORMANCE.md``); a process does. The
-files are the same either way.
+overlap them (docs/performance.md); a process does. The files are the same either way.
 
 The process is forked (Linux only: :func:`fork_context`), so it starts in milliseconds with
 the analysis already in memory, shared until written. It uses matplotlib, fpdf2, jinja2 and
