@@ -23,17 +23,25 @@ from typing import Any
 
 import streamlit as st
 
-from gaitlab.dashboard import compare, notes, runners, scrubber, summary
+from gaitlab.dashboard import compare, runners, scrubber, summary
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
 from gaitlab.findings.change import compare_results
-from gaitlab.forget import forget_runner
+from gaitlab.findings.normal import normal_bands
 from gaitlab.io.video import VideoLimits
 from gaitlab.pipeline import RESULT_FILE, AnalysisRequest, default_pose_settings
 from gaitlab.report import ReportData
-from gaitlab.store import STORE_ENV, SessionStore, open_store, resolve_store_url, save_to_history
-from gaitlab.store.history import metric_trend, normal_bands
+from gaitlab.store import (
+    STORE_ENV,
+    SessionStore,
+    notes,
+    open_store,
+    resolve_store_url,
+    save_to_history,
+)
+from gaitlab.store.forget import forget_runner
+from gaitlab.store.history import metric_trend
 from gaitlab.store.location import display_url, store_exists
 from gaitlab.store.notes import set_session_notes
 from gaitlab.store.records import SessionRecord

@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/accuracy.py --quick            # 7 clips at 60 fps (~3 min on 2 cores)
     python benchmarks/accuracy.py                    # full set: 24 clips, 30 and 60 fps
-    python benchmarks/accuracy.py --write benchmarks/ACCURACY.md --json /tmp/acc.json
+    python benchmarks/accuracy.py --write docs/accuracy.md --json /tmp/acc.json
 
 What it does
 ------------
@@ -24,7 +24,7 @@ What it does
 3. Compares with the truth, per stride, with the *same definition* as the metric (below),
    and checks each planted deviation against the normal clip of the same view and fps.
 4. Runs the real clips with known values from ``../shared/clips`` (skipped when absent).
-5. Prints a markdown report with the targets (issue 4) beside the measured values;
+5. Prints a markdown report with the accuracy targets beside the measured values;
    ``--write`` also saves it.
 
 How truth and measurement are paired
@@ -49,8 +49,7 @@ trunk_lean_deg                 ``trunk_lean_stride_mean_deg``: mean trunk lean f
                                foot strike to the next one of the same foot
 hip_extension_deg              ``hip_extension_peak_deg``: peak thigh-vs-trunk extension
                                from foot strike to the other foot's next strike (late
-                               stance and early swing, DESIGN.md "peak in late stance /
-                               toe-off")
+                               stance and early swing; docs/metrics.md)
 thigh_extension_deg            ``thigh_extension_peak_deg``: same window, thigh vs vertical
 knee_flexion_strike_deg        ``knee_flexion_at_strike_deg`` (sagittal, at true strike)
 knee_flexion_midstance_deg     ``knee_flexion_peak_stance_deg``: max over true stance
@@ -99,6 +98,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+from provenance import run_label  # noqa: E402
 
 from gaitlab.pipeline import AnalysisRequest, analyze_clip  # noqa: E402
 from gaitlab.synth.deviations import NORMAL_RUN, PRESETS, Deviations  # noqa: E402
@@ -236,7 +237,8 @@ def clip_set(quick: bool) -> list[Case]:
 
 def render_cached(case: Case, work: Path) -> tuple[Path, Path]:
     """The clip and its truth file, rendered once per spec."""
-    from gaitlab.synth.render import Camera, ClipSpec, render_clip, truth_path_for
+    from gaitlab.synth.clip import render_clip, truth_path_for
+    from gaitlab.synth.render import Camera, ClipSpec
 
     video = work / "clips" / f"{case.stem}.mp4"
     truth = truth_path_for(video)
@@ -544,7 +546,7 @@ def _pf(ok: bool) -> str:
     return "PASS" if ok else "**MISS**"
 
 
-#: Issue 4 targets on the synthetic clips: metric -> (view, fps, limit, text).
+#: Accuracy targets on the synthetic clips: metric -> (view, fps, limit, text).
 TARGETS: tuple[tuple[str, str, int, float, str], ...] = (
     ("trunk_lean_deg", "side", 60, 2.0, "<= 2 deg"),
     ("hip_extension_deg", "side", 60, 4.0, "<= 4 deg"),
@@ -564,7 +566,9 @@ def report(results: list[ClipResult], checks: list[DeviationCheck], real: list, 
         f"{' --quick' if quick else ''}`."
     )
     w("")
-    w("### Targets (issue 4)")
+    w(f"Measured with {run_label()}.")
+    w("")
+    w("### Targets")
     w("")
     w("| target | clips | measured | result |")
     w("|---|---|---|---|")

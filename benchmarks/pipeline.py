@@ -3,10 +3,11 @@
 Usage::
 
     python benchmarks/pipeline.py [--repeat 3] [--clips synth,720p,1080p] [--no-memory]
-                                  [--write benchmarks/PERFORMANCE.md] [--json out.json]
+                                  [--write out.md] [--json out.json]
 
-For each clip, in one run and interleaved round by round (so that load from other jobs hits
-every configuration alike), each in a fresh process (so that peak memory is its own):
+For each clip, in one run and interleaved repetition by repetition (so that load from other
+jobs hits every configuration alike), each in a fresh process (so that peak memory is its
+own):
 
 ``raw``          PoseLandmarker alone on pre-decoded frames (the analysis' settings: VIDEO
                  mode, segmentation masks on), one landmarker: the floor everything is
@@ -35,7 +36,7 @@ Clips: ``synth`` = ``sample_videos/synth_side_normal.mp4`` (960x540, 60 fps, 8 s
 = the same looped to 60 s. Derived clips are made with the ffmpeg of ``imageio-ffmpeg`` into
 ``--work`` (default ``~/.cache/gaitlab/bench-perf``), never into the repository.
 
-Printed per clip: median fps over rounds (wall clock) and its ratio to ``raw``'s; frames per
+Printed per clip: median fps over repetitions (wall clock) and its ratio to ``raw``'s; frames per
 CPU-second (process CPU time of all threads: far less sensitive to other jobs on a shared
 machine than wall time; its inverse is what one frame costs on an idle core) and its ratio to
 ``raw``'s; median peak resident memory (MB); and stage times of the ``pipe``/``full`` runs:
@@ -65,6 +66,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+from provenance import run_label  # noqa: E402
 
 SHARED_CLIP = REPO.parent / "shared" / "clips" / "zzzhushi_male_side_treadmill.mp4"
 DEFAULT_WORK = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gaitlab"
@@ -335,8 +338,9 @@ def stage_medians(runs: list[dict[str, Any]]) -> dict[str, float]:
 
 def report(results: dict[str, dict[str, list[dict[str, Any]]]], meta: dict[str, Any]) -> str:
     lines = [
-        f"Machine: {meta['machine']}; load average before each round: {meta['loads']}.",
-        f"Medians of {meta['repeat']} rounds; ratios are of medians within this run.",
+        f"Measured with {meta['label']}.",
+        f"Machine: {meta['machine']}; load average before each repetition: {meta['loads']}.",
+        f"Medians of {meta['repeat']} repetitions; ratios are of medians within this run.",
         "",
         "| clip | config | frames | fps | x raw | frames/CPU-s | x raw (CPU) | wall s | peak MB |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -389,7 +393,7 @@ def report(results: dict[str, dict[str, list[dict[str, Any]]]], meta: dict[str, 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeat", type=int, default=3, help="rounds per clip (medians)")
+    ap.add_argument("--repeat", type=int, default=3, help="repetitions per clip (medians)")
     ap.add_argument("--clips", default="synth,720p,1080p", help="synth, 720p, 1080p")
     ap.add_argument("--configs", default=",".join(CONFIGS), help="configurations to run")
     ap.add_argument("--no-memory", action="store_true", help="skip the 60 s 1080p memory run")
@@ -414,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             for config in configs:
                 r = spawn(config, path, args.raw_frames)
                 results[name].setdefault(config, []).append(r)
-                print(f"round {round_ + 1} {name:6s} {config:8s} {r['fps']:7.1f} fps "
+                print(f"repetition {round_ + 1} {name:6s} {config:8s} {r['fps']:7.1f} fps "
                       f"{r['wall_s']:6.2f} s {r['peak_mb']:5.0f} MB", flush=True)  # fmt: skip
     if not args.no_memory:
         long = clip_paths(args.work, ["1080p-60s"])
@@ -430,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}",
         "loads": "; ".join(loads),
         "repeat": args.repeat,
+        "label": run_label(),
     }
     text = report(results, meta)
     print(text)

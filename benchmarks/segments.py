@@ -103,10 +103,10 @@ def worst(a: dict[str, float], b: dict[str, float], n: int = 4) -> str:
 def tolerances(base: dict[str, float], fps: float) -> dict[str, float]:
     """How far each clip median may move and still count as unchanged, in its own unit.
 
-    Angles: 0.5 deg (issue 9's accuracy rule). Event timing: one frame's worth, i.e. one
-    frame for times, one frame of a stride for the duty factor, and the cadence change of a
-    stride one frame longer. Lengths in % of leg or trunk: 0.5 points (no rule in the issue;
-    about 1 px for a 320 px tall runner).
+    Angles: 0.5 deg (the project's rule for a speed-up that costs no accuracy). Event timing:
+    one frame's worth, i.e. one frame for times, one frame of a stride for the duty factor,
+    and the cadence change of a stride one frame longer. Lengths in % of leg or trunk: 0.5
+    points (no stated rule; about 1 px for a 320 px tall runner).
     """
     frame_s = 1.0 / fps
     stride_s = 120.0 / base["cadence_spm"] if base.get("cadence_spm", 0) > 0 else np.nan

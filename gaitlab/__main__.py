@@ -4,4 +4,6 @@ import sys
 
 from gaitlab.cli import main
 
-sys.exit(main())
+# Guarded: a process started with "spawn" imports the main module again.
+if __name__ == "__main__":
+    sys.exit(main())

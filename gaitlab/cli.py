@@ -16,10 +16,15 @@ from pathlib import Path
 from typing import NoReturn
 
 from gaitlab import __version__
+from gaitlab.batch.cli import add_batch_parser
+from gaitlab.cli_options import add_pose_max_side
+from gaitlab.dashboard.launch import add_dashboard_parser
 from gaitlab.errors import GaitlabError
-from gaitlab.io.files import one_line
+from gaitlab.files import check_output_dir, one_line, safe_folder_name
 from gaitlab.options import HEIGHT_CM, MIN_DURATION_S, SLOWMO_FACTOR, WORKERS
-from gaitlab.store.cli import add_store_option
+from gaitlab.resultfile import RESULT_FILE
+from gaitlab.store.cli import add_store_option, add_store_parsers
+from gaitlab.synth.cli import add_synth_parser
 
 EXIT_USAGE = 2
 
@@ -55,43 +60,13 @@ def _progress_bar(
     return update, bar.close
 
 
-def _max_side_arg(text: str) -> int | None:
-    from gaitlab.pose.extract import parse_max_side
-
-    try:
-        return parse_max_side(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-#: ``PoseSettings.max_side_px``'s default, repeated here so that building the parser does not
-#: load the pose stack (a test checks the two agree).
-POSE_MAX_SIDE_PX = 960
-
-
-def add_pose_max_side(parser: argparse.ArgumentParser) -> None:
-    """The ``--pose-max-side`` option, shared by ``analyze`` and ``batch``."""
-    parser.add_argument(
-        "--pose-max-side",
-        type=_max_side_arg,
-        default=POSE_MAX_SIDE_PX,
-        metavar="PX|full",
-        help=f"long side in pixels of the frames the pose model is given (default "
-        f"{POSE_MAX_SIDE_PX}: larger frames are scaled down, about a quarter less inference "
-        "time at 1080p, same measured accuracy); full: the clip's own size",
-    )
-
-
 def default_out_dir(clip: Path) -> Path:
     """``gaitlab_results/<clip name>``, the name made safe as a folder name."""
-    from gaitlab.io.files import safe_folder_name
-
     return Path("gaitlab_results") / safe_folder_name(clip.stem)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.findings import format_findings
-    from gaitlab.io.files import check_output_dir
     from gaitlab.io.video import VideoLimits
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
     from gaitlab.report import write_outputs
@@ -196,9 +171,7 @@ def _format_outputs(paths: dict[str, Path], out_dir: Path) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from gaitlab.io.files import check_output_dir
     from gaitlab.report import rebuild_reports
-    from gaitlab.resultfile import RESULT_FILE
 
     if (Path(args.result_dir) / RESULT_FILE).is_file():
         # The reports are rebuilt in place: a folder that cannot be written fails now.
@@ -391,12 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--base-url", help=argparse.SUPPRESS)
     mo.set_defaults(func=_cmd_models)
 
-    # Their heavy imports (pybullet, the pipeline, ray) happen only when the command runs.
-    from gaitlab.batch.cli import add_batch_parser
-    from gaitlab.dashboard.launch import add_dashboard_parser
-    from gaitlab.store.cli import add_store_parsers
-    from gaitlab.synth.cli import add_synth_parser
-
+    # Each adds its subcommand; their heavy imports happen only when the command runs.
     add_batch_parser(sub)
     add_synth_parser(sub)
     add_store_parsers(sub)

@@ -14,8 +14,8 @@ from typing import Any
 
 from gaitlab import __version__
 from gaitlab.errors import InvalidOption
+from gaitlab.files import write_text_atomic
 from gaitlab.findings import FindingsReport, findings_for_analysis
-from gaitlab.io.files import write_text_atomic
 from gaitlab.io.video import VideoLimits
 from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from gaitlab.errors import GaitlabError
-from gaitlab.io.files import atomic_path
+from gaitlab.files import atomic_path
 from gaitlab.landmarks import N_LANDMARKS
 
 #: Version of the on-disk ``.npz`` layout; bump on incompatible change.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gaitlab.dashboard.notes import NOTES_FILE
+from gaitlab.store.notes import NOTES_FILE
 from tests.clipmaker import pattern_clip
 from tests.conftest import REPO
 

@@ -62,7 +62,7 @@ def test_pose_max_side_must_be_pixels_or_full(capsys):
 
 
 def test_cli_default_pose_max_side_is_the_pose_stages():
-    from gaitlab.cli import POSE_MAX_SIDE_PX
+    from gaitlab.cli_options import POSE_MAX_SIDE_PX
     from gaitlab.pose.extract import MAX_SIDE_PX, PoseSettings
 
     assert POSE_MAX_SIDE_PX == MAX_SIDE_PX == PoseSettings().max_side_px

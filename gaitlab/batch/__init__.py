@@ -2,13 +2,14 @@
 
 Every clip goes through the single-clip path (:func:`gaitlab.pipeline.analyze_clip` and
 :func:`gaitlab.pipeline.write_result`) inside one per-clip function, :func:`score_clip`, which
-both executors run. Finished clips are recorded in a result store as they finish, so a batch
-can be killed and re-run without losing or repeating work; the cohort tables
+both executors run. Finished clips are recorded in the batch's record store as they finish,
+so a batch can be killed and re-run without losing or repeating work; the cohort tables
 (``scores.csv``, ``scores.parquet``) and ``summary.html`` are rebuilt from the records.
 
 Modules: :mod:`~gaitlab.batch.inputs` (files, folders, manifests), :mod:`~gaitlab.batch.plan`
 (hashes, keys, ``batch.json``), :mod:`~gaitlab.batch.task` (the per-clip function),
-:mod:`~gaitlab.batch.store` (records), :mod:`~gaitlab.batch.executors` (local processes, Ray),
+:mod:`~gaitlab.batch.row` (a clip's outcome), :mod:`~gaitlab.batch.records` (where the
+outcomes are kept), :mod:`~gaitlab.batch.executors` (local processes, Ray),
 :mod:`~gaitlab.batch.runner` (the loop), :mod:`~gaitlab.batch.flatten`,
 :mod:`~gaitlab.batch.tables` and :mod:`~gaitlab.batch.summary` (outputs),
 :mod:`~gaitlab.batch.progress` and :mod:`~gaitlab.batch.cli` (the command).
@@ -32,9 +33,9 @@ _EXPORTS = {
     "BatchSettings": "runner",
     "rebuild_outputs": "runner",
     "run_batch": "runner",
-    "FileStore": "store",
-    "ResultStore": "store",
-    "ClipRow": "task",
+    "FileStore": "records",
+    "RecordStore": "records",
+    "ClipRow": "row",
     "ClipTask": "task",
     "score_clip": "task",
 }

@@ -1,8 +1,7 @@
 """The ``gaitlab batch`` subcommand: a thin shell over :func:`gaitlab.batch.run_batch`.
 
 :func:`add_batch_parser` adds the subcommand to the main ``gaitlab`` parser and
-:func:`run_batch_cli` runs it. Until the main command wires it in, ``python -m gaitlab.batch``
-runs the same subcommand on its own.
+:func:`run_batch_cli` runs it.
 """
 
 from __future__ import annotations
@@ -10,9 +9,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from gaitlab.cli_options import add_pose_max_side
+from gaitlab.options import HEIGHT_CM, JOBS, MIN_DURATION_S, SLOWMO_FACTOR
 
 if TYPE_CHECKING:
     from gaitlab.batch.runner import BatchReport, BatchSettings
@@ -33,9 +34,6 @@ MAX_FAILURES_SHOWN = 10
 
 def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``batch`` to the ``gaitlab`` command's subparsers; returns the new parser."""
-    from gaitlab.cli import add_pose_max_side
-    from gaitlab.options import HEIGHT_CM, JOBS, MIN_DURATION_S, SLOWMO_FACTOR
-
     p = subparsers.add_parser(
         "batch",
         help="score many clips (folders, manifests) locally or on a Ray cluster",
@@ -176,7 +174,7 @@ def run_batch_cli(args: argparse.Namespace) -> int:
     """
     from gaitlab.batch.progress import make_progress
     from gaitlab.batch.runner import run_batch
-    from gaitlab.io.files import check_output_dir
+    from gaitlab.files import check_output_dir
 
     check_output_dir(args.out)
     settings = settings_from_args(args)
@@ -213,12 +211,3 @@ def format_report(report: BatchReport, settings: BatchSettings) -> str:
     if failed and not settings.retry_failed:
         lines.append("          (fix the clips or gaitlab, then re-run with --retry-failed)")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m gaitlab.batch``: the subcommand on its own, through the main command."""
-    from gaitlab.cli import main as gaitlab_main
-
-    words = list(sys.argv[1:] if argv is None else argv)
-    debug = ["--debug"] if "--debug" in words else []
-    return gaitlab_main([*debug, "batch", *(w for w in words if w != "--debug")])

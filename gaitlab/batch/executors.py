@@ -30,7 +30,8 @@ from queue import Empty
 from typing import Any, Protocol
 
 from gaitlab.batch.inputs import BatchInputError
-from gaitlab.batch.task import ClipRow, ClipTask
+from gaitlab.batch.row import ClipRow
+from gaitlab.batch.task import ClipTask
 from gaitlab.pose.extract import ProgressFn, usable_cores
 
 #: The per-clip function: ``score_clip(task, progress)``; must be importable (top level).
@@ -107,10 +108,10 @@ class FrameReporter:
 #: Pin each local worker to a core of its own when there are as many workers as usable
 #: cores (None: that rule; True/False: always, when there are enough cores / never). One
 #: worker uses ~1.3 cores when it has them (MediaPipe's own threads, the decode-ahead
-#: thread), so unpinned workers take time from each other's cores. Measured with
-#: ``benchmarks/batch.py`` on 2 cores, interleaved runs: 2 workers 1.73-1.86x one worker
-#: pinned (median 1.77x, 5 runs) against 1.52-1.79x unpinned (median 1.62x). Fewer workers
-#: than cores stay free to use the spare cores.
+#: thread), so unpinned workers take time from each other's cores (on 2 cores, 2 pinned
+#: workers did 1.77x one worker against 1.62x unpinned: medians of interleaved runs of
+#: ``benchmarks/batch.py``, docs/performance.md). Fewer workers than cores stay free to
+#: use the spare cores.
 PIN_WORKERS: bool | None = None
 
 

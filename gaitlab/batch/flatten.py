@@ -12,8 +12,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from gaitlab.errors import GaitlabError
-
 #: Clip-quality columns and where each lives in ``result.json``.
 QUALITY_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("width_px", ("clip", "width_px")),
@@ -32,9 +30,6 @@ QUALITY_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: Keys under which a metric or a finding may state its normal band.
 BAND_KEYS = ("normal_band", "band", "normal_range", "reference_band")
-#: Statistics of a findings rule that band a metric's median (see :func:`knowledge_bands`);
-#: the mean of the two side medians is close to the clip median when both sides have strides.
-MEDIAN_STATISTICS = ("median", "per_side", "mean_of_sides")
 #: Finding severities that mean "nothing to report".
 QUIET_SEVERITIES = frozenset({"", "none", "normal", "ok", "info"})
 #: Below this share of frames with a pose, the landmarks (and every metric) deserve a look.
@@ -170,35 +165,6 @@ def metric_bands(result: Mapping[str, Any]) -> dict[str, list[float | None]]:
             band = _band(finding)
             if band is not None:
                 bands.setdefault(str(finding["metric"]), band)
-    return bands
-
-
-def knowledge_bands() -> dict[str, list[float | None]]:
-    """Normal band ``[low, high]`` per metric from the findings knowledge base.
-
-    The thresholds live in one data file with their sources (:mod:`gaitlab.findings`); the
-    normal side of a rule's watch edge is the normal band. Only rules on the clip median or on
-    each side's median (:data:`MEDIAN_STATISTICS`) apply to the medians in the scores table;
-    asymmetry rules band another number. Two rules on one metric (trunk lean forward and
-    backward) give both ends. Empty when the findings stage is not installed.
-    """
-    try:
-        from gaitlab.findings import load_knowledge_base
-
-        rules = load_knowledge_base().findings
-    except (ImportError, GaitlabError):
-        return {}
-    bands: dict[str, list[float | None]] = {}
-    for rule in rules:
-        if rule.statistic not in MEDIAN_STATISTICS:
-            continue
-        low, high = bands.get(rule.metric, [None, None])
-        edge = float(rule.band.watch.edge)
-        if rule.band.direction == "above":
-            high = edge if high is None else min(high, edge)
-        else:
-            low = edge if low is None else max(low, edge)
-        bands[rule.metric] = [low, high]
     return bands
 
 

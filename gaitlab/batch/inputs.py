@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gaitlab.errors import InvalidOption, UsageError
-from gaitlab.io.files import why_missing
+from gaitlab.files import why_missing
 from gaitlab.io.video import VIDEO_EXTENSIONS
 from gaitlab.options import HEIGHT_CM, SLOWMO_FACTOR, NumberRange
 from gaitlab.pipeline import VIEWS

@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.batch.inputs import ClipInput
+from gaitlab.batch.row import ERROR_INPUT, STATUS_ERROR, ClipRow
 from gaitlab.batch.task import (
-    ERROR_INPUT,
-    STATUS_ERROR,
     ClipOutputs,
-    ClipRow,
     result_folder_name,
     settings_dict,
     task_key,

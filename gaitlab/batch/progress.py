@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Protocol, TextIO
 
-from gaitlab.batch.task import ClipRow
+from gaitlab.batch.row import ClipRow
 
 
 class BatchProgress(Protocol):

@@ -4,7 +4,7 @@ Output folder layout::
 
     OUT/
       batch.json        the plan: every input, its settings, content hash and key
-      records/          one JSON file per finished clip (the result store)
+      records/          one JSON file per finished clip (the record store)
       clips/<name>/     each clip's result folder, as ``gaitlab analyze`` writes it
       logs/             the local workers' stderr (MediaPipe's native log lines)
       scores.csv        one row per input clip
@@ -40,7 +40,6 @@ from gaitlab.batch.executors import (
     WorkerLost,
     default_jobs,
 )
-from gaitlab.batch.flatten import knowledge_bands
 from gaitlab.batch.inputs import BatchInputError, collect_inputs
 from gaitlab.batch.plan import (
     CLIPS_DIR,
@@ -52,21 +51,21 @@ from gaitlab.batch.plan import (
     save_plan,
 )
 from gaitlab.batch.progress import BatchProgress, NullProgress
-from gaitlab.batch.store import FileStore, ResultStore
+from gaitlab.batch.records import FileStore, RecordStore
+from gaitlab.batch.row import STATUS_ERROR, ClipRow
 from gaitlab.batch.summary import SUMMARY_HTML, write_summary
 from gaitlab.batch.tables import SCORES_CSV, SCORES_PARQUET, table_rows, write_csv, write_parquet
 from gaitlab.batch.task import (
-    STATUS_ERROR,
     ClipOutputs,
-    ClipRow,
     ClipTask,
     internal_error_row,
     remove_stale_staging,
     score_clip,
     settings_dict,
 )
+from gaitlab.files import check_output_dir
+from gaitlab.findings.normal import normal_bands
 from gaitlab.hashing import file_sha256
-from gaitlab.io.files import check_output_dir
 from gaitlab.options import JOBS
 from gaitlab.pipeline import AnalysisRequest
 from gaitlab.pose.models import resolve_model
@@ -238,7 +237,7 @@ def run_batch(
     settings: BatchSettings,
     *,
     progress: BatchProgress | None = None,
-    store: ResultStore | None = None,
+    store: RecordStore | None = None,
     scorer: Scorer = score_clip,
 ) -> BatchReport:
     """Score every clip in ``inputs`` that is not done yet, then write the cohort outputs.
@@ -252,7 +251,7 @@ def run_batch(
     progress
         Progress display (default: none).
     store
-        Result store (default: a :class:`FileStore` in ``OUT/records``).
+        Record store (default: a :class:`FileStore` in ``OUT/records``).
     scorer
         The per-clip function; a top-level, importable function (tests substitute one).
 
@@ -264,7 +263,7 @@ def run_batch(
     ------
     BatchInputError
         Nothing to score, a bad manifest, bad options, or another batch holds the folder.
-    gaitlab.io.files.OutputDirError
+    gaitlab.files.OutputDirError
         ``settings.out_dir`` is a file or cannot be written (checked before any work).
     gaitlab.errors.ModelError
         The pose model is missing or corrupt (checked once, before any clip).
@@ -298,7 +297,8 @@ def run_batch(
         )
         if settings.session_store and any(c.runner_id for c in clips):
             # Create or migrate the runners' store once, here, before the workers write to
-            # it; an unreachable server fails the batch now rather than every clip.
+            # it; an unreachable server fails the batch now rather than every clip. Imported
+            # here: SQLAlchemy loads only for a batch whose clips name runners.
             from gaitlab.store import open_store
 
             open_store(settings.session_store).close()
@@ -356,7 +356,7 @@ def _tasks_to_run(
     planned: Sequence[PlannedClip],
     records: dict[str, ClipRow],
     settings: BatchSettings,
-    store: ResultStore,
+    store: RecordStore,
     model_sha: str,
     run_id: str,
 ) -> list[ClipTask]:
@@ -392,7 +392,7 @@ def _tasks_to_run(
 def _dispatch(
     executor: Executor,
     tasks: list[ClipTask],
-    store: ResultStore,
+    store: RecordStore,
     progress: BatchProgress,
     records: dict[str, ClipRow],
     scored: list[ClipRow],
@@ -465,7 +465,7 @@ def _write_outputs(
     write_csv(rows, out_dir / SCORES_CSV)
     write_parquet(rows, out_dir / SCORES_PARQUET)
     # The knowledge base's thresholds first; a band stated in a result only fills a gap.
-    bands = knowledge_bands()
+    bands = normal_bands()
     for p in planned:
         rec = records.get(p.key)
         if rec is not None:
@@ -475,7 +475,7 @@ def _write_outputs(
     return rows
 
 
-def rebuild_outputs(out_dir: str | os.PathLike[str], store: ResultStore | None = None) -> Path:
+def rebuild_outputs(out_dir: str | os.PathLike[str], store: RecordStore | None = None) -> Path:
     """Rewrite ``scores.csv``, ``scores.parquet`` and ``summary.html`` from the plan and records.
 
     For a batch that was killed: everything finished is in the records; this makes the

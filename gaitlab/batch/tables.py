@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.batch.plan import PlannedClip
-from gaitlab.batch.task import STATUS_PENDING, ClipRow
+from gaitlab.batch.row import STATUS_PENDING, ClipRow
 
 SCORES_CSV = "scores.csv"
 SCORES_PARQUET = "scores.parquet"

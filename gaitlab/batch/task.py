@@ -4,9 +4,9 @@ A :class:`ClipTask` is plain, picklable data (paths, settings, the store's addre
 worker calls the single-clip path of ``gaitlab analyze``: :func:`gaitlab.pipeline.analyze_clip`,
 then :func:`gaitlab.report.write_outputs` (which writes ``result.json`` with
 :func:`gaitlab.pipeline.write_result`, and the other outputs). It flattens the result into one
-:class:`ClipRow` and commits it to the result store. The row is written by the worker, not by
-the process that dispatched it, so work that finished is on disk even if the dispatcher is
-killed the next instant.
+:class:`~gaitlab.batch.row.ClipRow` and commits it to the batch's record store. The row is
+written by the worker, not by the process that dispatched it, so work that finished is on disk
+even if the dispatcher is killed the next instant.
 """
 
 from __future__ import annotations
@@ -24,33 +24,33 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gaitlab import __version__
 from gaitlab.batch.flatten import flatten_result, metric_bands, review_reasons
 from gaitlab.batch.inputs import ClipInput
+from gaitlab.batch.records import RecordStore
+from gaitlab.batch.row import (
+    BATCH_RECORD_VERSION,
+    ERROR_INPUT,
+    ERROR_INTERNAL,
+    STATUS_ERROR,
+    STATUS_OK,
+    ClipRow,
+)
 from gaitlab.errors import GaitlabError
 from gaitlab.pipeline import RESULT_SCHEMA_VERSION, AnalysisRequest, analyze_clip
 from gaitlab.pose.extract import ProgressFn
 from gaitlab.report import write_outputs
 
-if TYPE_CHECKING:
-    from gaitlab.batch.store import ResultStore
-
-#: Version of the batch record layout and key recipe; bump to invalidate old records.
-BATCH_RECORD_VERSION = 1
-#: Status values of a row.
-STATUS_OK, STATUS_ERROR, STATUS_PENDING = "ok", "error", "pending"
-#: Kinds of error: the clip's fault (a :class:`GaitlabError`) or a bug in gaitlab.
-ERROR_INPUT, ERROR_INTERNAL = "input", "internal"
 #: Longest part of a result folder name taken from the clip's name.
 MAX_NAME_CHARS = 48
 #: Whether a batch worker decodes ahead of inference in a thread (with FFmpeg's own
-#: decoding threads). Although the workers already run one clip per core, it pays: with 2
-#: workers on 2 cores, 10-11 % more frames/s than decoding in turn in 3 of 3 paired runs
-#: (``benchmarks/batch.py --compare-prefetch --jobs 2``, loaded machine). A landmarker
-#: leaves its core idle between frames, and a clip's serial steps (start-up, kinematics,
-#: writing) leave the other worker's decode thread room.
+#: decoding threads). Although the workers already run one clip per core, it pays (2
+#: workers on 2 cores: 10-11 % more frames/s in paired runs of ``benchmarks/batch.py
+#: --compare-prefetch --jobs 2``, docs/performance.md): a landmarker leaves its core idle
+#: between frames, and a clip's serial steps (start-up, kinematics, writing) leave the
+#: other worker's decode thread room.
 WORKER_PREFETCH = True
 
 
@@ -123,85 +123,13 @@ class ClipTask:
     request: AnalysisRequest
     result_dir: str
     result_rel: str
-    store: ResultStore
+    store: RecordStore
     outputs: ClipOutputs = field(default_factory=ClipOutputs)
     cache_dir: str | None = None
     use_cache: bool = True
     run_id: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     session_store: str | None = None
-
-
-@dataclass(frozen=True)
-class ClipRow:
-    """The outcome of scoring one clip: one record in the store, one row of ``scores.csv``.
-
-    Attributes
-    ----------
-    key, sha256
-        As in :class:`ClipTask`.
-    status
-        ``ok``, ``error`` or ``pending`` (not scored yet).
-    error_kind
-        ``input`` (the clip's fault: the message tells the user what to do), ``internal``
-        (a bug in gaitlab or a crashed worker) or "".
-    exit_code
-        The exit code ``gaitlab analyze`` would give for this clip (0 when ok).
-    error
-        One-line error message ("" when ok).
-    result_dir
-        Result folder relative to the batch's output folder ("" on error).
-    columns
-        Flattened result: clip quality, every metric's median and confidence, findings
-        (see :func:`gaitlab.batch.flatten.flatten_result`).
-    bands
-        Normal band ``(low, high)`` per metric name, where the result states one.
-    review
-        Reasons this clip needs a human look (empty when none).
-    n_frames
-        Frames decoded (0 on error).
-    elapsed_s
-        Wall time spent on this clip by the worker.
-    run_id, worker, finished_utc
-        Provenance: which invocation, which host:pid, and when.
-    settings
-        The settings the clip was scored with.
-    traceback
-        Stack trace of an internal error ("" otherwise); kept in the record, not the table.
-    """
-
-    key: str
-    sha256: str
-    status: str
-    error_kind: str = ""
-    exit_code: int = 0
-    error: str = ""
-    result_dir: str = ""
-    columns: dict[str, Any] = field(default_factory=dict)
-    bands: dict[str, list[float | None]] = field(default_factory=dict)
-    review: list[str] = field(default_factory=list)
-    n_frames: int = 0
-    elapsed_s: float = 0.0
-    run_id: str = ""
-    worker: str = ""
-    finished_utc: str = ""
-    settings: dict[str, Any] = field(default_factory=dict)
-    traceback: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """True when the clip was scored."""
-        return self.status == STATUS_OK
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON representation (the stored record)."""
-        return {"record_version": BATCH_RECORD_VERSION, **dataclasses.asdict(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ClipRow:
-        """Inverse of :meth:`to_dict`; unknown keys are ignored (forward compatibility)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def settings_dict(
@@ -215,7 +143,7 @@ def settings_dict(
     A runner id (manifest column) is part of it when set: a result folder is one runner's
     session in the runners' store (a folder belongs to one session), so the same clip
     listed for two runners is two pieces of work, two folders and two sessions; the pose
-    cache makes the second one cheap. Without a runner the key is as before.
+    cache makes the second one cheap. Without a runner the key has no runner part.
     """
     extra = {"runner_id": runner_id} if runner_id else {}
     return {
@@ -342,6 +270,7 @@ def record_session(task: ClipTask, result_dir: Path) -> None:
     gaitlab.store.StoreError
         The store cannot be written.
     """
+    # Imported here: a worker loads SQLAlchemy only when one of its clips names a runner.
     from gaitlab.store import open_store, read_session_folder
 
     # The batch owns the clip folder, so every file in it is this session's.

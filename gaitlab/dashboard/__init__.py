@@ -9,7 +9,6 @@ Streamlit (the package never imports it).
 ``summary``        clip quality, findings cards, stride table, key frames, downloads
 ``scrubber``       decode one frame by seeking, draw it with the report's annotators
 ``compare``        reading an uploaded result, the comparison table (maths: findings)
-``notes``          a physio's notes saved into the result folder
 ``launch``         ``gaitlab dashboard``: start Streamlit with private settings
 =================  ==============================================================
 """
@@ -23,8 +22,6 @@ from gaitlab.lazy import lazy_exports
 #: the analysis stack.
 _EXPORTS = {
     "add_dashboard_parser": "launch",
-    "load_notes": "notes",
-    "save_notes": "notes",
     "run_analysis": "run",
     "FrameRenderer": "scrubber",
     "angles_at": "scrubber",

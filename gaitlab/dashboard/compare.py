@@ -5,9 +5,11 @@ The comparison itself (thresholds, verdicts) is :mod:`gaitlab.findings.change`.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from gaitlab.findings.change import MetricChange, result_metrics
+from gaitlab.report.content import fmt_value
 
 
 class NotAResult(ValueError):
@@ -22,8 +24,6 @@ def parse_result(content: bytes | str, name: str = "file") -> dict[str, Any]:
     NotAResult
         With a one-line message when it is not JSON or not a gaitlab result with metrics.
     """
-    import json
-
     try:
         data = json.loads(content)
     except (ValueError, UnicodeDecodeError):
@@ -37,8 +37,6 @@ def parse_result(content: bytes | str, name: str = "file") -> dict[str, Any]:
 
 def change_rows(changes: list[MetricChange]) -> list[dict[str, str]]:
     """The comparison as table rows of text (values with units)."""
-    from gaitlab.report.content import fmt_value
-
     rows = []
     for c in changes:
         sign = "+" if c.delta is not None and c.delta > 0 else ""

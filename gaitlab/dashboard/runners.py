@@ -21,7 +21,7 @@ from gaitlab.report.content import fmt_value
 from gaitlab.store.archive import SavedSession
 from gaitlab.store.database import check_runner_code
 from gaitlab.store.errors import BadRunnerCode
-from gaitlab.store.history import Trend
+from gaitlab.store.history import Trend, metric_names
 from gaitlab.store.records import SessionRecord
 
 #: The runner choice of the save control that means "the code typed below".
@@ -209,7 +209,5 @@ def trend_chart(trend: Trend) -> Any:
 
 def metric_choices(sessions: Sequence[SessionRecord], bands: Mapping[str, Any]) -> list[str]:
     """Metrics worth a trend: measured in some session; banded metrics first."""
-    from gaitlab.store.history import metric_names
-
     names = metric_names(sessions)
     return sorted(names, key=lambda n: (n not in bands, names.index(n)))

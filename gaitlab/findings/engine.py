@@ -30,7 +30,7 @@
    with the reason.
 4. **Gate by confidence.** Not measurable -> not assessed (with the reason); low -> a
    *check* ("check with a better clip", with the filming tips its reasons call for), never a
-   finding; medium or high -> a finding.
+   finding (docs/metrics.md, Confidence); medium or high -> a finding.
 5. **Suppress** a finding made redundant by another (``suppressed_by``).
 6. **Combine** findings into patterns (the parts are folded in).
 7. **Rank**, worst first: severity, then confidence, then patterns before single findings,
@@ -216,7 +216,7 @@ def _fix_sources(cues: Iterable[Cue], exercises: Iterable[Exercise]) -> list[str
 
 
 def retake_tips(kb: KnowledgeBase, reasons: Sequence[str]) -> tuple[str, ...]:
-    """Filming tips (the knowledge base's filming guide) for a metric's low-confidence reasons.
+    """Filming tips (docs/filming.md) that answer a metric's low-confidence reasons.
 
     A tip applies when one of its ``when`` fragments occurs in a reason; with no match the
     general camera set-up tip is given.

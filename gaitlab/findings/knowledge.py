@@ -362,7 +362,7 @@ class Advice:
 
 @dataclass(frozen=True)
 class GuideItem:
-    """One filming tip of the filming guide.
+    """One filming tip (docs/filming.md).
 
     Attributes
     ----------

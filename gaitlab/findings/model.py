@@ -75,7 +75,8 @@ class FindingsContext:
     camera_roll_max_deg
         An upper bound (deg) on the camera's roll about its viewing axis, when known (e.g.
         from levelling the image against the scene); NaN when unknown, as it is for every
-        clip today. Rules that need a level camera are not measurable without it.
+        clip until gaitlab levels the image from the scene. Rules that need a level camera
+        are not measurable without it.
     """
 
     view: str

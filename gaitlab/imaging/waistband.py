@@ -1,7 +1,7 @@
 """Pelvic tilt from the waistband edge in one rear- or front-view frame.
 
 Why not the hip landmarks: MediaPipe's hip points barely follow the pelvis seen from behind
-(DESIGN.md section 4: a true drop of 9.5-17.4 degrees reads as 2.4-4.0). The waistband, the
+(docs/metrics.md: a true drop of 9.5-17.4 degrees reads as 2.4-4.0). The waistband, the
 edge between top and shorts, moves with the pelvis and is easy to see when it contrasts.
 
 Method

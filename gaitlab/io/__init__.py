@@ -1,8 +1,7 @@
-"""Reading clips (validation, rotation, timestamps, frame streaming) and writing files safely.
+"""Reading clips: validation, rotation, timestamps, frame streaming.
 
-Names are imported from their submodule on first use (PEP 562): :mod:`gaitlab.io.files` is
-used by :mod:`gaitlab.series`, which :mod:`gaitlab.io.video` itself imports, so importing the
-package must not load the video module.
+Names are imported from their submodule on first use (PEP 562), so that importing the
+package does not load PyAV and OpenCV. Writing files safely is :mod:`gaitlab.files`.
 """
 
 from __future__ import annotations

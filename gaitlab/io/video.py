@@ -33,8 +33,8 @@ import cv2
 import numpy as np
 
 from gaitlab.errors import NotAFile, NoVideoStream, UnreadableVideo, UnsuitableVideo
+from gaitlab.files import why_missing
 from gaitlab.hashing import file_sha256
-from gaitlab.io.files import why_missing
 from gaitlab.options import (
     MAX_DURATION_S,
     MAX_FILE_MB,

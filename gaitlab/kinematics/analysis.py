@@ -607,7 +607,7 @@ def _all_metrics(
                 name, f"needs a rear or front view, this clip is {view.view}"
             )
     elif view.is_frontal:
-        # DESIGN.md section 4: the hip landmarks cannot measure pelvic drop; the waistband
+        # The hip landmarks cannot measure pelvic drop (docs/metrics.md); the waistband
         # edge can. Without a usable edge the drop is not measurable (with what to wear).
         tilt, why_not = pelvis_tilt_deg, ""
         if tilt is None and series.waistband is not None:

@@ -1,7 +1,7 @@
 """Confidence grading of a metric: high / medium / low / not_measurable, with reasons.
 
 A grade starts at ``high`` and each rule can only lower it (:meth:`Grade.cap`), adding the
-reason in words the user can act on. The rules (DESIGN.md section 3):
+reason in words the user can act on. The rules (docs/metrics.md, Confidence):
 
 - wrong view -> not measurable; unclear view -> low;
 - no strides -> not measurable; fewer than ``min_strides_medium`` -> low; fewer than
@@ -36,7 +36,7 @@ class Grade:
 
 
 def filming_hint(view_needed: str) -> str:
-    """One-line filming advice for a metric's view (DESIGN.md section 8)."""
+    """One-line filming advice for a metric's view (docs/filming.md)."""
     if view_needed == "side":
         return (
             "film from the side, camera still at hip height 3-5 m away, square to the "

@@ -5,7 +5,7 @@ with a One-Euro filter (Casiez et al. 2012, *CHI* 2527) before it returns it: an
 exponential low-pass whose cut-off rises with the landmark's speed. The filter has no
 look-ahead, so it lags where a point starts to move after resting: a toe leaving the
 ground is reported 1-3 frames late, and side-view toe-offs found on these landmarks came
-+18 ms late on rendered runners at 60 fps (``benchmarks/ACCURACY.md``). Asking MediaPipe for
++18 ms late on rendered runners at 60 fps (docs/accuracy.md). Asking MediaPipe for
 two poses switches the filter off but costs ~30 % of the inference speed, so instead the
 filter is inverted here, frame by frame: each output is
 ``y[i] = y[i-1] + alpha_i * (x[i] - y[i-1])`` with ``alpha_i`` a known function of the raw

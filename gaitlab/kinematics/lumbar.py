@@ -1,6 +1,6 @@
 """Lumbar hyperextension (back arch) from the back contour of the segmentation mask.
 
-Landmarks have no lumbar points, so the back itself is measured (DESIGN.md section 4): the
+Landmarks have no lumbar points, so the back itself is measured (docs/metrics.md): the
 posterior edge of the runner's silhouette between shoulder and hip level.
 
 Per frame, in the person crop (a uniform scaling of the image, so angles are preserved), in
@@ -30,7 +30,7 @@ length anterior to the contour at their level along the trunk, or beyond its end
 the outline throws the measures by tens of degrees. Each stance gives the median over its
 usable frames.
 
-Experimental (DESIGN.md): validated only on rendered runners; body shape and loose clothing
+Experimental (docs/metrics.md): validated only on rendered runners; body shape and loose clothing
 change the outline. Confidence is capped at medium and the finding should read "possible
 increased back arch", best compared within one runner across sessions.
 """

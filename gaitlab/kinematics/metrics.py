@@ -273,8 +273,8 @@ def sagittal_stride_values(
         stride_mid, stance_mid = 0.5 * (fs + nxt), 0.5 * (fs + to)
         lean = angles["trunk_lean_deg"]
         add("trunk_lean_deg", s, over_interval(time_s, lean, fs, nxt, np.mean), stride_mid)
-        # Peak over late stance and early swing (DESIGN.md: "peak in late stance /
-        # toe-off"): from foot strike to the other foot's strike. Not the value at the
+        # Peak over late stance and early swing (docs/metrics.md): from foot strike to the
+        # other foot's strike. Not the value at the
         # detected toe-off: the thigh is still swinging back then (its peak comes ~90 ms
         # later in the synthetic runner's motion capture) and a toe-off read a frame or
         # two early moves the value by 5-10 degrees.

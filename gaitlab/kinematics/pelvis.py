@@ -10,7 +10,7 @@ the peak from foot strike to mid-stance (half-way to toe-off) of
     d(t) = o_0 - o(t) \quad \text{(right stance: the left hip drops)}, \qquad
     d(t) = o(t) - o_0 \quad \text{(left stance: the right hip drops)}
 
-**Source of the tilt.** DESIGN.md section 4: MediaPipe's hip landmarks barely follow the
+**Source of the tilt** (docs/metrics.md). MediaPipe's hip landmarks barely follow the
 pelvis (true 9.5-17.4 deg read as 2.4-4.0 deg), while the waistband edge in the video frames
 tracks it. Frames are not part of :class:`~gaitlab.series.PoseSeries`, so this module takes
 the tilt series as an input: pass an image-based series (``source="waistband"``) once that
@@ -41,7 +41,7 @@ HIP_LANDMARK_REASON = (
     "read from the hip landmarks, which under-read pelvic drop (the waistband edge was not "
     "available)"
 )
-#: What to wear so the waistband method works (DESIGN.md section 8).
+#: What to wear so the waistband method works (docs/filming.md).
 WAISTBAND_ADVICE = (
     "wear fitted shorts or tights with a waistband that contrasts with the top, top tucked in"
 )
@@ -135,7 +135,7 @@ def pelvic_drop(
     view, view_confidence
         The clip's view; pelvic drop needs rear or front.
     min_steps
-        Stances per side needed to trust it (DESIGN.md: >= 7).
+        Stances per side needed to trust it (docs/metrics.md: >= 7).
     """
     if source not in TILT_SOURCES:
         raise ValueError(f"pelvic_drop: source must be one of {TILT_SOURCES}, got {source!r}")

@@ -103,7 +103,7 @@ class KinematicsSettings:
     min_strides_high, min_strides_medium
         Strides needed for high / medium confidence in a per-stride metric.
     min_steps_pelvic_drop
-        Steps per side needed before pelvic drop may be trusted (DESIGN.md section 4).
+        Steps per side needed before pelvic drop may be trusted (docs/metrics.md).
     timing_fps_min
         Frame rate needed to trust timing metrics (contact, flight, duty factor).
     swap_share_max
@@ -114,7 +114,7 @@ class KinematicsSettings:
         Rear/front views: share of frames whose waistband edge passed its quality gates
         (:mod:`gaitlab.imaging.waistband`) needed to measure pelvic drop at all. Below it
         the drop is "not measurable" with advice on clothing, never read from the hip
-        landmarks (DESIGN.md section 4: they under-read the drop by a factor of 3-4).
+        landmarks (docs/metrics.md: they under-read the drop by a factor of 3-4).
     """
 
     undo_tracker_smoothing: bool = True

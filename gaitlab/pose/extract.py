@@ -70,7 +70,7 @@ MASK_CROP_MARGIN = 0.25
 #: at the size of the frame it is given (at 1080p 8-9 ms of a 25 ms inference, about 2 ms
 #: at 960x540), of which only a 256x192 crop is kept. Measured with
 #: ``benchmarks/model_size.py`` (the quick accuracy set at 1920x1080, runner ~660 px tall,
-#: table in ``benchmarks/ACCURACY.md``): landmarks
+#: table in docs/accuracy.md): landmarks
 #: against the true joint pixels 13.1-14.9 px median at full size, 13.2-14.8 px at 960;
 #: every target passes either way, and over the seven clips no metric's per-stride error
 #: moves by more than 0.25 deg on average (single clips move both ways by up to 2.5 deg,
@@ -298,21 +298,21 @@ def default_workers() -> int:
     330 px tall) from 0.25 s after its start on, and stays there (a slightly different
     tracking trajectory, not a drift). But clip medians of event-timed metrics move from
     that, as they do when 0.4 px of random noise is added to the single pass's landmarks
-    (``benchmarks/segments.py``, round 6: sample clips within 0.7 deg and 0.9 % of leg
-    length; the real treadmill clip's overstride by 3.4 % of a leg and shank angle at strike
-    by 2.4 deg, where the noise moves them by up to 2.0 % and 1.9 deg). Until they do not,
-    one pass keeps the results independent of the machine's core count. Ask for ``workers=2`` to
-    trade that for ~1.7x speed on a single clip (``benchmarks/pipeline.py`` round 6:
-    1.68x at 720p, 1.66x at 1080p against one core; two landmarkers alone reach 1.92x).
+    (``benchmarks/segments.py``: sample clips within 0.7 deg and 0.9 % of leg length; the
+    real treadmill clip's overstride by 3.4 % of a leg and shank angle at strike by 2.4 deg,
+    where the noise moves them by up to 2.0 % and 1.9 deg; docs/performance.md). Until they
+    do not, one pass keeps the results independent of the machine's core count. Ask for
+    ``workers=2`` to trade that for ~1.7x speed on a single clip on 2 cores
+    (``benchmarks/pipeline.py``: 1.68x at 720p, 1.66x at 1080p against one core).
     """
     return 1
 
 
-#: What a frame costs on one core, as measured (``benchmarks/pipeline.py``, round 6; H.264,
-#: model frames of 960 px): decoding alone (no colour conversion: frames before a segment's
-#: window) ~1.85 ms a megapixel (1.7 ms at 720x1280, 3.8 ms at 1080x1920), and a frame
-#: decoded, converted, scaled and given to the model ~21.5 ms plus 4.6 ms a megapixel
-#: (26 ms at 720p, 31 ms at 1080p: ``pipe-1c``).
+#: What a frame costs on one core, measured with ``benchmarks/pipeline.py`` on a 2-core
+#: x86_64 machine (docs/performance.md; H.264, model frames of 960 px): decoding alone (no
+#: colour conversion: frames before a segment's window) ~1.85 ms a megapixel (1.7 ms at
+#: 720x1280, 3.8 ms at 1080x1920), and a frame decoded, converted, scaled and given to the
+#: model ~21.5 ms plus 4.6 ms a megapixel (26 ms at 720p, 31 ms at 1080p: ``pipe-1c``).
 DECODE_ONLY_MS_PER_MPIX = 1.85
 FRAME_MS = 21.5
 FRAME_MS_PER_MPIX = 4.6
@@ -686,13 +686,11 @@ def build_on_one_core(make: Callable[[], PoseBackend]) -> PoseBackend:
     MediaPipe starts its graph's threads (six) when the landmarker is built, and Linux
     threads inherit the affinity of the thread that starts them: so the calling thread is
     pinned to one core while building, then given back its cores. Inference then stays on
-    that core and decoding, the waistband and the caller use the others. Measured on the
-    real 12 s 720p clip (2 cores, interleaved pairs): the pose stage without masks 6.40 ->
-    5.81 s (median of 4, every pair faster); raw inference alone costs ~30 % less CPU on
-    one core than spread over two (45 -> 59-61 frames per CPU-second). In the full analysis
-    (masks, waistband) ``benchmarks/pipeline.py`` showed no clear change on a noisy day
-    (pipe-1w 39.9 -> 41.9 frames/s at 720p, two runs an hour apart). With one usable core
-    (a pinned batch worker) or :data:`PIN_LANDMARKER` off it just builds.
+    that core and decoding, the waistband and the caller use the others. On the real 12 s
+    720p clip (2 cores, interleaved pairs) the pose stage without masks took 9 % less time,
+    and raw inference costs ~30 % less CPU on one core than spread over two; in the full
+    analysis the change was within the machine's noise (docs/performance.md). With one
+    usable core (a pinned batch worker) or :data:`PIN_LANDMARKER` off it just builds.
     """
     cores = usable_cores()
     if not PIN_LANDMARKER or len(cores) < 2:
@@ -713,9 +711,8 @@ def helper_cores() -> list[int] | None:
 
     The rest of the usable cores, or None (no pinning) when the landmarker is not pinned.
     Without this, FFmpeg's decoding threads also run on the landmarker's core and take
-    their turns there. Measured on the real 12 s 720p clip (pose stage, 8 interleaved pairs
-    in fresh processes, 2 cores): CPU time 9.69 -> 8.96 s (7 of 8 pairs lower), wall time
-    7.71 -> 7.69 s (no clear change).
+    their turns there. On the real 12 s 720p clip (pose stage, 2 cores) this saves ~7 % of
+    the CPU time and leaves the wall time as it was (docs/performance.md).
     """
     cores = usable_cores()
     if not (PIN_LANDMARKER and PIN_HELPERS) or len(cores) < 2:
@@ -735,14 +732,14 @@ def run_segments(
 ) -> tuple[np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, VideoInfo]:
     """Run one landmarker per segment in parallel threads and stitch the results.
 
-    Threads, not processes: MediaPipe releases the GIL during inference (measured here: two
-    landmarkers in two threads use 1.7 cores) and threads share the already-verified model
+    Threads, not processes: MediaPipe releases the GIL during inference (two landmarkers in
+    two threads use 1.7 cores) and threads share the already-verified model
     path, the callback and the results without pickling or a second interpreter's start-up.
     With a core per segment, each segment's thread is pinned to its own core before it
     builds its landmarker (:data:`PIN_SEGMENTS`): MediaPipe's threads and the segment's
-    decode-ahead thread then stay off the other segment's core. Pose stage of the real
-    12 s 720p clip, interleaved runs on 2 cores, against one landmarker pinned to one core:
-    1.36-1.77x pinned (median 1.61x, 7 runs), 1.45-1.68x unpinned (median 1.54x).
+    decode-ahead thread then stay off the other segment's core (pose stage of the real 12 s
+    720p clip on 2 cores: median 1.61x one pinned landmarker, against 1.54x unpinned;
+    docs/performance.md).
 
     Parameters
     ----------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -151,8 +152,6 @@ def bundled_models_dir(module_file: str | None = None, prefix: str | None = None
         This module's file and the environment's prefix (default: ``__file__`` and
         ``sys.prefix``); parameters only so that both layouts can be tested.
     """
-    import sys
-
     repo = Path(module_file or __file__).resolve().parents[2] / "models"
     installed = Path(prefix or sys.prefix).joinpath(*INSTALLED_MODELS_SUBDIR)
     return installed if not repo.is_dir() and installed.is_dir() else repo

@@ -33,8 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.files import atomic_path
 from gaitlab.findings import load_knowledge_base
-from gaitlab.io.files import atomic_path
+from gaitlab.jsonsafe import to_json_ready
 from gaitlab.resultfile import RESULT_FILE, ResultFolderError, check_result
 from gaitlab.series import PoseSeries
 
@@ -45,7 +46,7 @@ SERIES_FILE = "pose_series.npz"
 KINEMATICS_SERIES_FILE = "kinematics_series.npz"
 KINEMATICS_SERIES_VERSION = 1
 
-#: Shown when the findings stage supplied no safety text (paraphrasing its safety items).
+#: Shown when the findings stage supplied no safety text (docs/advice.md, paraphrased).
 DEFAULT_SAFETY: tuple[str, ...] = (
     "gaitlab measures movement; it does not diagnose.",
     "See a professional when pain is sharp, persistent, or limits your daily life.",
@@ -380,8 +381,6 @@ class ReportData:
     @classmethod
     def from_analysis(cls, analysis: Any) -> ReportData:
         """Build from a live :class:`~gaitlab.pipeline.ClipAnalysis` (findings included)."""
-        from gaitlab.jsonsafe import to_json_ready
-
         result = to_json_ready(analysis.to_dict())
         return cls._from_parts(result, analysis.series, analysis.kinematics, analysis.findings)
 
@@ -449,6 +448,8 @@ class ReportData:
                     result, series, xy, angles, facing, swapped, normalise_findings(findings)
                 )
         # Recompute the per-frame arrays (and the block, if absent) from the saved landmarks.
+        # Imported here: a result folder with its saved arrays reloads without the analysis
+        # stack (SciPy, the findings) in memory.
         from gaitlab.pipeline import AnalysisRequest, analyze_series
 
         request = result.get("request") or {}
@@ -458,8 +459,6 @@ class ReportData:
         ).kinematics
         notes: tuple[str, ...] = ()
         if not result.get("kinematics"):
-            from gaitlab.jsonsafe import to_json_ready
-
             result = {**result, "kinematics": to_json_ready(kin.to_dict())}
             notes = ("kinematics recomputed from the saved pose series",)
         data = cls._from_parts(result, series, kin, findings)

@@ -5,8 +5,7 @@ the HTML and PDF reports, which need the key frames. :class:`DocumentsProcess` r
 a second process while the annotated video renders in the first: rendering keeps about 1.7
 cores busy (decoding, drawing, encoding in their own threads), but the plots and the PDF are
 pure Python and take turns with the drawing for the interpreter lock, so threads do not
-overlap them (measured in round 3 of ``benchmarks/PERFORMANCE.md``); a process does. The
-files are the same either way.
+overlap them (docs/performance.md); a process does. The files are the same either way.
 
 The process is forked (Linux only: :func:`fork_context`), so it starts in milliseconds with
 the analysis already in memory, shared until written. It uses matplotlib, fpdf2, jinja2 and
@@ -39,6 +38,7 @@ Timings = dict[str, float]
 
 def write_documents(data: ReportData, out: Path) -> tuple[dict[str, Path], Timings]:
     """Write the plots (``plot_*.png``) and the exports; return their paths and timings."""
+    # matplotlib loads in the process that draws the plots (the second one, with --workers 2).
     from gaitlab.report.plots import all_plots, save_png
 
     paths: dict[str, Path] = {}
@@ -56,6 +56,7 @@ def write_reports(
     data: ReportData, out: Path, images: dict[str, Path], video: Path | None
 ) -> tuple[dict[str, Path], Timings]:
     """Write ``report.html`` and ``report.pdf`` showing ``images`` (key frames, plots)."""
+    # jinja2 and fpdf2 load in the process that writes the reports.
     from gaitlab.report.html import write_html
     from gaitlab.report.pdf import write_pdf
 

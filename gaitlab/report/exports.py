@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from gaitlab.io.files import atomic_path, write_text_atomic
+from gaitlab.files import atomic_path, write_text_atomic
 from gaitlab.landmarks import LANDMARK_NAMES
 from gaitlab.report.data import ReportData
 

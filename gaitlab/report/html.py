@@ -15,7 +15,7 @@ import cv2
 import jinja2
 import numpy as np
 
-from gaitlab.io.files import write_text_atomic
+from gaitlab.files import write_text_atomic
 from gaitlab.report.style import LEFT_HEX, RIGHT_HEX
 
 TEMPLATE = "report.html.j2"

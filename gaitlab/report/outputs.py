@@ -46,8 +46,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gaitlab.files import write_text_atomic
 from gaitlab.hashing import file_sha256
-from gaitlab.io.files import write_text_atomic
 from gaitlab.report.data import (
     KINEMATICS_SERIES_FILE,
     RESULT_FILE,
@@ -234,6 +234,8 @@ def write_outputs(
             if (out / name).is_file():
                 paths[role] = out / name
     else:
+        # Imported here: rebuilding reports from a result folder (the other branch) runs
+        # without the analysis stack (SciPy, the findings) in memory.
         from gaitlab.pipeline import write_result
 
         analysis = analysis_or_loaded_result

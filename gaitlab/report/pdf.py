@@ -16,7 +16,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from gaitlab.io.files import atomic_path
+from gaitlab.files import atomic_path
 from gaitlab.report.style import LEFT_RGB, RIGHT_RGB
 
 _FONT = "DejaVu"

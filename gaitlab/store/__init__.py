@@ -9,7 +9,8 @@ Modules: :mod:`~gaitlab.store.location` (which database), :mod:`~gaitlab.store.s
 :mod:`~gaitlab.store.migrate` (tables, schema versions), :mod:`~gaitlab.store.records` (what a
 session holds, read from ``result.json``), :mod:`~gaitlab.store.database` (reads, writes,
 deletion), :mod:`~gaitlab.store.archive` (save a temporary result folder into a runner's
-history), :mod:`~gaitlab.store.notes` (physio notes of a session),
+history), :mod:`~gaitlab.store.forget` (a runner's rows, files and cached poses),
+:mod:`~gaitlab.store.notes` (physio notes: result folder and store),
 :mod:`~gaitlab.store.history` (how metrics moved, trends, CSV) and
 :mod:`~gaitlab.store.cli` (the commands).
 """
@@ -25,6 +26,8 @@ _EXPORTS = {
     "SavedSession": "archive",
     "save_to_history": "archive",
     "Deletion": "database",
+    "Forgotten": "forget",
+    "forget_runner": "forget",
     "SessionStore": "database",
     "open_store": "database",
     "BadRunnerCode": "errors",
@@ -38,7 +41,10 @@ _EXPORTS = {
     "resolve_store_url": "location",
     "runner_folder_name": "location",
     "sessions_root": "location",
+    "NOTES_FILE": "notes",
     "NotesSaved": "notes",
+    "load_notes": "notes",
+    "save_notes": "notes",
     "set_session_notes": "notes",
     "FindingSummary": "records",
     "MetricSummary": "records",

@@ -11,7 +11,11 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-# Light imports only: the main command builds its parser from this module.
+from gaitlab.store.errors import NotConfirmed
+
+# Light imports only: the main command builds its parser from this module. The commands
+# import the database (SQLAlchemy), the pose cache (OpenCV) and the report's number format
+# when they run.
 
 STORE_HELP = (
     "result store: a SQLAlchemy URL (postgresql+psycopg://user@host/db) or a SQLite file "
@@ -145,8 +149,8 @@ def format_history(
 
 def cmd_runner(args: argparse.Namespace) -> int:
     """``gaitlab runner list``, ``runner delete ID [--yes]``, ``runner note ID SESSION TEXT``."""
-    from gaitlab.forget import forget_runner
     from gaitlab.store import open_store
+    from gaitlab.store.forget import forget_runner
     from gaitlab.store.notes import set_session_notes
 
     with open_store(args.store) as db:
@@ -186,8 +190,6 @@ def confirm_deletion(
 
     Without a terminal there is nobody to ask: the deletion is refused (exit code 2).
     """
-    from gaitlab.store.errors import NotConfirmed
-
     if not interactive:
         raise NotConfirmed(
             f"not deleting runner {code!r} without confirmation: no terminal to ask on; "

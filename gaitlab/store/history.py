@@ -200,7 +200,7 @@ def metric_trend(
     Parameters
     ----------
     bands
-        Normal band ``[low, high]`` per metric (:func:`normal_bands`).
+        Normal band ``[low, high]`` per metric (:func:`gaitlab.findings.normal.normal_bands`).
     """
     measured = _measured(sessions, metric)
     points = tuple(
@@ -220,13 +220,6 @@ def metric_trend(
         threshold=move.threshold if move else None,
         basis=move.basis if move else "",
     )
-
-
-def normal_bands() -> dict[str, list[float | None]]:
-    """Normal band ``[low, high]`` per metric from the findings knowledge base."""
-    from gaitlab.batch.flatten import knowledge_bands
-
-    return knowledge_bands()
 
 
 def history_rows(sessions: Sequence[SessionRecord]) -> list[dict[str, Any]]:

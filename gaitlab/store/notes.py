@@ -1,19 +1,47 @@
-"""A physio's notes on a stored session: in the store, and in the session's result folder.
+"""A physio's free-text notes on a session: in its result folder, and in the result store.
 
-The store's ``physio_notes`` column is what ``gaitlab history`` and the dashboard's runner
-view show; ``session_notes.json`` in the result folder (:mod:`gaitlab.dashboard.notes`) is
-what the dashboard's notes box and its downloads read. :func:`set_session_notes` writes both,
-so the CLI and the dashboard never disagree.
+The notes live in their own file beside result.json (``session_notes.json``: text, time
+saved), so result.json stays exactly what the pipeline wrote and a reloaded result folder
+brings its notes back; :func:`save_notes` and :func:`load_notes` read and write that file,
+for any result folder, stored or not. The store's ``physio_notes`` column is what
+``gaitlab history`` and the dashboard's runner view show. :func:`set_session_notes` writes
+both for a stored session, so the CLI and the dashboard never disagree.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from gaitlab.dashboard.notes import save_notes
 from gaitlab.store.database import SessionStore
 from gaitlab.store.errors import UnknownSession
+
+NOTES_FILE = "session_notes.json"
+NOTES_SCHEMA = "gaitlab.session_notes"
+
+
+def save_notes(result_dir: str | Path, text: str, *, now: datetime | None = None) -> Path:
+    """Write the notes into ``result_dir`` (atomically) and return the file's path."""
+    path = Path(result_dir) / NOTES_FILE
+    saved = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    payload = {"schema": NOTES_SCHEMA, "schema_version": 1, "saved_utc": saved, "text": text}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def load_notes(result_dir: str | Path) -> str:
+    """The saved notes of a result folder; an empty string when none (or unreadable)."""
+    path = Path(result_dir) / NOTES_FILE
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    text = payload.get("text") if isinstance(payload, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 @dataclass(frozen=True)

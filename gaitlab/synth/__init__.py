@@ -8,7 +8,8 @@ Modules: :mod:`~gaitlab.synth.motion` (DeepMimic clips, seamless loop),
 :mod:`~gaitlab.synth.skeleton` (segments, forward kinematics),
 :mod:`~gaitlab.synth.deviations` (planted faults, presets),
 :mod:`~gaitlab.synth.runner` (time -> pose, foot lock), :mod:`~gaitlab.synth.figure` (looks),
-:mod:`~gaitlab.synth.render` (camera, scene, video, :func:`render_clip`),
+:mod:`~gaitlab.synth.render` (camera, scene, video),
+:mod:`~gaitlab.synth.clip` (:func:`~gaitlab.synth.clip.render_clip`: video and truth file),
 :mod:`~gaitlab.synth.truth` / :mod:`~gaitlab.synth.truth_file` (metric definitions, JSON),
 :mod:`~gaitlab.synth.evaluate` (MediaPipe vs truth), :mod:`~gaitlab.synth.cli`.
 

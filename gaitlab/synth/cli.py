@@ -125,7 +125,7 @@ def run_synth(args: argparse.Namespace) -> int:
         print(f"gaitlab synth: {exc}", file=sys.stderr)
         return 2
     try:
-        from gaitlab.synth.render import render_clip
+        from gaitlab.synth.clip import render_clip
     except ModuleNotFoundError as exc:  # pybullet missing
         print(
             f"gaitlab synth needs the synth extra: pip install 'gaitlab[synth]' ({exc})",

@@ -2,7 +2,7 @@
 
 Every edit works on the world rotations of :class:`~gaitlab.synth.skeleton.BodyPose` and then
 re-chains the joint centres, so a segment that an edit does not touch keeps its orientation in
-space exactly. Each edit is built so that the metric it is named after (DESIGN.md section 4,
+space exactly. Each edit is built so that the metric it is named after (docs/metrics.md,
 computed by :mod:`gaitlab.synth.truth` from the true joint centres) moves by the planted amount:
 
 ``trunk_lean_deg``
@@ -132,7 +132,7 @@ class Deviations:
         return asdict(self)
 
 
-#: Planted on top of the source run to bring it inside normal bands (DESIGN.md section 6;
+#: Planted on top of the source run to bring it inside normal bands (docs/accuracy.md;
 #: measured baseline in sample_videos/README.md): the captured run leans ~27 degrees forward,
 #: drops the pelvis ~10 (right stance) and ~7 (left stance) degrees, lands the left ankle 8 cm
 #: further ahead than the right, and after the lean correction would extend the hips ~23

@@ -38,7 +38,7 @@ class PoseCheck:
         over frames with a pose, as labelled (left vs left).
     median_error_best_px
         The same after taking, per frame, the better of labelled and left/right-swapped legs
-        (MediaPipe swaps the legs in side views; DESIGN.md section 2).
+        (MediaPipe swaps the legs in side views; docs/architecture.md).
     swap_rate
         Share of detected frames where the swapped leg labels fit the truth better.
     figure_height_px

@@ -3,9 +3,9 @@
 DeepMimic's stock figure (spheres, capsules and boxes in one colour) is found by MediaPipe in
 only about three quarters of rear-view frames. This figure has a tapered torso with a chest,
 waist and buttocks, a head with hair, ears and a face (eyes, nose, mouth), a tucked-in shirt,
-fitted shorts whose waistband contrasts with the shirt (the edge DESIGN.md section 4 uses for
-pelvic drop), skin-coloured limbs tapering from thigh to ankle and arm to wrist, hands, and
-shoes with a white sole.
+fitted shorts whose waistband contrasts with the shirt (the edge gaitlab uses for pelvic
+drop, docs/metrics.md), skin-coloured limbs tapering from thigh to ankle and arm to wrist,
+hands, and shoes with a white sole.
 
 Every part is a closed triangle mesh in its segment's local frame (see
 :mod:`gaitlab.synth.skeleton`: at rest the local frame is the world frame, +X forward, +Y

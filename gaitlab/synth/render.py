@@ -1,4 +1,4 @@
-"""Rendering: camera set-ups, the pybullet scene, H.264 writing, and :func:`render_clip`.
+"""Rendering: camera set-ups, the pybullet scene, H.264 writing, per-point occlusion.
 
 pybullet runs in DIRECT mode (no window, no GPU) with its CPU TinyRenderer. Each figure part
 (:mod:`gaitlab.synth.figure`) is a static visual-only body placed at its segment's pose every
@@ -16,9 +16,6 @@ Views (the runner faces +X on a treadmill at the origin):
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from importlib import import_module
@@ -33,7 +30,7 @@ from gaitlab.synth.deviations import PRESETS, Deviations
 from gaitlab.synth.figure import Outfit, Part, build_figure
 from gaitlab.synth.motion import load_motion, make_loop
 from gaitlab.synth.runner import Synthesis, gait_schedule, synthesize
-from gaitlab.synth.skeleton import POINT_NAMES, SEG, SEGMENTS, BodyPose
+from gaitlab.synth.skeleton import POINT_NAMES, POINTS, SEG, SEGMENTS, BodyPose
 
 VIEWS: tuple[str, ...] = ("side-left", "side-right", "rear", "front")
 
@@ -405,62 +402,12 @@ class ClipSpec:
         return np.arange(n) / float(Fraction(self.fps).limit_denominator(1001))
 
 
-def truth_path_for(video_path: Path) -> Path:
-    """``clip.mp4`` -> ``clip.truth.json``."""
-    return video_path.with_name(video_path.stem + ".truth.json")
-
-
 def synthesize_clip(spec: ClipSpec) -> Synthesis:
     """Pose the runner at the spec's frame times (no rendering)."""
     loop = make_loop(load_motion(spec.motion))
     return synthesize(
         loop, spec.deviations, spec.frame_times_s(), seed=spec.seed, schedule=gait_schedule(loop)
     )
-
-
-def render_clip(spec: ClipSpec, progress: bool = False) -> tuple[Path, Path]:
-    """Render a clip and write its ground truth.
-
-    Parameters
-    ----------
-    spec
-        What to render.
-    progress
-        Print a progress line every second of video (to stderr).
-
-    Returns
-    -------
-    (video_path, truth_path)
-    """
-    from gaitlab.synth.truth_file import build_truth  # local: truth_file imports this module
-
-    out = Path(spec.out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    syn = synthesize_clip(spec)
-    origins, quats = pose_arrays(syn.pose)
-    points = syn.pose.points_m()
-    px = spec.camera.project(points)
-    seg_at = np.full(points.shape[:2], -2, dtype=np.int16)
-    t0 = time.perf_counter()
-    writer = VideoWriter(out, spec.camera.width_px, spec.camera.height_px, spec.fps, spec.crf)
-    try:
-        with Renderer(spec.camera, spec.outfit) as renderer:
-            for i in range(syn.pose.n):
-                rgb, seg = renderer.render(origins[i], quats[i])
-                writer.write(rgb)
-                seg_at[i] = sample_segment(seg, px[i])
-                if progress and i % max(int(spec.fps), 1) == 0:
-                    import sys
-
-                    print(f"  frame {i}/{syn.pose.n}", file=sys.stderr)
-    finally:
-        writer.close()
-    render_s = time.perf_counter() - t0
-    truth = build_truth(spec, syn, px, seg_at, render_s=render_s)
-    truth["video"]["sha256"] = hashlib.sha256(out.read_bytes()).hexdigest()
-    tpath = truth_path_for(out)
-    tpath.write_text(json.dumps(truth, separators=(",", ":"), allow_nan=False))
-    return out, tpath
 
 
 def sample_segment(segment: NDArray[np.int16], px: NDArray[np.float64]) -> NDArray[np.int16]:
@@ -476,8 +423,6 @@ def sample_segment(segment: NDArray[np.int16], px: NDArray[np.float64]) -> NDArr
 
 def occluded(seg_at: NDArray[np.int16]) -> NDArray[np.bool_]:
     """Per frame and point: the front-most segment is not the point's own or a neighbour."""
-    from gaitlab.synth.skeleton import POINTS
-
     out = np.ones(seg_at.shape, dtype=bool)
     for j, name in enumerate(POINT_NAMES):
         own = {SEG[s] for s in _NEIGHBOURS[POINTS[name][0]]}
@@ -493,7 +438,5 @@ __all__ = [
     "Renderer",
     "Scene",
     "VideoWriter",
-    "render_clip",
     "replace",
-    "truth_path_for",
 ]

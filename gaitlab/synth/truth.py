@@ -1,6 +1,6 @@
 """Ground truth of a synthetic clip: joint centres, angles, gait events, cadence.
 
-Definitions follow DESIGN.md sections 3-4 and are computed from the *true* 3D joint centres of
+Definitions follow docs/metrics.md and are computed from the *true* 3D joint centres of
 the posed skeleton (world frame: +X = direction of travel, +Y = runner's left, +Z = up, m).
 "Sagittal" angles use the X-Z components of vectors (what a side camera square to the running
 direction sees), "frontal" angles the Y-Z components (what a rear camera sees).
@@ -130,7 +130,7 @@ def stance_metrics(
     t_start_s: float,
     t_end_s: float,
 ) -> list[dict[str, Any]]:
-    """Per-stance metrics at the DESIGN.md instants, for stances starting inside the clip.
+    """Per-stance metrics at the instants of docs/metrics.md, for stances starting inside the clip.
 
     ``angles`` must be sampled densely at ``time_s`` (the 1 kHz grid).
     """

@@ -13,7 +13,7 @@ import pytest
 from gaitlab.batch.cli import EXIT_CLIPS_FAILED, add_batch_parser, run_batch_cli, settings_from_args
 from gaitlab.batch.inputs import BatchInputError
 from gaitlab.batch.progress import LogProgress, NullProgress, TerminalProgress, make_progress
-from gaitlab.batch.task import ClipRow
+from gaitlab.batch.row import ClipRow
 from tests.batch.conftest import subprocess_env
 from tests.conftest import REPO
 
@@ -21,7 +21,7 @@ from tests.conftest import REPO
 def run_module(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     env = subprocess_env()
     return subprocess.run(
-        [sys.executable, "-m", "gaitlab.batch", *args],
+        [sys.executable, "-m", "gaitlab", "batch", *args],
         capture_output=True, text=True, cwd=cwd, env=env, timeout=300,
     )  # fmt: skip
 

@@ -100,7 +100,7 @@ def test_second_run_does_no_inference(clip_folder, local_run):
 def test_sigkill_and_restart_finish_every_clip_exactly_once(clip_folder, tmp_path: Path):
     out, cache = tmp_path / "out", tmp_path / "cache"
     cmd = [
-        sys.executable, "-m", "gaitlab.batch", str(clip_folder), "--out", str(out),
+        sys.executable, "-m", "gaitlab", "batch", str(clip_folder), "--out", str(out),
         "--jobs", "2", "--cache-dir", str(cache),
     ]  # fmt: skip
     env = subprocess_env()

@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 
 from gaitlab.batch.inputs import ClipInput
 from gaitlab.batch.plan import PlannedClip
+from gaitlab.batch.row import ClipRow
 from gaitlab.batch.summary import render_summary, strip_plot, write_summary
 from gaitlab.batch.tables import IDENTITY_COLUMNS, table_rows, write_csv, write_parquet
-from gaitlab.batch.task import ClipRow
 
 
 def planned(name: str, key: str, **kw) -> PlannedClip:

@@ -9,8 +9,9 @@ import pytest
 
 from gaitlab.batch.flatten import finding_items, flatten_result, metric_bands, review_reasons
 from gaitlab.batch.inputs import ClipInput
-from gaitlab.batch.store import FileStore
-from gaitlab.batch.task import ClipRow, ClipTask, result_folder_name, settings_dict, task_key
+from gaitlab.batch.records import FileStore
+from gaitlab.batch.row import ClipRow
+from gaitlab.batch.task import ClipTask, result_folder_name, settings_dict, task_key
 from gaitlab.pipeline import AnalysisRequest
 from tests.batch.fakes import metric
 

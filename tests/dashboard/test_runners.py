@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from gaitlab.cli import main
-from gaitlab.dashboard import notes, runners
-from gaitlab.store import open_store, read_session_folder
+from gaitlab.dashboard import runners
+from gaitlab.store import notes, open_store, read_session_folder
 from gaitlab.store.history import metric_trend
 from tests.conftest import REPO
 

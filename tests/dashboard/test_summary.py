@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 
 from gaitlab.dashboard import summary
-from gaitlab.dashboard.notes import save_notes
 from gaitlab.findings import evaluate_findings, load_knowledge_base
+from gaitlab.store.notes import save_notes
 from tests.findings.factories import context, metric
 
 

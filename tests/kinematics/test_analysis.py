@@ -215,7 +215,7 @@ def test_few_strides_lower_confidence():
 
 
 def test_rear_view_without_waistband_pelvic_drop_is_not_measurable():
-    # DESIGN.md section 4: never fall back to the hip landmarks for pelvic drop.
+    # docs/metrics.md: never fall back to the hip landmarks for pelvic drop.
     spec = RunnerSpec(view="rear", pelvic_drop_deg=7.0)
     a = analyze_kinematics(make_run(spec).series)
     r = a.metrics["pelvic_drop_deg"]

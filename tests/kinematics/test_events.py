@@ -147,7 +147,7 @@ def test_rear_view_events_follow_the_sinking_ground_line(spec):
     A fixed ground line (the old height test) then finds strikes late. The
     re-timed events must be within 3 frames: the stick runner's foot lands with a hard stop
     at ~2 m/s, which the 10 Hz low-pass spreads back in time (on rendered MediaPipe clips,
-    benchmarks/ACCURACY.md, strikes are within ~5 ms).
+    docs/accuracy.md, strikes are within ~5 ms).
     """
     run = make_run(spec)
     a = analyze_kinematics(run.series)

@@ -78,7 +78,7 @@ def test_glitches_at_crossings_do_not_start_long_swaps():
     # glitches where the legs cross. Nothing beyond the planted glitches may be flagged.
     # (A guard only: the stick runner's clean glitches do not reproduce MediaPipe's jitter
     # at crossings, which made the frame-to-frame model alone relabel whole half-strides on
-    # rendered clips; that failure is measured in benchmarks/ACCURACY.md.)
+    # rendered clips; that failure is measured in docs/accuracy.md.)
     clean = make_run(RunnerSpec(view="side-left", noise_px=2.0, seed=8))
     crossings = [c for c in _crossing_frames(clean) if 5 < c < clean.series.n_frames - 5]
     glitches = tuple((c, c + 2) for c in crossings[::2])

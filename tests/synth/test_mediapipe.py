@@ -9,8 +9,9 @@ import pytest
 pytest.importorskip("pybullet")
 pytest.importorskip("mediapipe")
 
+from gaitlab.synth.clip import render_clip
 from gaitlab.synth.evaluate import check_clip
-from gaitlab.synth.render import Camera, ClipSpec, render_clip
+from gaitlab.synth.render import Camera, ClipSpec
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "pose_landmarker_full.task"
 

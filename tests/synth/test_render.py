@@ -13,13 +13,13 @@ pytest.importorskip("pybullet")
 av = pytest.importorskip("av")
 
 from gaitlab.synth.cli import add_synth_parser, spec_from_args  # noqa: E402
+from gaitlab.synth.clip import render_clip  # noqa: E402
 from gaitlab.synth.render import (  # noqa: E402
     VIEWS,
     Camera,
     ClipSpec,
     Renderer,
     pose_arrays,
-    render_clip,
     sample_segment,
     synthesize_clip,
 )

@@ -1,8 +1,9 @@
 """Forget a runner: their sessions, result files and cached landmarks, in one call.
 
-The result store never touches the pose cache, and the pose stage knows nothing of runners;
-deleting a runner's personal data needs both, so the CLI (``gaitlab runner delete``) and the
-dashboard (*Runners* tab) call :func:`forget_runner` rather than doing the two steps each.
+The store's database never touches the pose cache, and the pose stage knows nothing of
+runners; deleting a runner's personal data needs both, so the CLI (``gaitlab runner delete``)
+and the dashboard (*Runners* tab) call :func:`forget_runner` rather than doing the two steps
+each.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gaitlab.pose.extract import purge_cache
 from gaitlab.store.database import Deletion, SessionStore
 
 
@@ -54,10 +56,6 @@ def forget_runner(store: SessionStore, code: str, cache_dir: str | Path | None =
     gaitlab.store.UnknownRunner
         When the store has no such runner (nothing is deleted).
     """
-    # Imported here: the pose stage loads OpenCV and MediaPipe's helpers, which the store
-    # commands do not otherwise need.
-    from gaitlab.pose.extract import purge_cache
-
     done = store.delete_runner(code)
     # Landmarks are personal data too.
     cached = purge_cache(done.clip_sha256s, cache_dir)

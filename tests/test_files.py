@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gaitlab.io.files import (
+from gaitlab.files import (
     OutputDirError,
     atomic_path,
     check_output_dir,

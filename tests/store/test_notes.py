@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gaitlab.dashboard.notes import NOTES_FILE, load_notes, save_notes
+from gaitlab.store.notes import NOTES_FILE, load_notes, save_notes
 
 
 def test_notes_round_trip(tmp_path: Path):

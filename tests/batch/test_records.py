@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gaitlab.batch.store import FileStore, ResultStore
-from gaitlab.batch.task import ClipRow
+from gaitlab.batch.records import FileStore, RecordStore
+from gaitlab.batch.row import ClipRow
 
 KEY = "ab" * 12 + "-" + "cd" * 6
 
@@ -19,7 +19,7 @@ def row(key: str = KEY, **kw) -> ClipRow:
 
 def test_put_get_load_round_trip(tmp_path: Path):
     store = FileStore(tmp_path / "records")
-    assert isinstance(store, ResultStore)
+    assert isinstance(store, RecordStore)
     assert store.load() == {} and store.get(KEY) is None
     r = row(columns={"x_median": 1.25, "x_confidence": "high"}, bands={"x": [1.0, None]})
     store.put(r)

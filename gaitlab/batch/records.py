@@ -1,8 +1,10 @@
-"""Where finished clips are recorded: a small interface and a plain-file implementation.
+"""Where a batch records finished clips: a small interface and a plain-file implementation.
 
-The batch runner only needs three operations (:class:`ResultStore`): commit one finished row,
-read one back, and read them all. :class:`FileStore` keeps one small JSON file per finished
-clip, named by the clip's key and written to a temporary name then renamed, so
+These records are the batch's own bookkeeping (which clips are done, with which outcome),
+not the runners' result store of :mod:`gaitlab.store`. The batch runner only needs three
+operations (:class:`RecordStore`): commit one finished row, read one back, and read them
+all. :class:`FileStore` keeps one small JSON file per finished clip, named by the clip's key
+and written to a temporary name then renamed, so
 
 * a record is either absent or complete, whatever moment the process is killed at;
 * workers on several processes (or several machines sharing a file system) never write the
@@ -21,14 +23,14 @@ import uuid
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from gaitlab.batch.task import ClipRow
+from gaitlab.batch.row import ClipRow
 
 RECORD_SUFFIX = ".json"
 
 
 @runtime_checkable
-class ResultStore(Protocol):
-    """What the batch runner needs from a result store."""
+class RecordStore(Protocol):
+    """What the batch runner needs from a record store."""
 
     def put(self, row: ClipRow) -> None:
         """Commit one finished row atomically (replacing any earlier row with its key)."""

@@ -1,0 +1,72 @@
+"""One synthetic clip on disk: render the video, then write its ``<clip>.truth.json``.
+
+A module of its own above :mod:`~gaitlab.synth.render` (the pictures) and
+:mod:`~gaitlab.synth.truth_file` (the truth document, which reads the render's camera and
+occlusion): the truth module imports the render module, never the other way round.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from gaitlab.synth.render import (
+    ClipSpec,
+    Renderer,
+    VideoWriter,
+    pose_arrays,
+    sample_segment,
+    synthesize_clip,
+)
+from gaitlab.synth.truth_file import build_truth
+
+
+def truth_path_for(video_path: Path) -> Path:
+    """``clip.mp4`` -> ``clip.truth.json``."""
+    return video_path.with_name(video_path.stem + ".truth.json")
+
+
+def render_clip(spec: ClipSpec, progress: bool = False) -> tuple[Path, Path]:
+    """Render a clip and write its ground truth.
+
+    Parameters
+    ----------
+    spec
+        What to render.
+    progress
+        Print a progress line every second of video (to stderr).
+
+    Returns
+    -------
+    (video_path, truth_path)
+    """
+    out = Path(spec.out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    syn = synthesize_clip(spec)
+    origins, quats = pose_arrays(syn.pose)
+    points = syn.pose.points_m()
+    px = spec.camera.project(points)
+    seg_at = np.full(points.shape[:2], -2, dtype=np.int16)
+    t0 = time.perf_counter()
+    writer = VideoWriter(out, spec.camera.width_px, spec.camera.height_px, spec.fps, spec.crf)
+    try:
+        with Renderer(spec.camera, spec.outfit) as renderer:
+            for i in range(syn.pose.n):
+                rgb, seg = renderer.render(origins[i], quats[i])
+                writer.write(rgb)
+                seg_at[i] = sample_segment(seg, px[i])
+                if progress and i % max(int(spec.fps), 1) == 0:
+                    print(f"  frame {i}/{syn.pose.n}", file=sys.stderr)
+    finally:
+        writer.close()
+    render_s = time.perf_counter() - t0
+    truth = build_truth(spec, syn, px, seg_at, render_s=render_s)
+    truth["video"]["sha256"] = hashlib.sha256(out.read_bytes()).hexdigest()
+    tpath = truth_path_for(out)
+    tpath.write_text(json.dumps(truth, separators=(",", ":"), allow_nan=False))
+    return out, tpath
