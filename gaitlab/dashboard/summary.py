@@ -71,6 +71,11 @@ def clip_quality(result: Mapping[str, Any]) -> list[QualityItem]:
             ok=fps >= 59,
         )
     )
+    if clip.get("cut_note"):
+        # A jump in the timestamps (an edited clip): only the longest continuous part counts.
+        items.append(
+            QualityItem("Part analysed", "longest continuous part", clip["cut_note"], False)
+        )
     strides = kin.get("strides") or []
     per_side = {s: sum(1 for x in strides if x.get("side") == s) for s in ("left", "right")}
     items.append(

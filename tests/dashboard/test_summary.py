@@ -22,6 +22,18 @@ def test_clip_quality_lists_view_fps_strides_detection_confidence(synthetic_resu
     assert items["Confidence"].value in ("high", "medium", "low")
 
 
+def test_clip_quality_says_which_part_of_a_cut_clip_was_analysed(synthetic_result):
+    result = load(synthetic_result)
+    note = "timestamps jump by 36000.0 s at 4.00 s: analysed 0.00-4.00 s, left out 4.02-8.00 s"
+    result["clip"]["cut_note"] = note
+    items = summary.clip_quality(result)
+    labels = [i.label for i in items]
+    assert labels[:3] == ["View", "Frame rate", "Part analysed"]
+    part = items[2]
+    assert part.note == note and not part.ok
+    assert "Part analysed" not in [i.label for i in summary.clip_quality(load(synthetic_result))]
+
+
 def test_finding_cards_cite_article_titles(synthetic_result):
     cards = summary.finding_cards(load(synthetic_result))
     assert len(cards) == 1
