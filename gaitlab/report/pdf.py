@@ -111,6 +111,16 @@ class _Report(FPDF):
             self.multi_cell(width_mm, 3.6, caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
+def _cited_block(pdf: _Report, title: str, items: list[dict], size: float) -> None:
+    """A heading in the safety colour and one cited bullet per item."""
+    pdf.set_draw_color(*_SAFETY_RGB)
+    pdf.set_text_color(*_SAFETY_RGB)
+    pdf.h2(title)
+    pdf.set_text_color(0, 0, 0)
+    for s in items:
+        pdf.bullet(s["text"] + (f"  [{s['cite']}]" if s["cite"] else ""), size)
+
+
 def write_pdf(content: dict[str, Any], path: str | Path) -> Path:
     """Write the PDF report (see :func:`gaitlab.report.content.build_content`)."""
     path = Path(path)
@@ -128,12 +138,7 @@ def write_pdf(content: dict[str, Any], path: str | Path) -> Path:
 
     # Pain first, above the findings: a runner in pain acts on this before anything else.
     if c["pain_first"]:
-        pdf.set_draw_color(*_SAFETY_RGB)
-        pdf.set_text_color(*_SAFETY_RGB)
-        pdf.h2("If it hurts now")
-        pdf.set_text_color(0, 0, 0)
-        for s in c["pain_first"]:
-            pdf.bullet(s["text"] + (f"  [{s['cite']}]" if s["cite"] else ""), 8.5)
+        _cited_block(pdf, "If it hurts now", c["pain_first"], 8.5)
 
     # Findings next: the clinician reads page 1.
     pdf.h2("Findings")
@@ -156,12 +161,7 @@ def write_pdf(content: dict[str, Any], path: str | Path) -> Path:
             pdf.para(f"Band: {f['band']}", 7.5, "I")
         pdf.ln(1)
 
-    pdf.set_draw_color(*_SAFETY_RGB)
-    pdf.set_text_color(*_SAFETY_RGB)
-    pdf.h2("Safety first")
-    pdf.set_text_color(0, 0, 0)
-    for s in c["safety"]:
-        pdf.bullet(s["text"] + (f"  [{s['cite']}]" if s["cite"] else ""), 9)
+    _cited_block(pdf, "Safety first", c["safety"], 9)
 
     # Fixes in full.
     if c["findings"]:
