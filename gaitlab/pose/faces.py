@@ -10,7 +10,8 @@ therefore also cut into overlapping square tiles, each detected on its own:
 - the whole frame (faces larger than about 100 px; only confident boxes, see
   ``min_score_whole``);
 - grids of 384, 192 and 128 px tiles (faces of about 40-130, 20-65 and 13-43 px: larger
-  boxes in a tile are dropped, see ``max_box_frac``). The finer grids have many tiles, so
+  boxes in a tile are dropped, see ``max_box_frac``; the 384 px grid keeps only confident
+  boxes). The finer grids have many tiles, so
   each frame searches only a share of them in turn (``phase``): half of the 192 px tiles
   and a quarter of the 128 px ones. Every part of the frame is searched at every scale
   every fourth frame, and the caller unites the boxes of neighbouring frames.
@@ -43,15 +44,20 @@ class FaceDetectorSettings:
         Lowest detection score kept (MediaPipe's default is 0.5; lower finds more small and
         profile faces, and more false boxes).
     grids
-        ``(tile side in px, phases)`` per grid: the grid's tiles are split into ``phases``
-        groups and frame ``phase`` searches group ``phase % phases`` (1 = all, every frame).
+        ``(tile side in px, phases, lowest score)`` per grid: the grid's tiles are split into
+        ``phases`` groups, frame ``phase`` searches group ``phase % phases`` (1 = all, every
+        frame), and boxes scoring below the grid's own threshold (at least ``min_score``)
+        are dropped. Faces large enough for the 384 px grid (40-130 px) are near the camera
+        and found confidently; the boxes it gave below 0.65 on the treadmill test clip were
+        the runner's hands and hips (0.53-0.61).
     overlap
         Fraction of a tile shared with its neighbour, so a face cut by one tile's edge is
         whole in the next.
     min_score_whole
         Lowest score kept from the whole frame. Faces large enough to be found there are in
-        the model's comfortable range and score high; the low-scoring boxes it gave on the
-        test clips were all false and large (a walker's torso, 140 px).
+        the model's comfortable range and score high (0.99 for a 144 px face in a still);
+        the lower-scoring boxes it gave on the test clips were all false and large (a
+        walker's torso, 140 px, at 0.37-0.41; a treadmill room's ceiling, 255 px, at 0.50-0.53).
     max_box_frac
         A tile's box wider than this fraction of the tile is dropped: a face that large is
         the next coarser grid's (or the whole frame's) to find, and at this scale such boxes
@@ -59,9 +65,9 @@ class FaceDetectorSettings:
     """
 
     min_score: float = 0.35
-    grids: tuple[tuple[int, int], ...] = ((384, 1), (192, 2), (128, 4))
+    grids: tuple[tuple[int, int, float], ...] = ((384, 1, 0.65), (192, 2, 0.35), (128, 4, 0.35))
     overlap: float = 0.25
-    min_score_whole: float = 0.5
+    min_score_whole: float = 0.6
     max_box_frac: float = 0.34
 
     def __post_init__(self) -> None:
@@ -75,8 +81,8 @@ class FaceDetectorSettings:
             )
         if not 0.0 < self.max_box_frac <= 1.0:
             raise ValueError(f"max_box_frac must be in (0, 1], got {self.max_box_frac}")
-        for tile, phases in self.grids:
-            if tile < 32 or phases < 1:
+        for tile, phases, score in self.grids:
+            if tile < 32 or phases < 1 or not 0.0 < score < 1.0:
                 raise ValueError(f"grids need tiles of 32 px or more and phases >= 1: {self.grids}")
 
 
@@ -173,18 +179,21 @@ class MediaPipeFaceDetector:
             s = self.settings
             self._grids_cache[key] = [
                 (
-                    [(x, y, tile) for x, y in tile_origins(width_px, height_px, tile, s.overlap)],
+                    [
+                        (x, y, tile, max(score, s.min_score))
+                        for x, y in tile_origins(width_px, height_px, tile, s.overlap)
+                    ],
                     phases,
                 )
-                for tile, phases in s.grids
+                for tile, phases, score in s.grids
                 if tile < max(width_px, height_px)  # else the whole frame is the tile
             ]
         return self._grids_cache[key]
 
     def tiles_for(
         self, width_px: int, height_px: int, phase: int | None
-    ) -> Iterator[tuple[int, int, int]]:
-        """The tiles ``(x, y, side)`` searched in a frame of this size at ``phase``.
+    ) -> Iterator[tuple[int, int, int, float]]:
+        """The tiles ``(x, y, side, lowest score)`` searched in a frame of this size at ``phase``.
 
         ``phase=None`` gives every tile of every grid (a still image, with no neighbouring
         frames to complete it).
@@ -212,10 +221,10 @@ class MediaPipeFaceDetector:
         """
         h, w = rgb.shape[:2]
         found = [b for b in self._detect_one(rgb) if b[4] >= self.settings.min_score_whole]
-        for x, y, side in self.tiles_for(w, h, phase):
+        for x, y, side, lowest in self.tiles_for(w, h, phase):
             largest = self.settings.max_box_frac * side
             for x0, y0, x1, y1, score in self._detect_one(rgb[y : y + side, x : x + side]):
-                if x1 - x0 <= largest:
+                if x1 - x0 <= largest and score >= lowest:
                     found.append((x0 + x, y0 + y, x1 + x, y1 + y, score))
         return np.array(found, dtype=float).reshape(-1, 5)
 

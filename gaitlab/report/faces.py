@@ -224,6 +224,7 @@ def blur_boxes_stream(
     detector: FaceBoxDetector,
     runner_boxes: Callable[[FrameT], list[np.ndarray]],
     settings: FaceBlurSettings | None = None,
+    search: Callable[[FrameT], bool] | None = None,
 ) -> Iterator[tuple[FrameT, np.ndarray]]:
     """Pair each frame with the boxes to blur in it, united over neighbouring frames.
 
@@ -242,6 +243,10 @@ def blur_boxes_stream(
         The runner's face boxes in a frame (already grown), possibly none.
     settings
         Window and margins.
+    search
+        Whether to run the detector on a frame (default: every frame). A frame that is not
+        exported and has no exported frame within the window need not be searched: its
+        boxes would blur nothing.
 
     Yields
     ------
@@ -257,9 +262,12 @@ def blur_boxes_stream(
         parts = [held[k][1] for k in range(max(0, pos - w), min(len(held), pos + w + 1))]
         return np.concatenate(parts) if parts else np.zeros((0, 4))
 
-    for counter, frame in enumerate(frames):
-        found = detector.detect(rgb_of(frame), phase=counter)
-        boxes = [grow_boxes(found, s.margin), *(np.reshape(b, (1, 4)) for b in runner_boxes(frame))]
+    counter = 0
+    for frame in frames:
+        boxes = [np.reshape(b, (1, 4)) for b in runner_boxes(frame)]
+        if search is None or search(frame):
+            boxes.append(grow_boxes(detector.detect(rgb_of(frame), phase=counter), s.margin))
+            counter += 1
         held.append((frame, np.concatenate(boxes) if boxes else np.zeros((0, 4))))
         while next_out < len(held) and len(held) - 1 - next_out >= w:
             yield held[next_out][0], united(next_out)

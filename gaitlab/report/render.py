@@ -21,7 +21,7 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -202,7 +202,11 @@ def open_face_detector() -> MediaPipeFaceDetector:
 
 
 def face_blur_boxes(
-    frames: Iterable[Frame], detector: FaceBoxDetector, data: ReportData, scale: float
+    frames: Iterable[Frame],
+    detector: FaceBoxDetector,
+    data: ReportData,
+    scale: float,
+    only_near: Collection[int] | None = None,
 ) -> Iterator[tuple[Frame, np.ndarray]]:
     """Each frame with the boxes to blur in it: detector boxes and the runner's face.
 
@@ -217,6 +221,9 @@ def face_blur_boxes(
         differ where the cleaning filled or smoothed a point).
     scale
         Drawn size / clip size.
+    only_near
+        Frame indices that are exported (key frames without the video): the detector then
+        runs only on frames within the blur window of one of them. None: every frame.
     """
     raw = data.series.xy_px
     cleaned = data.landmarks_px
@@ -231,7 +238,17 @@ def face_blur_boxes(
                     boxes.append(box)
         return boxes
 
-    return blur_boxes_stream(frames, lambda f: f.rgb, detector, runner, FACE_BLUR)
+    search: Callable[[Frame], bool] | None = None
+    if only_near is not None:
+        near = np.array(sorted(only_near), dtype=int)
+
+        def is_near(frame: Frame) -> bool:
+            gap = np.abs(near - frame.index).min() if len(near) else FACE_BLUR.window_frames + 1
+            return int(gap) <= FACE_BLUR.window_frames
+
+        search = is_near
+
+    return blur_boxes_stream(frames, lambda f: f.rgb, detector, runner, FACE_BLUR, search)
 
 
 @dataclass(frozen=True)
@@ -324,7 +341,8 @@ def render_clip(
         frames = prefetch(iter_frames(info, size=(w, h)), depth=4)
         if blur_faces:
             detector = open_face_detector()
-            source = prefetch(face_blur_boxes(frames, detector, data, scale), depth=4)
+            only_near = set(wanted) if writer is None else None
+            source = prefetch(face_blur_boxes(frames, detector, data, scale, only_near), depth=4)
         else:
             source = ((frame, None) for frame in frames)
         for frame, blur_boxes in source:

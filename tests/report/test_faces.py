@@ -52,7 +52,7 @@ def test_a_frame_smaller_than_a_tile_is_one_tile() -> None:
 
 def test_each_phase_searches_a_share_and_all_phases_search_every_tile() -> None:
     detector = MediaPipeFaceDetector.__new__(MediaPipeFaceDetector)  # tiling only, no model
-    detector.settings = FaceDetectorSettings(grids=((384, 1), (128, 4)))
+    detector.settings = FaceDetectorSettings(grids=((384, 1, 0.5), (128, 4, 0.35)))
     detector._grids_cache = {}
     every = set(detector.tiles_for(960, 540, None))
     coarse = {t for t in every if t[2] == 384}
@@ -69,7 +69,7 @@ def test_settings_refuse_nonsense() -> None:
     with pytest.raises(ValueError, match="min_score"):
         FaceDetectorSettings(min_score=0.0)
     with pytest.raises(ValueError, match="grids"):
-        FaceDetectorSettings(grids=((16, 1),))
+        FaceDetectorSettings(grids=((16, 1, 0.5),))
     with pytest.raises(ValueError, match="window_frames"):
         FaceBlurSettings(window_frames=-1)
 
@@ -217,3 +217,21 @@ def test_a_bystanders_face_in_a_still_is_blurred_beyond_detection() -> None:
     assert haar.detect(blurred) == []
     assert HaarFaces(min_neighbors=1).detect(blurred[150:250, 110:230]) == []
     assert sharpness(blurred, face_box) < 0.05 * sharpness(rgb, face_box)
+
+
+def test_frames_far_from_any_exported_one_are_not_searched() -> None:
+    frames = [np.full((4, 4, 3), i, np.uint8) for i in range(20)]
+    detector = _OneFaceAt({10})
+    out = list(
+        blur_boxes_stream(
+            frames,
+            lambda f: f,
+            detector,
+            lambda f: [],
+            FaceBlurSettings(window_frames=2),
+            search=lambda f: abs(int(f[0, 0, 0]) - 10) <= 2,
+        )
+    )
+    assert len(detector.phases) == 5  # frames 8-12 only, with phases 0-4 so tiles rotate
+    assert detector.phases == [0, 1, 2, 3, 4]
+    assert [int(f[0, 0, 0]) for f, b in out if len(b)] == [8, 9, 10, 11, 12]
