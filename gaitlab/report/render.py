@@ -190,15 +190,21 @@ class BackgroundEncoder:
 FACE_BLUR = FaceBlurSettings()
 
 
-def open_face_detector() -> MediaPipeFaceDetector:
+def open_face_detector(threads: int = 2) -> MediaPipeFaceDetector:
     """The bundled face detector with gaitlab's settings (its sha256 is checked first).
+
+    Parameters
+    ----------
+    threads
+        Model instances searching side by side (two use both cores of a 2-core machine
+        while the drawing waits for them).
 
     Raises
     ------
     gaitlab.errors.ModelError
         When the model file is missing or not the pinned one.
     """
-    return MediaPipeFaceDetector(resolve_face_detector(), FaceDetectorSettings())
+    return MediaPipeFaceDetector(resolve_face_detector(), FaceDetectorSettings(), threads=threads)
 
 
 def face_blur_boxes(

@@ -235,3 +235,17 @@ def test_frames_far_from_any_exported_one_are_not_searched() -> None:
     assert len(detector.phases) == 5  # frames 8-12 only, with phases 0-4 so tiles rotate
     assert detector.phases == [0, 1, 2, 3, 4]
     assert [int(f[0, 0, 0]) for f, b in out if len(b)] == [8, 9, 10, 11, 12]
+
+
+@pytest.mark.shared
+def test_two_search_threads_find_the_same_boxes_as_one() -> None:
+    if not BYSTANDER_STILL.is_file():
+        pytest.skip(f"real test still not available: {BYSTANDER_STILL} (../shared is absent)")
+    rgb = cv2.cvtColor(cv2.imread(str(BYSTANDER_STILL)), cv2.COLOR_BGR2RGB)
+    rgb = cv2.resize(rgb, fit_size(rgb.shape[1], rgb.shape[0], 960)[:2])
+    path = models.resolve_face_detector()
+    with MediaPipeFaceDetector(path) as one, MediaPipeFaceDetector(path, threads=2) as two:
+        for phase in (None, 0, 1):
+            a, b = one.detect(rgb, phase), two.detect(rgb, phase)
+            assert len(a) > 0
+            assert np.array_equal(a[np.lexsort(a.T)], b[np.lexsort(b.T)])
