@@ -251,6 +251,46 @@ def resolve_model(name: str = "full") -> Path:
     return path
 
 
+#: The face detector of ``--blur-faces``: MediaPipe's BlazeFace *short range*, bundled in
+#: ``models/`` unchanged from the ``mediapipe==0.10.21`` wheel by
+#: ``models/build_face_detector.py`` (provenance in ``models/README.md``).
+FACE_DETECTOR_FILE = "face_detection_short_range.tflite"
+FACE_DETECTOR_SHA256 = "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
+
+
+def resolve_face_detector(models_dir: Path | None = None) -> Path:
+    """Return the path of the bundled face-detector model after checking its sha256.
+
+    Parameters
+    ----------
+    models_dir
+        Folder to look in (default :func:`bundled_models_dir`); a parameter for tests.
+
+    Returns
+    -------
+    Path
+        The ``.tflite`` file, whose sha256 equals :data:`FACE_DETECTOR_SHA256`.
+
+    Raises
+    ------
+    ModelError
+        The file is missing or its sha256 differs (the message gives both values).
+    """
+    path = (models_dir or bundled_models_dir()) / FACE_DETECTOR_FILE
+    if not path.is_file():
+        raise ModelError(
+            f"face-detector model {path} is missing; reinstall gaitlab or rebuild it with "
+            "`python models/build_face_detector.py`"
+        )
+    got = file_sha256(path)
+    if got != FACE_DETECTOR_SHA256:
+        raise ModelError(
+            f"face-detector model {path} is corrupt or a different version: sha256 {got}, "
+            f"expected {FACE_DETECTOR_SHA256}; restore it from the repository"
+        )
+    return path
+
+
 def list_models() -> list[ModelStatus]:
     """Return the installation state of every registry model, in registry order.
 

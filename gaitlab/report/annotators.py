@@ -10,7 +10,7 @@ Left is always :data:`~gaitlab.report.style.LEFT_RGB`, right
 :data:`~gaitlab.report.style.RIGHT_RGB`. Lines are antialiased (``cv2.LINE_AA``); text uses
 OpenCV's Hershey font, so the degree sign is drawn as a small circle.
 
-Order matters: blur the face first, then draw (:func:`annotate_all`).
+Faces are blurred before any drawing (:mod:`gaitlab.report.faces`, applied by the renderer).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from gaitlab.landmarks import EDGES, INDEX, LANDMARK_NAMES
+from gaitlab.report.faces import FACE_POINTS
 from gaitlab.report.style import (
     CONTOUR_RGB,
     LEFT_RGB,
@@ -33,9 +34,6 @@ from gaitlab.report.style import (
     TRUNK_RGB,
     side_rgb,
 )
-
-#: Face landmarks (nose, eyes, ears, mouth): indices 0-10 in MediaPipe's topology.
-FACE_POINTS: tuple[int, ...] = tuple(range(11))
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _SHIFT = 4  # sub-pixel precision bits for cv2 drawing calls
@@ -259,10 +257,13 @@ class SkeletonAnnotator:
         Bone thickness (None: from the frame size).
     min_visibility
         Landmarks with visibility below this are not drawn (nor their bones).
+    draw_face
+        Draw the face points (nose, eyes, ears, mouth) and the bones between them.
     """
 
     thickness_px: int | None = None
     min_visibility: float = 0.3
+    draw_face: bool = True
 
     def annotate(self, frame: np.ndarray, data: FrameData) -> np.ndarray:
         """Draw the skeleton of ``data.xy_px``."""
@@ -270,6 +271,8 @@ class SkeletonAnnotator:
         ok = np.all(np.isfinite(xy), axis=1)
         if data.visibility is not None:
             ok &= data.visibility >= self.min_visibility
+        if not self.draw_face:
+            ok[list(FACE_POINTS)] = False
         t = self.thickness_px or max(2, round(max(frame.shape[:2]) / 320))
         for a, b in EDGES:
             if not (ok[a] and ok[b]):
@@ -450,69 +453,21 @@ class StrideCounterAnnotator:
         return frame
 
 
-@dataclass(frozen=True)
-class FaceBlurAnnotator:
-    """Blur an ellipse around the face landmarks (privacy). Apply before any drawing.
-
-    Parameters
-    ----------
-    min_visibility
-        Face landmarks below this visibility are ignored.
-    margin
-        Ellipse half-size as a multiple of the face landmarks' spread (at least 4 % of the
-        frame's long side).
-    """
-
-    min_visibility: float = 0.0
-    margin: float = 1.8
-
-    def annotate(self, frame: np.ndarray, data: FrameData) -> np.ndarray:
-        """Blur the face region of ``data.xy_px``."""
-        pts = data.xy_px[list(FACE_POINTS)]
-        ok = np.all(np.isfinite(pts), axis=1)
-        if data.visibility is not None:
-            ok &= data.visibility[list(FACE_POINTS)] >= self.min_visibility
-        if not ok.any():
-            return frame
-        pts = pts[ok]
-        centre = pts.mean(axis=0)
-        spread = float(np.max(np.ptp(pts, axis=0))) if len(pts) > 1 else 0.0
-        half = max(self.margin * spread, 0.04 * max(frame.shape[:2]))
-        hh, ww = frame.shape[:2]
-        x0, x1 = int(max(0, centre[0] - half)), int(min(ww, centre[0] + half + 1))
-        y0, y1 = int(max(0, centre[1] - 1.2 * half)), int(min(hh, centre[1] + 1.2 * half + 1))
-        if x1 - x0 < 2 or y1 - y0 < 2:
-            return frame
-        roi = frame[y0:y1, x0:x1]
-        k = max(3, int(half / 2) | 1)
-        blurred = cv2.GaussianBlur(roi, (k, k), 0)
-        mask = np.zeros(roi.shape[:2], dtype=np.uint8)
-        cv2.ellipse(
-            mask,
-            (int(centre[0]) - x0, int(centre[1]) - y0),
-            (int(half), int(1.2 * half)),
-            0.0,
-            0.0,
-            360.0,
-            255,
-            -1,
-        )
-        roi[mask > 0] = blurred[mask > 0]
-        return frame
-
-
 def default_annotators(blur_faces: bool = False) -> list[Annotator]:
-    """The annotators of the annotated video and key frames, in drawing order."""
-    out: list[Annotator] = [FaceBlurAnnotator()] if blur_faces else []
-    out += [
+    """The annotators of the annotated video and key frames, in drawing order.
+
+    With ``blur_faces`` the skeleton leaves out the face points: dots at the eyes, nose and
+    mouth over a blurred head would draw a face again. The blur itself is applied to the
+    frame before any drawing (:mod:`gaitlab.report.faces`).
+    """
+    return [
         ReferenceLineAnnotator(),
         BackContourAnnotator(),
-        SkeletonAnnotator(),
+        SkeletonAnnotator(draw_face=not blur_faces),
         AngleArcAnnotator(),
         EventAnnotator(),
         StrideCounterAnnotator(),
     ]
-    return out
 
 
 # ---------------------------------------------------------------------- arcs by view

@@ -197,7 +197,8 @@ def write_outputs(
         Write the annotated video / the key-frame PNGs / the HTML and PDF reports. Plots and
         the CSV/TRC/MOT exports are always written (they are fast).
     blur_faces
-        Blur faces in the video and key frames.
+        Blur every face in the video, key frames and finding images
+        (:mod:`gaitlab.report.faces`).
     clip_path
         Where the clip is now, if not at its recorded path.
     max_side_px
@@ -248,6 +249,9 @@ def write_outputs(
 
     images: dict[str, Path] = {}
     problem = clip_problem(data, clip_path) if video or keyframes else None
+    if problem is not None and blur_faces:
+        # The images kept from before were drawn by an earlier run, maybe without the blur.
+        problem += "; --blur-faces could not be applied to the images kept from before"
     if problem is not None:
         log.warning("gaitlab report: %s", problem)
         data = dataclasses.replace(data, notes=(*data.notes, problem))

@@ -21,7 +21,7 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -30,9 +30,18 @@ import av
 import cv2
 import numpy as np
 
-from gaitlab.io.video import fit_size, iter_frames, prefetch
+from gaitlab.io.video import Frame, fit_size, iter_frames, prefetch
+from gaitlab.pose.faces import FaceDetectorSettings, MediaPipeFaceDetector
+from gaitlab.pose.models import resolve_face_detector
 from gaitlab.report.annotators import annotate_all, default_annotators
 from gaitlab.report.data import ReportData
+from gaitlab.report.faces import (
+    FaceBlurSettings,
+    FaceBoxDetector,
+    blur_boxes_stream,
+    landmark_face_box,
+    pixelate_boxes,
+)
 from gaitlab.report.frames import FrameOverlays, KeyFrameSpec
 
 log = logging.getLogger(__name__)
@@ -177,6 +186,77 @@ class BackgroundEncoder:
             raise self._error
 
 
+#: Face-blur settings of every export (window over frames, margins, pixelation).
+FACE_BLUR = FaceBlurSettings()
+
+
+def open_face_detector(threads: int = 2) -> MediaPipeFaceDetector:
+    """The bundled face detector with gaitlab's settings (its sha256 is checked first).
+
+    Parameters
+    ----------
+    threads
+        Model instances searching side by side (two use both cores of a 2-core machine
+        while the drawing waits for them).
+
+    Raises
+    ------
+    gaitlab.errors.ModelError
+        When the model file is missing or not the pinned one.
+    """
+    return MediaPipeFaceDetector(resolve_face_detector(), FaceDetectorSettings(), threads=threads)
+
+
+def face_blur_boxes(
+    frames: Iterable[Frame],
+    detector: FaceBoxDetector,
+    data: ReportData,
+    scale: float,
+    only_near: Collection[int] | None = None,
+) -> Iterator[tuple[Frame, np.ndarray]]:
+    """Each frame with the boxes to blur in it: detector boxes and the runner's face.
+
+    Parameters
+    ----------
+    frames
+        Decoded frames, already at the drawn size.
+    detector
+        Face detector (:func:`open_face_detector`).
+    data
+        Report data: the runner's landmarks, raw and cleaned (both are covered: they may
+        differ where the cleaning filled or smoothed a point).
+    scale
+        Drawn size / clip size.
+    only_near
+        Frame indices that are exported (key frames without the video): the detector then
+        runs only on frames within the blur window of one of them. None: every frame.
+    """
+    raw = data.series.xy_px
+    cleaned = data.landmarks_px
+
+    def runner(frame: Frame) -> list[np.ndarray]:
+        i = frame.index
+        boxes = []
+        for xy in (raw, cleaned):
+            if i < len(xy):
+                box = landmark_face_box(xy[i] * scale, frame.rgb.shape, settings=FACE_BLUR)
+                if box is not None:
+                    boxes.append(box)
+        return boxes
+
+    search: Callable[[Frame], bool] | None = None
+    if only_near is not None:
+        near = np.array(sorted(only_near), dtype=int)
+
+        def is_near(frame: Frame) -> bool:
+            gap = np.abs(near - frame.index).min() if len(near) else FACE_BLUR.window_frames + 1
+            return int(gap) <= FACE_BLUR.window_frames
+
+        search = is_near
+
+    return blur_boxes_stream(frames, lambda f: f.rgb, detector, runner, FACE_BLUR, search)
+
+
 @dataclass(frozen=True)
 class RenderResult:
     """What :func:`render_clip` wrote."""
@@ -217,7 +297,7 @@ def render_clip(
     keyframes
         Key frames to save as ``<name>.png``.
     blur_faces
-        Blur faces in the video and the key frames.
+        Blur every face in the video and the key frames (:mod:`gaitlab.report.faces`).
     max_side_px
         Long side of the output frames.
     clip_path
@@ -260,15 +340,26 @@ def render_clip(
 
     if not keyframes:
         announce()
+    detector = None
     try:
         # Frames arrive already scaled to the output size, decoded and scaled in a thread
-        # ahead of the drawing.
-        for frame in prefetch(iter_frames(info, size=(w, h)), depth=4):
+        # ahead of the drawing; with blur_faces, faces are found in a second thread.
+        frames = prefetch(iter_frames(info, size=(w, h)), depth=4)
+        if blur_faces:
+            detector = open_face_detector()
+            only_near = set(wanted) if writer is None else None
+            source = prefetch(face_blur_boxes(frames, detector, data, scale, only_near), depth=4)
+        else:
+            source = ((frame, None) for frame in frames)
+        for frame, blur_boxes in source:
             i = frame.index
             if i >= n_series:
                 log.warning("clip has more frames than its pose series; stopping at %d", n_series)
                 break
             small = frame.rgb
+            if blur_boxes is not None:
+                # Before any drawing, and before the key frames copy the frame.
+                pixelate_boxes(small, blur_boxes, FACE_BLUR.cells)
             for spec in wanted.get(i, []):
                 fd = overlays.frame_data(i, scale, sides=spec.sides, caption=spec.title)
                 written[spec.name] = _save_png(
@@ -294,6 +385,8 @@ def render_clip(
     finally:
         if writer is not None:
             writer.close()
+        if detector is not None:
+            detector.close()
     announce()
     video = None
     if tmp_video is not None and video_name:
