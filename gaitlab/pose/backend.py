@@ -97,7 +97,7 @@ class MediaPipeSettings:
 
 
 @contextlib.contextmanager
-def _quiet_native_stderr(enabled: bool) -> Iterator[None]:
+def quiet_native_stderr(enabled: bool) -> Iterator[None]:
     """Send C++ log lines written to file descriptor 2 to /dev/null for a moment.
 
     MediaPipe's C++ core logs start-up chatter (XNNPACK delegate, feedback tensors, NORM_RECT)
@@ -118,7 +118,7 @@ def _quiet_native_stderr(enabled: bool) -> Iterator[None]:
         os.close(saved)
 
 
-def _import_mediapipe() -> Any:
+def import_mediapipe() -> Any:
     """Import mediapipe without its audio recorder's search for a sound library.
 
     ``import mediapipe`` imports its audio tasks, whose recorder imports ``sounddevice``,
@@ -158,7 +158,7 @@ class MediaPipeBackend:
 
     def __init__(self, model_path: Path, settings: MediaPipeSettings) -> None:
         # Imported here so that the maths and the CLI's fast paths never load mediapipe.
-        mp = _import_mediapipe()
+        mp = import_mediapipe()
         from mediapipe.tasks.python import BaseOptions, vision
 
         self._mp = mp
@@ -172,7 +172,7 @@ class MediaPipeBackend:
             min_tracking_confidence=settings.min_tracking_confidence,
             output_segmentation_masks=settings.with_masks,
         )
-        with _quiet_native_stderr(settings.quiet_native_logs):
+        with quiet_native_stderr(settings.quiet_native_logs):
             try:
                 self._landmarker = self._thread.call(
                     vision.PoseLandmarker.create_from_options, options
@@ -206,7 +206,7 @@ class MediaPipeBackend:
         image = self._mp.Image(
             image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
         )
-        with _quiet_native_stderr(self._quiet_first or self._quiet_always):
+        with quiet_native_stderr(self._quiet_first or self._quiet_always):
             result = self._thread.call(self._landmarker.detect_for_video, image, time_ms)
         # The start-up chatter includes a NORM_RECT warning at the first frame with a person
         # (not the first frame when the clip starts empty): stay quiet until then.
@@ -241,7 +241,7 @@ class MediaPipeBackend:
     def close(self) -> None:
         """Release the model (its native shutdown log lines are not shown)."""
         try:
-            with _quiet_native_stderr(self._quiet_close):
+            with quiet_native_stderr(self._quiet_close):
                 self._thread.call(self._landmarker.close)
         finally:
             self._thread.close()

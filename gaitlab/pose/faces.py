@@ -25,14 +25,14 @@ precision here: a false box only blurs a patch of background.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gaitlab.pose.backend import _quiet_native_stderr
+from gaitlab.pose.backend import import_mediapipe, quiet_native_stderr
+from gaitlab.pose.sandbox import NoNetworkThread
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,8 @@ class MediaPipeFaceDetector:
     threads
         Model instances searching a frame's tiles side by side, one thread each (MediaPipe
         releases the GIL: two halve the time on two idle cores, 59 -> 31 ms a 960x540 frame).
+        Each instance lives on its own network-confined thread
+        (:class:`gaitlab.pose.sandbox.NoNetworkThread`), as the pose model does.
     """
 
     def __init__(
@@ -147,7 +149,7 @@ class MediaPipeFaceDetector:
         threads: int = 1,
     ) -> None:
         # Imported here so that importing gaitlab never loads mediapipe.
-        import mediapipe as mp
+        mp = import_mediapipe()
         from mediapipe.tasks.python import BaseOptions, vision
 
         self._mp = mp
@@ -161,12 +163,19 @@ class MediaPipeFaceDetector:
             raise ValueError(f"threads must be >= 1, got {threads}")
         self._quiet = quiet_native_logs
         self._detectors: list[Any] = []
-        with _quiet_native_stderr(quiet_native_logs):
-            for k in range(threads):
-                self._detectors.append(vision.FaceDetector.create_from_options(options))
-                # The first inference logs the delegate's start-up lines: run it now, quietly.
-                self._detect_one(np.zeros((64, 64, 3), np.uint8), k)
-        self._pool = ThreadPoolExecutor(threads - 1) if threads > 1 else None
+        self._threads = [NoNetworkThread(f"gaitlab-faces-{k}") for k in range(threads)]
+        try:
+            with quiet_native_stderr(quiet_native_logs):
+                for k, thread in enumerate(self._threads):
+                    self._detectors.append(
+                        thread.call(vision.FaceDetector.create_from_options, options)
+                    )
+                    # The first inference logs the delegate's start-up lines: run it now.
+                    thread.call(self._detect_one, np.zeros((64, 64, 3), np.uint8), k)
+        except BaseException:
+            for thread in self._threads:
+                thread.close()
+            raise
         self._grids_cache: dict[tuple[int, int], list[tuple[list, int]]] = {}
 
     def _detect_one(
@@ -234,14 +243,10 @@ class MediaPipeFaceDetector:
         h, w = rgb.shape[:2]
         tiles = list(self.tiles_for(w, h, phase))
         n = len(self._detectors)
-        # Model k searches every n-th tile; model 0 also the whole frame, in this thread.
-        futures = [
-            self._pool.submit(self._search, rgb, tiles[k::n], k)
-            for k in range(1, n)
-            if self._pool is not None
-        ]
-        found = [b for b in self._detect_one(rgb) if b[4] >= self.settings.min_score_whole]
-        found += self._search(rgb, tiles[::n], 0)
+        # Model k searches every n-th tile on its own thread; model 0 also the whole frame.
+        whole = self._threads[0].submit(self._detect_one, rgb, 0)
+        futures = [self._threads[k].submit(self._search, rgb, tiles[k::n], k) for k in range(n)]
+        found = [b for b in whole.result() if b[4] >= self.settings.min_score_whole]
         for future in futures:
             found += future.result()
         return np.array(found, dtype=float).reshape(-1, 5)
@@ -260,11 +265,13 @@ class MediaPipeFaceDetector:
 
     def close(self) -> None:
         """Release the models (quietly: MediaPipe logs the accelerator's release)."""
-        if self._pool is not None:
-            self._pool.shutdown()
-        with _quiet_native_stderr(self._quiet):
-            for detector in self._detectors:
-                detector.close()
+        try:
+            with quiet_native_stderr(self._quiet):
+                for thread, detector in zip(self._threads, self._detectors, strict=False):
+                    thread.call(detector.close)
+        finally:
+            for thread in self._threads:
+                thread.close()
 
     def __enter__(self) -> MediaPipeFaceDetector:
         return self

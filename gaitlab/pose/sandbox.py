@@ -35,7 +35,7 @@ import platform
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -188,9 +188,13 @@ class NoNetworkThread:
         self._ready.wait()
         return self._status
 
+    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
+        """Queue ``fn(*args)`` on the confined thread; its future."""
+        return self._pool.submit(fn, *args)
+
     def call(self, fn: Callable[..., T], *args: object) -> T:
         """Run ``fn(*args)`` on the confined thread and return its result (or raise)."""
-        return self._pool.submit(fn, *args).result()
+        return self.submit(fn, *args).result()
 
     def close(self) -> None:
         """Stop the thread once its calls are done."""
