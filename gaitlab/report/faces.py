@@ -81,7 +81,6 @@ class FaceBoxDetector(Protocol):
 def landmark_face_box(
     xy_px: np.ndarray,
     frame_shape: tuple[int, ...],
-    visibility: np.ndarray | None = None,
     settings: FaceBlurSettings | None = None,
 ) -> np.ndarray | None:
     """A box around the face landmarks of one person.
@@ -92,9 +91,6 @@ def landmark_face_box(
         Landmarks in the frame's pixels; NaN = missing.
     frame_shape
         ``(height, width, ...)`` of the frame.
-    visibility : (33,) float or None
-        Not used to drop points: a face turned away still has to be covered where MediaPipe
-        puts it. Accepted so callers can pass what they have.
     settings
         Box size rules.
 
@@ -104,7 +100,8 @@ def landmark_face_box(
         ``x0, y0, x1, y1`` (1.2 times taller than wide: chin and hair), or None when no face
         landmark is finite.
     """
-    del visibility  # see the docstring
+    # Every finite face point counts, whatever its visibility: a face turned away still
+    # has to be covered where MediaPipe puts it.
     s = settings or FaceBlurSettings()
     pts = np.asarray(xy_px, dtype=float)[list(FACE_POINTS)]
     pts = pts[np.all(np.isfinite(pts), axis=1)]

@@ -341,16 +341,15 @@ def render_clip(
     if not keyframes:
         announce()
     detector = None
+    # Frames arrive already scaled to the output size, decoded and scaled in a thread
+    # ahead of the drawing; with blur_faces, faces are found in a second thread.
+    frames = prefetch(iter_frames(info, size=(w, h)), depth=4)
+    source: Iterator[tuple[Frame, np.ndarray | None]] = ((f, None) for f in frames)
     try:
-        # Frames arrive already scaled to the output size, decoded and scaled in a thread
-        # ahead of the drawing; with blur_faces, faces are found in a second thread.
-        frames = prefetch(iter_frames(info, size=(w, h)), depth=4)
         if blur_faces:
             detector = open_face_detector()
             only_near = set(wanted) if writer is None else None
             source = prefetch(face_blur_boxes(frames, detector, data, scale, only_near), depth=4)
-        else:
-            source = ((frame, None) for frame in frames)
         for frame, blur_boxes in source:
             i = frame.index
             if i >= n_series:
@@ -385,6 +384,11 @@ def render_clip(
     finally:
         if writer is not None:
             writer.close()
+        # Stop the reading threads (they may be searching a frame) before the model goes.
+        for stream in (source, frames):
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
         if detector is not None:
             detector.close()
     announce()

@@ -249,3 +249,45 @@ def test_two_search_threads_find_the_same_boxes_as_one() -> None:
             a, b = one.detect(rgb, phase), two.detect(rgb, phase)
             assert len(a) > 0
             assert np.array_equal(a[np.lexsort(a.T)], b[np.lexsort(b.T)])
+
+
+# ---------------------------------------------------------------------- the renderer
+@pytest.mark.parametrize("video", [True, False])
+def test_render_clip_blurs_the_runners_face_and_nothing_else_of_a_faceless_frame(
+    tmp_path: Path, video: bool
+) -> None:
+    # A synthetic clip (grey background, no face to detect) with a stick runner: only the
+    # runner's landmark box is blurred. Without the video the render stops after the last
+    # key frame, with the face search still running ahead: it must shut down cleanly.
+    from gaitlab.report.data import ReportData
+    from gaitlab.report.frames import keyframe_specs
+    from gaitlab.report.render import render_clip
+    from tests.report.synthetic import synthetic_analysis
+
+    data = ReportData.from_analysis(synthetic_analysis(tmp_path))
+    specs = keyframe_specs(data)[:1]
+    result = render_clip(
+        data, tmp_path / "out", video_name="v.mp4" if video else None, keyframes=specs,
+        blur_faces=True,
+    )  # fmt: skip
+    assert (result.video is not None) == video
+    img = cv2.cvtColor(cv2.imread(str(result.keyframes[specs[0].name])), cv2.COLOR_BGR2RGB)
+    _, _, scale = fit_size(data.series.video.width_px, data.series.video.height_px, 960)
+    # The runner's head boxes of the frames within the window (raw and cleaned landmarks).
+    k = specs[0].frame
+    boxes = [
+        landmark_face_box(xy[i] * scale, img.shape)
+        for xy in (data.series.xy_px, data.landmarks_px)
+        for i in range(k - 4, k + 5)
+    ]
+    assert all(b is not None for b in boxes)
+    plain = render_clip(data, tmp_path / "plain", video_name=None, keyframes=specs)
+    ref = cv2.cvtColor(cv2.imread(str(plain.keyframes[specs[0].name])), cv2.COLOR_BGR2RGB)
+    changed = np.any(img != ref, axis=2)
+    inside = np.zeros_like(changed)
+    for x0, y0, x1, y1 in grow_boxes(np.array(boxes), 0.02):
+        inside[max(0, int(y0)) : int(y1) + 2, max(0, int(x0)) : int(x1) + 2] = True
+    assert changed[inside].any()  # the head was pixelated (and its face points not drawn)
+    assert not changed[~inside].any()  # nothing else: no face elsewhere in this clip
+    if not video:
+        assert result.n_frames <= specs[0].frame + 1 + 8  # stopped soon after the key frame
