@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -95,24 +96,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.copy(tmp / "streamlit.log", ARTIFACTS / "streamlit.log")
 
 
-@pytest.fixture(scope="module")
-def page(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+@contextmanager
+def chromium(profile: Path, timeout_ms: int = 30_000) -> Iterator:
+    """A headless Debian Chromium context (fresh profile, no background networking)."""
     from playwright.sync_api import sync_playwright
 
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
             str(profile), executable_path=str(CHROMIUM), args=ARGS, headless=True,
             viewport={"width": 1280, "height": 900},
         )  # fmt: skip
-        ctx.set_default_timeout(30_000)
+        ctx.set_default_timeout(timeout_ms)
         try:
-            pg = ctx.new_page()
-            pg.goto(server, wait_until="domcontentloaded")
-            pg.get_by_text("gaitlab: running-gait analysis").wait_for()
-            yield pg
+            yield ctx
         finally:
             ctx.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as ctx:
+        pg = ctx.new_page()
+        pg.goto(server, wait_until="domcontentloaded")
+        pg.get_by_text("gaitlab: running-gait analysis").wait_for()
+        yield pg
 
 
 def save_readme_shot(src: Path) -> Path:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.dashboard.test_browser import ARGS, CHROMIUM, REPO, SAMPLE, wait_healthy
+from tests.dashboard.test_browser import CHROMIUM, REPO, SAMPLE, chromium, wait_healthy
 from tests.syscalls import refused_sockets, strace_path, traced, violations
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -78,22 +78,6 @@ def serving(argv: list[str], port: int, cwd: Path, log: Path) -> Iterator[str]:
         out.close()
 
 
-@contextmanager
-def browser(profile: Path) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), args=ARGS, headless=True,
-            viewport={"width": 1280, "height": 900},
-        )  # fmt: skip
-        ctx.set_default_timeout(60_000)
-        try:
-            yield ctx
-        finally:
-            ctx.close()
-
-
 def _hosts(urls: list[str]) -> set[str]:
     return {urlsplit(u).hostname or "" for u in urls if not u.startswith(("data:", "blob:"))}
 
@@ -106,7 +90,7 @@ def test_dashboard_from_another_folder_contacts_nobody(tmp_path: Path) -> None:
     log = tmp_path / "trace.log"
     argv = [sys.executable, "-m", "gaitlab", "dashboard", "--port", str(port)]
     requests: list[str] = []
-    with serving(argv, port, tmp_path, log) as url, browser(tmp_path / "profile") as ctx:
+    with serving(argv, port, tmp_path, log) as url, chromium(tmp_path / "profile", 60_000) as ctx:
         page = ctx.new_page()
         page.on("request", lambda r: requests.append(r.url))
         page.goto(url, wait_until="domcontentloaded")
@@ -134,7 +118,7 @@ def test_page_check_sees_usage_statistics(tmp_path: Path) -> None:
     ]  # fmt: skip
     requests: list[str] = []
     with serving(argv, port, tmp_path, tmp_path / "trace.log") as url:
-        with browser(tmp_path / "profile") as ctx:
+        with chromium(tmp_path / "profile", 60_000) as ctx:
             page = ctx.new_page()
             page.on("request", lambda r: requests.append(r.url))
             page.goto(url, wait_until="domcontentloaded")
