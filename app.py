@@ -1,6 +1,7 @@
 """gaitlab's Streamlit dashboard: a thin shell over the library.
 
-Run with ``streamlit run app.py``. The page collects a clip and options, calls
+Run with ``gaitlab dashboard`` (private settings from any folder) or ``streamlit run app.py``
+from the checkout. The page collects a clip and options, calls
 :mod:`gaitlab.dashboard` / :mod:`gaitlab.pipeline`, and lays out what they return; no metric
 or rule logic lives here.
 
