@@ -71,13 +71,43 @@ def test_tests_do_not_cite_design_notes():
     assert _hits(r"DESIGN\.md", tests) == []
 
 
-PAGES = ("architecture", "metrics", "accuracy", "performance", "filming")
+PAGES = (
+    "architecture",
+    "metrics",
+    "accuracy",
+    "performance",
+    "filming",
+    "usage",
+    "batch",
+    "store",
+    "dashboard",
+    "privacy",
+    "advice",
+    "bad_inputs",
+)
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_each_docs_page_exists_and_the_readme_links_it(page: str):
     assert (REPO / "docs" / f"{page}.md").is_file()
     assert f"docs/{page}.md" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_relative_link_in_the_readme_and_docs_resolves():
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(REPO)}: {target}")
+    assert broken == []
+
+
+def test_readme_is_a_short_users_guide():
+    # Long material belongs in docs/; the README is what a new user reads first.
+    assert len((REPO / "README.md").read_bytes()) <= 12_500
 
 
 def test_images_the_docs_show_exist():

@@ -18,7 +18,7 @@ therefore also cut into overlapping square tiles, each detected on its own:
 
 On the two-person test clip (960x540 frames, faces 15-35 px, many in profile) this finds
 each visible face in every sampled frame once boxes are united over +-4 frames; see
-``README.md`` (Privacy) for the measured limits and cost. Recall matters more than
+``docs/privacy.md`` for the measured limits and cost. Recall matters more than
 precision here: a false box only blurs a patch of background.
 """
 

@@ -23,7 +23,7 @@ other than a local socket is opened.
 
 Where the filter cannot be installed (not Linux, an unknown CPU architecture, seccomp
 disabled in a container), the model still runs, a warning is logged once and the result's
-provenance records why (``pose.network_sandbox``); the README says what that means.
+provenance records why (``pose.network_sandbox``); docs/privacy.md says what that means.
 """
 
 from __future__ import annotations

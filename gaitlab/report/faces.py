@@ -17,7 +17,7 @@ PDF reports):
    longer side and smoothed (:func:`pixelate_boxes`). The result holds 5x5 colours per
    head: nothing of the face can be recovered from it.
 
-Detection is the costly part; see ``README.md`` (Privacy) for the measured cost and limits.
+Detection is the costly part; see ``docs/privacy.md`` for the measured cost and limits.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from tests.conftest import REPO
 SIDE = REPO / "sample_videos" / "synth_side_normal.mp4"  # 8 s, 60 fps, 960x540, one runner
 FAST = ["--no-video", "--no-report", "--no-keyframes"]
 
-#: MediaPipe's own log lines on fd 2 (not gaitlab's output; see the README's privacy notes).
+#: MediaPipe's own log lines on fd 2 (not gaitlab's output; see docs/privacy.md).
 NATIVE_LOG = re.compile(r"^(INFO|WARNING|ERROR): |^[IWE]\d{4} \d")
 
 
