@@ -94,7 +94,7 @@ def test_analyze_real_clip_writes_result_and_prints_summary(tmp_path: Path):
     assert "720x1280 upright" in proc.stdout
     assert "360 frames" in proc.stdout
     assert "30.0 fps from timestamps" in proc.stdout
-    # What to do if it hurts, above the findings; then every safety item (issue 20).
+    # What to do if it hurts, above the findings; then every safety item.
     text = " ".join(proc.stdout.split())
     assert text.index("if it hurts now - Rest first:") < text.index("findings ")
     assert text.index("findings ") < text.index("safety - Groin pain:")

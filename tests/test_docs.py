@@ -66,6 +66,12 @@ def test_no_user_facing_file_says(pattern: str):
     assert _hits(pattern, files) == [], FORBIDDEN[pattern]
 
 
+def test_tests_carry_no_history_labels_or_tracker_issue_numbers():
+    tests = sorted(p for p in (REPO / "tests").rglob("*.py") if p.name != "test_docs.py")
+    for pattern in (r"\bround [0-9]", r"\bissue [0-9]", r"\btoday\b|\bthat day\b|\bnoisy day\b"):
+        assert _hits(pattern, tests) == [], FORBIDDEN[pattern]
+
+
 def test_tests_do_not_cite_design_notes():
     tests = sorted(p for p in (REPO / "tests").rglob("*.py") if p.name != "test_docs.py")
     assert _hits(r"DESIGN\.md", tests) == []

@@ -1,8 +1,8 @@
-"""Every citation of an article is checked against the article's text (issue 20).
+"""Every citation of an article is checked against the article's text.
 
 Each item that cites an article lists the key phrases it paraphrases from it; each phrase
 must occur in *that* article. A citation to an article that does not say it, the mistake
-issue 20 found (cadence advice cited to articles without any, the not-a-diagnosis item
+a review found (cadence advice cited to articles without any, the not-a-diagnosis item
 cited to an article that says nothing of the kind), fails here and says where the phrase
 really is. Without ``../shared`` the stored fingerprints stand in for the articles.
 """
@@ -59,7 +59,7 @@ def _safety(data: dict, item_id: str) -> dict:
 
 
 def test_citing_the_wrong_article_is_caught_and_the_right_one_named() -> None:
-    # Issue 20's example: "not a diagnosis" cited to "Running and hip pain", which says
+    # A mistake a review found: "not a diagnosis" cited to "Running and hip pain", which says
     # nothing of the kind. Move the citation (and its phrases) to the wrong article.
     def cite_clinic(d: dict) -> None:
         item = _safety(d, "not_a_diagnosis")
@@ -73,7 +73,7 @@ def test_citing_the_wrong_article_is_caught_and_the_right_one_named() -> None:
 
 
 def test_advice_no_article_gives_is_caught() -> None:
-    # Issue 20's other example: step-rate advice cited to the shop's guide, which has none.
+    # Another mistake a review found: step-rate advice cited to the shop's guide, which has none.
     def cadence_to_shop(d: dict) -> None:
         cue = next(f for f in d["findings"] if f["id"] == "low_cadence")["cues"][0]
         cue["sources"] = ["shop"]

@@ -39,7 +39,7 @@ REQUIRED_ADVICE = {
     "gait_analysis",
 }
 REQUIRED_SAFETY = {"groin_pain", "clicking_locking", "spasms_numbness", "not_a_diagnosis"}
-#: "If it hurts now" (issue 20): rest until it settles, slow down or stop mid-run, ice, a
+#: "If it hurts now": rest until it settles, slow down or stop mid-run, ice, a
 #: coach or physio to check form, a professional for severe or lasting pain.
 REQUIRED_PAIN_FIRST = ["rest", "during_a_run", "ice", "form_check", "see_a_professional"]
 
@@ -76,7 +76,7 @@ def test_every_fix_and_advice_cites_an_article_or_a_study() -> None:
 
 
 def test_cadence_advice_cites_the_study_not_an_article() -> None:
-    # Issue 20: no article gives step-rate advice ("Running and hip pain" only warns that
+    # No article gives step-rate advice ("Running and hip pain" only warns that
     # cadence work can make a runner arch); it comes from Heiderscheit 2011.
     kb = load_knowledge_base()
     step_rate = [

@@ -1,6 +1,6 @@
 """No finding from measurement noise: frame timing, stride-to-stride spread, camera roll.
 
-Issue 20's two cases, each on a synthetic stick runner with known truth run through the
+Two cases a review found, each on a synthetic stick runner with known truth run through the
 whole kinematics and findings chain (no pose model: the landmarks are the truth):
 
 - a runner whose only asymmetry is one frame of contact time at 30 fps gets no asymmetry
