@@ -59,11 +59,13 @@ class FrameCost:
     """What decoding and inference cost per frame, used only to balance segments.
 
     A default, not a measurement of the machine gaitlab runs on: the figures are per-frame
-    times on one core of a 2-core x86_64 machine (H.264, model frames of 960 px long side;
-    ``benchmarks/pipeline.py``, docs/performance.md). Only their ratio matters
-    (:meth:`decode_share`), and it changes little between machines because decoding and
-    inference scale alike with CPU speed. To balance for another machine or codec, measure
-    with ``benchmarks/pipeline.py`` and pass ``PoseRun(frame_cost=FrameCost(...))`` to
+    times on one core of the 2-core x86_64 machine of docs/performance.md (H.264, model
+    frames of 960 px long side; ``benchmarks/pipeline.py`` at commit 47f0312, 2026-12-07).
+    Only their ratio matters (:meth:`decode_share`). It is fixed rather than measured at run
+    time because with ``workers`` > 1 the boundaries it places change the landmarks after
+    them (see :func:`default_workers`): a measured cost would make the results depend on the
+    machine and its load. To balance for another machine or codec, measure with
+    ``benchmarks/pipeline.py`` and pass ``PoseRun(frame_cost=FrameCost(...))`` to
     :func:`gaitlab.pose.extract_pose`; a one-pass run (the default) does not use it.
 
     Attributes
