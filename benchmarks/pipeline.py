@@ -212,7 +212,7 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
     from gaitlab.io.video import iter_frames, probe_video
     from gaitlab.pipeline import AnalysisRequest, analyze_series
     from gaitlab.pose.backend import MediaPipeBackend
-    from gaitlab.pose.extract import extract_pose, model_frame_size
+    from gaitlab.pose.extract import PoseRun, extract_pose, model_frame_size
     from gaitlab.pose.models import resolve_model
 
     if config.endswith("-1c"):
@@ -252,8 +252,7 @@ def run_child(config: str, clip: Path, raw_frames: int) -> dict[str, Any]:
             clip,
             settings=request.pose,
             use_cache=False,
-            workers=workers,
-            prefetch=not config.startswith("inline"),
+            run=PoseRun(workers=workers, prefetch=not config.startswith("inline")),
             backend_factory=lambda m, s: TimedBackend(MediaPipeBackend(m, s), infer),
         )
         t1 = time.perf_counter()

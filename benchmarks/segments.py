@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
 import os
 import sys
 from pathlib import Path
@@ -37,9 +36,11 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from gaitlab.io.video import probe_video  # noqa: E402
 from gaitlab.pipeline import AnalysisRequest, analyze_series  # noqa: E402
-from gaitlab.pose import extract as extract_mod  # noqa: E402
 from gaitlab.pose.backend import MediaPipeBackend  # noqa: E402
+from gaitlab.pose.extract import PoseRun, extract_pose  # noqa: E402
 from gaitlab.pose.models import resolve_model  # noqa: E402
+from gaitlab.pose.passes import run_segment  # noqa: E402
+from gaitlab.pose.segments import Segment  # noqa: E402
 from gaitlab.series import PoseSeries  # noqa: E402
 
 REAL_CLIP = REPO.parent / "shared" / "clips" / "zzzhushi_male_side_treadmill.mp4"
@@ -58,10 +59,10 @@ def landmarks_from(path: Path, start_s: float, request: AnalysisRequest) -> tupl
     info = probe_video(path)
     backend = MediaPipeBackend(resolve_model(request.pose.model), request.pose.mediapipe)
     try:
-        rows = extract_mod._run_segment(
+        rows = run_segment(
             backend,
             info,
-            extract_mod.Segment(start_s, start_s, None),
+            Segment(start_s, start_s, None),
             with_masks=False,
             with_waistband=False,
         )
@@ -147,23 +148,21 @@ def main() -> int:
     args = ap.parse_args()
     clips = [Path(c) for c in args.clips.split(",")] if args.clips else default_clips()
     request = AnalysisRequest()
-    plan = extract_mod.plan_segments
     for clip in clips:
         print(f"== {clip.name}")
         if not args.no_boundary:
             for line in boundary_table(clip, args.start_s, request):
                 print(line, flush=True)
-        one = extract_mod.extract_pose(clip, settings=request.pose, cache_dir=args.cache)
+        one = extract_pose(clip, settings=request.pose, cache_dir=args.cache)
         base = medians(one, request)
         tol = tolerances(base, one.video.capture_fps)
         for overlap in (float(x) for x in args.overlaps.split(",")):
-            extract_mod.plan_segments = functools.partial(plan, overlap_s=overlap)
-            try:
-                two = extract_mod.extract_pose(
-                    clip, settings=request.pose, cache_dir=args.cache, workers=2
-                )
-            finally:
-                extract_mod.plan_segments = plan
+            two = extract_pose(
+                clip,
+                settings=request.pose,
+                cache_dir=args.cache,
+                run=PoseRun(workers=2, overlap_s=overlap),
+            )
             moved = medians(two, request)
             print(f"  workers=2, overlap {overlap:g} s, largest changes: {worst(base, moved)}")
             print(f"    beyond tolerance: {beyond(changes(base, moved), tol)}", flush=True)

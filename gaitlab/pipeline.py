@@ -22,7 +22,7 @@ from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinemat
 from gaitlab.kinematics.view import USER_VIEWS
 from gaitlab.options import HEIGHT_CM
 from gaitlab.pose.backend import MediaPipeSettings
-from gaitlab.pose.extract import MAX_SIDE_PX, PoseSettings, ProgressFn, extract_pose
+from gaitlab.pose.extract import MAX_SIDE_PX, PoseRun, PoseSettings, ProgressFn, extract_pose
 from gaitlab.resultfile import RESULT_FILE, RESULT_SCHEMA, RESULT_SCHEMA_VERSION
 from gaitlab.series import PoseSeries
 
@@ -152,7 +152,7 @@ def analyze_clip(
     progress
         Per-frame progress callback of the pose stage.
     workers, prefetch
-        How the pose stage uses the cores (see :func:`gaitlab.pose.extract_pose`):
+        How the pose stage uses the cores (see :class:`gaitlab.pose.PoseRun`):
         landmarkers run in parallel on time segments (None = its default), and decoding
         ahead in a thread. Not part of the request: they change how the work is spread, and
         ``workers`` > 1 is recorded in the result's pose provenance (``model.settings``).
@@ -170,8 +170,7 @@ def analyze_clip(
         cache_dir=cache_dir,
         use_cache=use_cache,
         progress=progress,
-        workers=workers,
-        prefetch=prefetch,
+        run=PoseRun(workers=workers, prefetch=prefetch),
     )
     return analyze_series(series, request)
 

@@ -20,13 +20,9 @@ a frame stamped 10 hours late does not make 10 hours of anything.
 from __future__ import annotations
 
 import itertools
-import os
-import queue
-import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
 
 import av
 import cv2
@@ -35,6 +31,10 @@ import numpy as np
 from gaitlab.errors import NotAFile, NoVideoStream, UnreadableVideo, UnsuitableVideo
 from gaitlab.files import why_missing
 from gaitlab.hashing import file_sha256
+
+# Re-exported: callers imported these from here before they had their own module.
+from gaitlab.io.prefetch import pin_thread as pin_thread
+from gaitlab.io.prefetch import prefetch as prefetch
 from gaitlab.options import (
     MAX_DURATION_S,
     MAX_FILE_MB,
@@ -53,8 +53,6 @@ GAP_MIN_FRAMES = 10
 
 #: File extensions gaitlab looks for when scanning folders.
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -418,8 +416,8 @@ def iter_frames(
         own size. FFmpeg converts the full frame to RGB (so colours are converted exactly
         as for inference) and OpenCV scales it: bilinear down to half size (at exactly half
         it averages 2x2 pixels, as area averaging does), area averaging below that (no
-        aliasing). 1.5-2 ms a frame from 720p or 1080p to 540x960, against 4-5 ms for
-        scaling inside FFmpeg's colour conversion.
+        aliasing); cheaper than scaling inside FFmpeg's colour conversion
+        (docs/performance.md).
     threads
         FFmpeg decoding threads: None lets FFmpeg choose (frame threads, one per core and
         more); 1 decodes in the calling thread only, for a process that already keeps
@@ -442,7 +440,7 @@ def iter_frames(
     try:
         stream = _video_stream(container, path)
         if threads is None:
-            # FFmpeg's own frame threading: decode is ~15 % of the time at 1080p.
+            # FFmpeg's own frame threading: decoding is a large share of a 1080p frame.
             stream.thread_type = "AUTO"
         else:
             stream.codec_context.thread_count = max(1, int(threads))
@@ -538,90 +536,6 @@ def _first_pts_s(container: av.container.InputContainer, stream: av.video.VideoS
         if frame.pts is not None:
             return float(frame.pts * frame.time_base)
     raise UnreadableVideo(f"{Path(container.name).name}: no frame decodes")
-
-
-class _Done:
-    """End-of-stream marker passed through the prefetch queue."""
-
-
-@dataclass(frozen=True)
-class _Failed:
-    """An exception raised in the decode thread, re-raised in the consumer."""
-
-    error: BaseException
-
-
-def pin_thread(cores: Collection[int] | None) -> None:
-    """Run the calling thread (only) on ``cores``; None, empty or a non-Linux OS: leave it.
-
-    Threads started from it afterwards (FFmpeg's, MediaPipe's) inherit the cores.
-    """
-    if cores and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, set(cores))
-
-
-def prefetch(
-    frames: Iterable[T], depth: int = 8, cores: Collection[int] | None = None
-) -> Iterator[T]:
-    """Run an iterator in a background thread, ``depth`` items ahead of the consumer.
-
-    Decoding (FFmpeg, which releases the GIL) then overlaps with whatever the consumer does
-    with each frame (pose inference, drawing), instead of alternating with it. Memory is
-    bounded by ``depth`` items. Exceptions in the producer are re-raised in the consumer at
-    the point they occurred; closing the returned generator stops the thread.
-
-    Parameters
-    ----------
-    frames
-        Any iterable, e.g. :func:`iter_frames`.
-    depth
-        Items buffered ahead (>= 1). 8 frames of 1080p RGB is 50 MB.
-    cores
-        CPU cores the thread runs on (Linux), or None for the caller's. Set before the
-        first item is made, so threads that FFmpeg starts when a decoder opens inherit them.
-    """
-    if depth < 1:
-        raise ValueError(f"depth must be >= 1, got {depth}")
-    items: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        # Poll the stop flag so an abandoned consumer never leaves the thread blocked.
-        while not stop.is_set():
-            try:
-                items.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            pin_thread(cores)
-            for item in frames:
-                if not put(item):
-                    return
-            put(_Done())
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            put(_Failed(exc))
-        finally:
-            close = getattr(frames, "close", None)
-            if close is not None:
-                close()  # release the decoder in the thread that ran it
-
-    thread = threading.Thread(target=produce, name="gaitlab-decode", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = items.get()
-            if isinstance(item, _Done):
-                return
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item
-    finally:
-        stop.set()
-        thread.join()
 
 
 def read_frame(info: VideoInfo, time_s: float) -> np.ndarray:

@@ -17,6 +17,7 @@ Pure functions, no file I/O. The entry point is :func:`analyze_kinematics`, whic
 ``lumbar``          back arch from the segmentation mask's back contour
 ``confidence``      grading rules: view, strides, fps, visibility, swaps
 ``slowmo``          is a "not running" clip slow motion analysed at playback speed?
+``verdict``         running, walking, not stepping or unknown, and why
 ``analysis``        :func:`analyze_kinematics` and :class:`GaitAnalysis`
 ==================  ============================================================
 """

@@ -9,7 +9,8 @@ Steps (each in its own module):
 3. move the landmarks into the analysis frame (:mod:`.angles`);
 4. estimate cadence from the periodicity of the leg motion, detect foot strikes and toe-offs,
    build strides (:mod:`.events`);
-5. decide whether this is running at all (walking and standing get a verdict, no metrics);
+5. decide whether this is running at all (walking and standing get a verdict, no metrics;
+   :mod:`.verdict`);
 6. per-stride metrics, summaries and confidence (:mod:`.metrics`, :mod:`.pelvis`,
    :mod:`.lumbar`, :mod:`.confidence`).
 
@@ -47,7 +48,6 @@ from gaitlab.kinematics.confidence import (
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
 from gaitlab.kinematics.events import (
-    CadenceEstimate,
     EventDetection,
     Stride,
     build_strides,
@@ -66,7 +66,7 @@ from gaitlab.kinematics.metrics import (
 )
 from gaitlab.kinematics.pelvis import pelvic_drop, waistband_obliquity_deg
 from gaitlab.kinematics.settings import KinematicsSettings
-from gaitlab.kinematics.slowmo import slowmo_hint, tagged_factor
+from gaitlab.kinematics.verdict import RunningVerdict, running_verdict
 from gaitlab.kinematics.view import (
     USER_VIEWS,
     DirectionResult,
@@ -107,26 +107,6 @@ FRONTAL_METRICS: tuple[str, ...] = (
     "foot_midline_offset_pct_leg",
     "step_width_pct_leg",
 )
-
-
-@dataclass(frozen=True)
-class RunningVerdict:
-    """Whether a clip shows running, and why.
-
-    Attributes
-    ----------
-    is_running
-        True only when metrics should be computed.
-    activity
-        ``running``, ``walking``, ``not_stepping`` (standing / no periodic stepping) or
-        ``unknown`` (too little data to tell).
-    reason
-        One sentence for the user.
-    """
-
-    is_running: bool
-    activity: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -261,83 +241,6 @@ def _stride_dict(s: Stride) -> dict[str, Any]:
         duty_factor_pct=to_json_ready(s.duty_factor_pct),
     )
     return d
-
-
-# ---------------------------------------------------------------------- verdict
-def running_verdict(
-    series: PoseSeries,
-    cadence: CadenceEstimate,
-    strides: Sequence[Stride],
-    settings: KinematicsSettings,
-) -> RunningVerdict:
-    """Decide running / walking / not stepping from cadence, duty factor and flight.
-
-    Rules, in order: too few frames with a pose -> unknown; no periodic stepping ->
-    not_stepping; no complete strides -> unknown; median duty factor >= 50 % or median
-    flight time < 0 (double support) -> walking; cadence below
-    ``running_cadence_min_spm`` -> walking; otherwise running. A "not running" verdict that
-    slow motion may explain says so (:func:`gaitlab.kinematics.slowmo.slowmo_hint`).
-    """
-    n_pose = int(series.detected.sum())
-    duration = float(series.time_s[-1] - series.time_s[0]) if series.n_frames > 1 else 0.0
-    if n_pose < 10 or series.detection_rate < 0.3 or duration < 1.0:
-        return RunningVerdict(
-            False,
-            "unknown",
-            f"a person was found in only {n_pose} frames ({series.detection_rate:.0%}) of a "
-            f"{duration:.1f} s clip; film at least 10 s with the whole body in frame",
-        )
-    if not np.isfinite(cadence.cadence_spm):
-        return RunningVerdict(
-            False,
-            "not_stepping",
-            _with_hint(
-                "this is not running: no periodic stepping was found (periodicity "
-                f"{cadence.periodicity:.2f} < {settings.periodicity_min}); standing, or not "
-                "moving steadily",
-                slowmo_hint(series.video, float("nan"), running_like=False),
-            ),
-        )
-    if not strides:
-        return RunningVerdict(
-            False, "unknown", "no complete strides were detected; the feet may be hidden"
-        )
-    df = float(np.median([s.duty_factor_pct for s in strides]))
-    flights = [s.flight_time_s for s in strides if np.isfinite(s.flight_time_s)]
-    flight = float(np.median(flights)) if flights else float("nan")
-    if df >= settings.walking_duty_factor_min_pct or flight < 0:
-        # Slow motion does not change the duty factor: only the file's own word suggests it.
-        tagged = tagged_factor(series.video) is not None
-        return RunningVerdict(
-            False,
-            "walking",
-            _with_hint(
-                f"this is not running: each foot is on the ground {df:.0f} % of the stride "
-                f"(>= {settings.walking_duty_factor_min_pct:.0f} %, double support) at "
-                f"{cadence.cadence_spm:.0f} steps/min; this looks like walking",
-                slowmo_hint(series.video, float("nan"), running_like=False) if tagged else "",
-            ),
-        )
-    if cadence.cadence_spm < settings.running_cadence_min_spm:
-        return RunningVerdict(
-            False,
-            "walking",
-            _with_hint(
-                f"this is not running: {cadence.cadence_spm:.0f} steps/min is below "
-                f"{settings.running_cadence_min_spm:.0f} (walking is ~100-125)",
-                # Duty factor and flight say running here: only the cadence does not.
-                slowmo_hint(series.video, cadence.cadence_spm, running_like=True),
-            ),
-        )
-    return RunningVerdict(
-        True,
-        "running",
-        f"running at {cadence.cadence_spm:.0f} steps/min, duty factor {df:.0f} %",
-    )
-
-
-def _with_hint(reason: str, hint: str) -> str:
-    return f"{reason}; {hint}" if hint else reason
 
 
 def _events_cadence(detection: EventDetection) -> float:
@@ -480,8 +383,8 @@ def analyze_kinematics(
     t = series.time_s
     # The view is found on the tracker's points; the leg points' smoothing is then undone
     # for side views only: from behind, events come from the feet's steepest fall against
-    # the ground line, which the undone points' jitter moves (rendered rear clips: events
-    # within a frame 39-68 % -> 26-45 % at 60 fps with the undo).
+    # the ground line, which the undone points' jitter moves (fewer rear-view events within a
+    # frame of the truth with the undo: docs/accuracy.md).
     cleaned: CleanedLandmarks = clean_landmarks(series, settings)
     leg_px = leg_length_px(cleaned.xy_px)
     view_res = detect_view(t, cleaned.xy_px, cleaned.visibility, leg_px, settings, override=view)

@@ -2,7 +2,8 @@
 
 One code path for every database SQLAlchemy supports; gaitlab is tested on SQLite (the
 default, a file in the user's data folder) and PostgreSQL. Only the engine set-up of SQLite
-differs (a SQLite file needs WAL mode and a busy timeout so several processes can write).
+differs (:mod:`gaitlab.store.engine`: WAL mode and a busy timeout, so that several processes
+can write).
 
 Writes are short transactions: a session and its summaries are committed together or not at
 all, so a killed writer never leaves half a session behind.
@@ -23,18 +24,17 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from gaitlab.store import migrate
+from gaitlab.store.engine import SQLITE_BUSY_TIMEOUT_S, create_engine
 from gaitlab.store.errors import BadRunnerCode, StoreError, UnknownRunner, UnknownSession
 from gaitlab.store.location import display_url, resolve_store_url, runner_folder_name, sqlite_file
 from gaitlab.store.records import FindingSummary, MetricSummary, Runner, SessionRecord
 from gaitlab.store.schema import findings, metric_summaries, runners, sessions
 
-#: How long a SQLite writer waits for another process's write to finish.
-SQLITE_BUSY_TIMEOUT_S = 60.0
 #: Files in a result folder that gaitlab writes after the session was recorded (the
 #: dashboard's physio notes); deleting a runner removes them too.
 LATER_FILES = ("session_notes.json",)
@@ -71,53 +71,6 @@ class Deletion:
     dirs_removed: tuple[Path, ...]
     kept: tuple[str, ...]
     clip_sha256s: tuple[str, ...] = ()
-
-
-def _sqlite_engine(url: URL) -> Engine:
-    path = sqlite_file(url)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the store's folder {path.parent}: {exc}") from None
-    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event below issue BEGIN, not the sqlite3 module.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        # WAL: readers never block the writer; busy_timeout: a writer waits for another
-        # process's write instead of failing with "database is locked".
-        if path is not None:
-            cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        # Take the write lock at BEGIN: a transaction that reads then writes cannot then be
-        # refused the lock half-way (SQLite's deadlock error, which busy_timeout cannot wait
-        # out) when another process wrote in between.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-def create_engine(url: URL) -> Engine:
-    """A SQLAlchemy engine for the store at ``url`` (nothing is connected yet)."""
-    if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    try:
-        return sa.create_engine(url, pool_pre_ping=True)
-    except ImportError as exc:
-        raise StoreError(
-            f"cannot use the store {display_url(url)}: its driver is not installed ({exc}); "
-            "for PostgreSQL: pip install 'gaitlab[postgres]'"
-        ) from None
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot use the store {display_url(url)}: {exc}") from None
 
 
 def _aware(t: datetime | None) -> datetime | None:

@@ -10,13 +10,8 @@ import pytest
 
 from gaitlab.errors import NotAFile, NoVideoStream, UnreadableVideo, UnsuitableVideo
 from gaitlab.io import VideoLimits, iter_frames, probe_video
-from gaitlab.io.video import (
-    capture_fps_tag,
-    continuous_parts,
-    keyframe_times_s,
-    prefetch,
-    read_frame,
-)
+from gaitlab.io.prefetch import prefetch
+from gaitlab.io.video import capture_fps_tag, continuous_parts, keyframe_times_s, read_frame
 from tests.clipmaker import audio_only, pattern_clip, timed_clip
 from tests.conftest import shared_clip
 

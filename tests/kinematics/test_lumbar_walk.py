@@ -16,7 +16,7 @@ import pytest
 from gaitlab.io.video import probe_video
 from gaitlab.kinematics.geometry import mid
 from gaitlab.kinematics.lumbar import _U, BackContour, back_contour
-from gaitlab.pose import extract as extract_mod
+from gaitlab.pose import passes
 from gaitlab.pose.backend import MediaPipeBackend, MediaPipeSettings
 from gaitlab.pose.extract import Segment
 from tests.conftest import MODEL, REPO
@@ -75,7 +75,7 @@ def real_crops() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     info = probe_video(SAMPLE)
     backend = MediaPipeBackend(MODEL, MediaPipeSettings(with_masks=True))
     try:
-        rows = extract_mod._run_segment(
+        rows = passes.run_segment(
             backend, info, Segment(0.0, 0.0, 1.5), with_masks=True, with_waistband=False
         )
     finally:

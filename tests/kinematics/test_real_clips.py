@@ -22,7 +22,8 @@ WALKING = "sports2d_demo4_walking_side_indoor.mp4"
 
 def _series(name: str, cache, with_masks: bool = False):
     pose = pytest.importorskip("gaitlab.pose")
-    return pose.extract_pose(shared_clip(name), with_masks=with_masks, cache_dir=cache)
+    settings = pose.PoseSettings(mediapipe=pose.MediaPipeSettings(with_masks=with_masks))
+    return pose.extract_pose(shared_clip(name), settings=settings, cache_dir=cache)
 
 
 @pytest.fixture(scope="module")

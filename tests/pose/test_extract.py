@@ -10,8 +10,10 @@ import pytest
 
 from gaitlab.errors import NoRunnerFound
 from gaitlab.pose import extract as extract_mod
+from gaitlab.pose import passes
 from gaitlab.pose.backend import FramePose, MediaPipeSettings
-from gaitlab.pose.extract import MASK_CROP_SHAPE, PoseSettings, _mask_crop, extract_pose
+from gaitlab.pose.extract import MASK_CROP_SHAPE, PoseSettings, extract_pose
+from gaitlab.pose.masks import mask_crop
 from tests.clipmaker import pattern_clip, timed_clip
 from tests.conftest import MODEL, shared_clip
 from tests.pose.fakes import fixed_pose, use_fake_model
@@ -58,7 +60,7 @@ def test_mask_crop_maps_back_to_image_pixels():
     mask = np.zeros((400, 300), np.float32)
     mask[100:300, 120:180] = 1.0  # a 60 x 200 px "person"
     xy = np.array([[130.0, 110.0], [170.0, 290.0]])
-    origin, scale, crop = _mask_crop(mask, xy)
+    origin, scale, crop = mask_crop(mask, xy)
     assert crop.shape == MASK_CROP_SHAPE and crop.dtype == np.uint8
     rows, cols = np.nonzero(crop > 127)
     top_left = origin + np.array([cols.min(), rows.min()]) / scale
@@ -69,7 +71,8 @@ def test_mask_crop_maps_back_to_image_pixels():
 
 def test_masks_are_stored_as_crops(tmp_path, fake_model, cache_dir):
     clip = pattern_clip(tmp_path / "c.mp4", size=(320, 240), duration_s=2.1)
-    series = extract_pose(clip, with_masks=True, cache_dir=cache_dir, backend_factory=FakeBackend)
+    settings = PoseSettings(mediapipe=MediaPipeSettings(with_masks=True))
+    series = extract_pose(clip, settings=settings, cache_dir=cache_dir, backend_factory=FakeBackend)
     assert series.masks is not None
     assert series.masks.prob.shape == (series.n_frames, *MASK_CROP_SHAPE)
     assert np.isnan(series.masks.scale[1]) and series.masks.prob[1].max() == 0
@@ -145,12 +148,12 @@ def test_a_frame_stamped_hours_late_allocates_nothing_for_the_hours(
     clip = timed_clip(tmp_path / "late.mp4", times, size=(320, 240), time_base=Fraction(1, 1000))
     capacities: list[int] = []
 
-    class RecordingBuffer(extract_mod._CropBuffer):
+    class RecordingBuffer(passes.CropBuffer):
         def __init__(self, capacity: int = 0) -> None:
             capacities.append(capacity)
             super().__init__(capacity)
 
-    monkeypatch.setattr(extract_mod, "_CropBuffer", RecordingBuffer)
+    monkeypatch.setattr(passes, "CropBuffer", RecordingBuffer)
     settings = PoseSettings(mediapipe=MediaPipeSettings(with_masks=True), max_people=1)
     series = extract_pose(clip, settings=settings, use_cache=False, backend_factory=FakeBackend)
     assert series.n_frames == 90 and series.masks.prob.shape[0] == 90

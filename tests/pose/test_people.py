@@ -12,7 +12,6 @@ from gaitlab.pose import extract as extract_mod
 from gaitlab.pose.backend import FramePose, MediaPipeSettings
 from gaitlab.pose.extract import PoseSettings, cache_key, extract_pose
 from gaitlab.pose.people import (
-    absence_notes,
     check_single_track,
     choose_runner,
     count_people,
@@ -21,6 +20,7 @@ from gaitlab.pose.people import (
     link_tracks,
     periodicity,
 )
+from gaitlab.pose.people_report import absence_notes
 from gaitlab.series import PoseSeries
 from tests.clipmaker import pattern_clip
 

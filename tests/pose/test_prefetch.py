@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from gaitlab.io.video import probe_video
-from gaitlab.pose import extract as extract_mod
+from gaitlab.pose import passes
 from gaitlab.pose.backend import FramePose, MediaPipeBackend, MediaPipeSettings
-from gaitlab.pose.extract import PoseSettings, Segment, extract_pose
+from gaitlab.pose.extract import PoseRun, PoseSettings, Segment, extract_pose
 from tests.clipmaker import pattern_clip
 from tests.conftest import MODEL, REPO
 from tests.pose.fakes import fixed_pose, use_fake_model
@@ -54,8 +54,7 @@ def test_prefetch_switch_reaches_the_decode_loop(tmp_path, fake_model, prefetch)
         clip,
         settings=settings,
         use_cache=False,
-        workers=1,
-        prefetch=prefetch,
+        run=PoseRun(workers=1, prefetch=prefetch),
         backend_factory=ThreadSpy,
     )
     assert series.n_frames == 63 and series.waistband is not None  # 2.5 s at 25 fps
@@ -75,7 +74,7 @@ def test_mediapipe_results_do_not_depend_on_prefetch():
     for prefetch in (True, False):
         backend = MediaPipeBackend(MODEL, MediaPipeSettings(with_masks=True))
         try:
-            rows[prefetch] = extract_mod._run_segment(
+            rows[prefetch] = passes.run_segment(
                 backend,
                 info,
                 Segment(0.0, 0.0, 2.0),

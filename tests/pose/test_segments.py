@@ -15,11 +15,15 @@ from gaitlab.io.video import keyframe_times_s, probe_video
 from gaitlab.pose.backend import FramePose, MediaPipeBackend, MediaPipeSettings
 from gaitlab.pose.extract import (
     DECODE_SHARE,
+    CorePinning,
+    FrameCost,
+    PoseRun,
     PoseSettings,
     Segment,
     cache_key,
     decode_share,
     extract_pose,
+    helper_cores,
     plan_segments,
     run_segments,
 )
@@ -74,8 +78,8 @@ def test_segments_tile_the_clip_with_equal_work():
 
 
 def test_decoding_share_grows_with_the_clips_pixels() -> None:
-    """Decoding alone over a whole frame's cost, against the per-frame costs measured on one
-    core: 1.7 of 26 ms at 720x1280 and 3.8 of 31 ms at 1080x1920."""
+    """Decoding alone over a whole frame's cost with the default :class:`FrameCost`: 1.7 of
+    26 ms at 720x1280 and 3.8 of 31 ms at 1080x1920."""
     assert decode_share(720, 1280) == pytest.approx(1.7 / 26, abs=0.003)
     assert decode_share(1080, 1920) == pytest.approx(3.8 / 31, abs=0.003)
     assert DECODE_SHARE == decode_share(1920, 1080) == pytest.approx(0.124, abs=0.001)
@@ -140,11 +144,19 @@ def test_segmented_run_equals_a_single_pass_for_a_stateless_backend(tmp_path, fa
     clip = pattern_clip(tmp_path / "c.mp4", size=(320, 240), fps=25, duration_s=6.0)
     settings = PoseSettings(mediapipe=MediaPipeSettings(with_masks=True), waistband=True)
     one = extract_pose(
-        clip, settings=settings, use_cache=False, workers=1, backend_factory=StatelessBackend
+        clip,
+        settings=settings,
+        use_cache=False,
+        run=PoseRun(workers=1),
+        backend_factory=StatelessBackend,
     )
     StatelessBackend.instances = []
     two = extract_pose(
-        clip, settings=settings, use_cache=False, workers=2, backend_factory=StatelessBackend
+        clip,
+        settings=settings,
+        use_cache=False,
+        run=PoseRun(workers=2),
+        backend_factory=StatelessBackend,
     )
     assert len(StatelessBackend.instances) == 2
     first, second = StatelessBackend.instances
@@ -174,7 +186,9 @@ def test_segmented_run_equals_a_single_pass_for_a_stateless_backend(tmp_path, fa
 def test_segments_are_planned_with_the_clips_own_decoding_share(tmp_path, fake_model):
     # x264's default key-frame interval (250) leaves one key frame, at 0 s, in 6 s at 25 fps.
     clip = pattern_clip(tmp_path / "c.mp4", size=(200, 150), fps=25, duration_s=6.0)
-    series = extract_pose(clip, use_cache=False, workers=2, backend_factory=StatelessBackend)
+    series = extract_pose(
+        clip, use_cache=False, run=PoseRun(workers=2), backend_factory=StatelessBackend
+    )
     info = probe_video(clip)
     keyframes_s = keyframe_times_s(info)
     assert keyframes_s.tolist() == [0.0]
@@ -194,7 +208,7 @@ def test_progress_is_reported_from_the_calling_thread(tmp_path, fake_model):
     extract_pose(
         clip,
         use_cache=False,
-        workers=2,
+        run=PoseRun(workers=2),
         backend_factory=StatelessBackend,
         progress=lambda done, total: calls.append((done, total, threading.current_thread().name)),
     )
@@ -211,7 +225,52 @@ def test_a_failing_segment_raises(tmp_path, fake_model):
 
     clip = pattern_clip(tmp_path / "c.mp4", size=(200, 150), fps=25, duration_s=6.0)
     with pytest.raises(RuntimeError, match="model crashed"):
-        extract_pose(clip, use_cache=False, workers=2, backend_factory=Failing)
+        extract_pose(clip, use_cache=False, run=PoseRun(workers=2), backend_factory=Failing)
+
+
+def test_run_options_set_the_overlap_and_the_frame_cost_of_the_plan(tmp_path, fake_model):
+    # One key frame, at 0 s: the second landmarker decodes from 0 s to its window's start
+    # at ``share`` of a frame's cost each. Equal work, D the duration, k the boundary:
+    # k = D - (k - 1) + share * (k - 1), so k = (D + 1 - share) / (2 - share).
+    clip = pattern_clip(tmp_path / "c.mp4", size=(200, 150), fps=25, duration_s=6.0)
+    duration_s = probe_video(clip).duration_s
+    cost = FrameCost(decode_only_ms_per_mpix=100.0)
+    share = cost.decode_share(200, 150)
+    assert share == pytest.approx(100.0 * 0.03 / (21.5 + 4.6 * 0.03))
+    run = PoseRun(workers=2, frame_cost=cost)
+    series = extract_pose(clip, use_cache=False, run=run, backend_factory=StatelessBackend)
+    second = series.model.settings["segments"][1]
+    expected = (duration_s + 1 - share) / (2 - share)
+    assert second["keep_from_s"] == pytest.approx(expected, abs=1e-3)
+    assert second["start_s"] == pytest.approx(expected - 1.0, abs=1e-3)
+
+    run = PoseRun(workers=2, overlap_s=0.5, frame_cost=FrameCost(decode_only_ms_per_mpix=0.0))
+    series = extract_pose(clip, use_cache=False, run=run, backend_factory=StatelessBackend)
+    second = series.model.settings["segments"][1]
+    assert second["keep_from_s"] == pytest.approx((duration_s + 0.5) / 2)  # decoding free
+    assert second["start_s"] == pytest.approx(second["keep_from_s"] - 0.5)
+
+
+def test_run_rejects_no_workers():
+    with pytest.raises(ValueError, match="workers must be at least 1, got 0"):
+        PoseRun(workers=0)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs at least 2 CPUs",
+)
+def test_core_pinning_can_be_turned_off(tmp_path, fake_model):
+    cores = sorted(os.sched_getaffinity(0))
+    clip = pattern_clip(tmp_path / "c.mp4", size=(200, 150), fps=25, duration_s=6.0)
+    off = CorePinning(landmarker=False, helpers=False, segments=False)
+    for workers in (1, 2):
+        StatelessBackend.instances = []
+        run = PoseRun(workers=workers, pinning=off)
+        extract_pose(clip, use_cache=False, run=run, backend_factory=StatelessBackend)
+        assert len(StatelessBackend.instances) == workers
+        assert all(b.cores == cores for b in StatelessBackend.instances)
+    assert helper_cores(off) is None and helper_cores(CorePinning()) == cores[1:]
 
 
 # ------------------------------------------------------------------ real inference
@@ -269,11 +328,11 @@ def test_a_lone_landmarker_is_built_on_one_core_and_the_caller_keeps_all(tmp_pat
 def test_decoding_and_the_waistband_run_off_a_lone_landmarkers_core(
     tmp_path, fake_model, monkeypatch
 ):
-    from gaitlab.pose import extract as extract_mod
+    from gaitlab.pose import passes
 
     cores = sorted(os.sched_getaffinity(0))
     seen: dict[str, list[int]] = {}
-    real_iter, real_band = extract_mod.iter_frames, extract_mod.waistband_line
+    real_iter, real_band = passes.iter_frames, passes.waistband_line
 
     def spy_iter(*args, **kwargs):
         # Runs in the decode-ahead thread, before the decoder opens.
@@ -284,8 +343,8 @@ def test_decoding_and_the_waistband_run_off_a_lone_landmarkers_core(
         seen["waistband"] = sorted(os.sched_getaffinity(0))
         return real_band(*args, **kwargs)
 
-    monkeypatch.setattr(extract_mod, "iter_frames", spy_iter)
-    monkeypatch.setattr(extract_mod, "waistband_line", spy_band)
+    monkeypatch.setattr(passes, "iter_frames", spy_iter)
+    monkeypatch.setattr(passes, "waistband_line", spy_band)
     extract_pose(
         pattern_clip(tmp_path / "c.mp4", size=(200, 150), fps=25, duration_s=2.0),
         settings=PoseSettings(mediapipe=MediaPipeSettings(with_masks=True), waistband=True),

@@ -1,0 +1,113 @@
+"""Is this clip running at all? Running, walking, not stepping or unknown, and why.
+
+Walking and standing clips get a verdict and no metrics; a "not running" verdict that slow
+motion may explain says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gaitlab.kinematics.events import CadenceEstimate, Stride
+from gaitlab.kinematics.settings import KinematicsSettings
+from gaitlab.kinematics.slowmo import slowmo_hint, tagged_factor
+from gaitlab.series import PoseSeries
+
+
+@dataclass(frozen=True)
+class RunningVerdict:
+    """Whether a clip shows running, and why.
+
+    Attributes
+    ----------
+    is_running
+        True only when metrics should be computed.
+    activity
+        ``running``, ``walking``, ``not_stepping`` (standing / no periodic stepping) or
+        ``unknown`` (too little data to tell).
+    reason
+        One sentence for the user.
+    """
+
+    is_running: bool
+    activity: str
+    reason: str
+
+
+def running_verdict(
+    series: PoseSeries,
+    cadence: CadenceEstimate,
+    strides: Sequence[Stride],
+    settings: KinematicsSettings,
+) -> RunningVerdict:
+    """Decide running / walking / not stepping from cadence, duty factor and flight.
+
+    Rules, in order: too few frames with a pose -> unknown; no periodic stepping ->
+    not_stepping; no complete strides -> unknown; median duty factor >= 50 % or median
+    flight time < 0 (double support) -> walking; cadence below
+    ``running_cadence_min_spm`` -> walking; otherwise running. A "not running" verdict that
+    slow motion may explain says so (:func:`gaitlab.kinematics.slowmo.slowmo_hint`).
+    """
+    n_pose = int(series.detected.sum())
+    duration = float(series.time_s[-1] - series.time_s[0]) if series.n_frames > 1 else 0.0
+    if n_pose < 10 or series.detection_rate < 0.3 or duration < 1.0:
+        return RunningVerdict(
+            False,
+            "unknown",
+            f"a person was found in only {n_pose} frames ({series.detection_rate:.0%}) of a "
+            f"{duration:.1f} s clip; film at least 10 s with the whole body in frame",
+        )
+    if not np.isfinite(cadence.cadence_spm):
+        return RunningVerdict(
+            False,
+            "not_stepping",
+            _with_hint(
+                "this is not running: no periodic stepping was found (periodicity "
+                f"{cadence.periodicity:.2f} < {settings.periodicity_min}); standing, or not "
+                "moving steadily",
+                slowmo_hint(series.video, float("nan"), running_like=False),
+            ),
+        )
+    if not strides:
+        return RunningVerdict(
+            False, "unknown", "no complete strides were detected; the feet may be hidden"
+        )
+    df = float(np.median([s.duty_factor_pct for s in strides]))
+    flights = [s.flight_time_s for s in strides if np.isfinite(s.flight_time_s)]
+    flight = float(np.median(flights)) if flights else float("nan")
+    if df >= settings.walking_duty_factor_min_pct or flight < 0:
+        # Slow motion does not change the duty factor: only the file's own word suggests it.
+        tagged = tagged_factor(series.video) is not None
+        return RunningVerdict(
+            False,
+            "walking",
+            _with_hint(
+                f"this is not running: each foot is on the ground {df:.0f} % of the stride "
+                f"(>= {settings.walking_duty_factor_min_pct:.0f} %, double support) at "
+                f"{cadence.cadence_spm:.0f} steps/min; this looks like walking",
+                slowmo_hint(series.video, float("nan"), running_like=False) if tagged else "",
+            ),
+        )
+    if cadence.cadence_spm < settings.running_cadence_min_spm:
+        return RunningVerdict(
+            False,
+            "walking",
+            _with_hint(
+                f"this is not running: {cadence.cadence_spm:.0f} steps/min is below "
+                f"{settings.running_cadence_min_spm:.0f} (walking is ~100-125)",
+                # Duty factor and flight say running here: only the cadence does not.
+                slowmo_hint(series.video, cadence.cadence_spm, running_like=True),
+            ),
+        )
+    return RunningVerdict(
+        True,
+        "running",
+        f"running at {cadence.cadence_spm:.0f} steps/min, duty factor {df:.0f} %",
+    )
+
+
+def _with_hint(reason: str, hint: str) -> str:
+    return f"{reason}; {hint}" if hint else reason

@@ -1,0 +1,319 @@
+"""Stream a clip's frames through landmarkers: one pass, or time segments in parallel.
+
+Each frame is decoded once; everything that needs its pixels (the mask crop, the waistband
+edge) is taken in the same pass, and only small per-frame results are kept
+(:class:`Rows`), so memory does not grow with frame size.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
+from gaitlab.io.prefetch import pin_thread
+from gaitlab.io.prefetch import prefetch as prefetch_frames
+from gaitlab.io.video import iter_frames, with_decoded_frames
+from gaitlab.pose.backend import PoseBackend, empty_pose_arrays
+from gaitlab.pose.cores import CorePinning, usable_cores
+from gaitlab.pose.masks import MASK_CROP_SHAPE, CropBuffer, mask_crop
+from gaitlab.pose.scaling import clip_factor, to_clip_px
+from gaitlab.pose.segments import Segment
+from gaitlab.pose.settings import ProgressFn
+from gaitlab.series import MaskCrops, VideoInfo, WaistbandSeries
+
+#: What a pass returns: frame times, the landmark arrays of :class:`~gaitlab.series.PoseSeries`,
+#: mask crops (or None), the waistband series (or None) and the video info updated with the
+#: frames decoded.
+PassResult = tuple[
+    np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, VideoInfo
+]
+
+
+@dataclass
+class Rows:
+    """Per-frame outputs of one segment, small arrays only (never full-frame masks)."""
+
+    time_s: list[float] = field(default_factory=list)
+    xy_px: list[np.ndarray | None] = field(default_factory=list)
+    depth_rel: list[np.ndarray | None] = field(default_factory=list)
+    visibility: list[np.ndarray | None] = field(default_factory=list)
+    world_m: list[np.ndarray | None] = field(default_factory=list)
+    origins: list[np.ndarray] = field(default_factory=list)
+    scales: list[float] = field(default_factory=list)
+    crops: CropBuffer = field(default_factory=CropBuffer)
+    bands: list[WaistbandLine] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+
+def _done(value: WaistbandLine) -> Future:
+    """A future that already holds ``value`` (keeps the waistband queue in frame order)."""
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+def run_segment(
+    backend: PoseBackend,
+    info: VideoInfo,
+    segment: Segment,
+    *,
+    with_masks: bool,
+    with_waistband: bool,
+    on_frame: Callable[[], None] | None = None,
+    prefetch: bool = True,
+    model_size: tuple[int, int] | None = None,
+    helper_cores: list[int] | None = None,
+) -> Rows:
+    """Detect, crop the mask and find the waistband on each frame of one segment.
+
+    ``model_size``: decode the frames scaled to this ``(width, height)`` for the model (see
+    :func:`gaitlab.pose.scaling.model_frame_size`); the mask crop and the waistband are
+    taken on that frame and the stored landmarks are in the clip's pixels either way.
+    ``helper_cores``: run the decode-ahead thread (and FFmpeg's threads) and the waistband
+    thread on these cores, off the landmarker's (see :func:`gaitlab.pose.cores.build_on_one_core`).
+
+    With ``prefetch``, three stages overlap, each in its own thread: decoding runs a few
+    frames ahead (:func:`gaitlab.io.video.prefetch`, FFmpeg choosing its own threads),
+    inference runs here, and the waistband edge runs a few frames behind on the decoded
+    frame. Without it, everything runs in turn in the calling thread
+    and FFmpeg decodes with one thread: for a process that shares the cores with others
+    (a batch worker), where overlapping only adds switching. The mask is cropped
+    here, before the next inference: MediaPipe's mask is a view of memory the landmarker
+    reuses on its next call (reading it later crashed the process). Results are identical to
+    doing everything in turn. Only per-frame results are kept (a crop of the 8 MB mask),
+    so memory does not grow with frame size or clip length.
+    """
+    end_s = info.duration_s if segment.end_s is None else segment.end_s
+    expected = (end_s - segment.keep_from_s) * info.capture_fps
+    # Sized by the frames that exist, never by a time span alone (bad timestamps can make
+    # that hours long); the buffer grows in the rare case that more frames come.
+    expected = min(expected, info.n_frames) if np.isfinite(expected) else info.n_frames
+    rows = Rows(crops=CropBuffer(int(expected) + 8 if with_masks else 0))
+    pending: deque[Future] = deque()
+    last_ms = -1
+    frames = iter_frames(
+        info,
+        start_s=segment.start_s,
+        end_s=segment.end_s,
+        size=model_size,
+        threads=None if prefetch else 1,
+    )
+    factor = clip_factor(info, model_size)
+    with ThreadPoolExecutor(
+        1, thread_name_prefix="gaitlab-waistband", initializer=pin_thread, initargs=(helper_cores,)
+    ) as measurer:
+        ahead = prefetch_frames(frames, depth=4, cores=helper_cores) if prefetch else frames
+        for frame in ahead:
+            # MediaPipe needs strictly increasing integer milliseconds; at >1 kHz, nudge.
+            time_ms = max(last_ms + 1, round(frame.time_s * 1000.0))
+            last_ms = time_ms
+            pose = backend.detect(frame.rgb, time_ms)
+            if frame.time_s < segment.keep_from_s:
+                continue  # warm-up frame of a later segment
+            clip_pose = pose if pose is None or factor is None else to_clip_px(pose, factor)
+            rows.time_s.append(frame.time_s)
+            rows.xy_px.append(None if clip_pose is None else clip_pose.xy_px)
+            rows.depth_rel.append(None if clip_pose is None else clip_pose.depth_rel)
+            rows.visibility.append(None if clip_pose is None else clip_pose.visibility)
+            rows.world_m.append(None if clip_pose is None else clip_pose.world_m)
+            if with_masks:
+                if pose is not None and pose.mask is not None:
+                    origin, scale, crop = mask_crop(pose.mask, pose.xy_px, factor)
+                else:
+                    origin, scale = np.full(2, np.nan), float("nan")
+                    crop = np.zeros(MASK_CROP_SHAPE, dtype=np.uint8)
+                rows.origins.append(origin)
+                rows.scales.append(scale)
+                rows.crops.append(crop)
+            if with_waistband:
+                if pose is None:
+                    pending.append(_done(NOT_FOUND))
+                elif not prefetch:
+                    pending.append(_done(waistband_line(frame.rgb, pose.xy_px)))
+                else:
+                    pending.append(measurer.submit(waistband_line, frame.rgb, pose.xy_px))
+                while len(pending) > 4:  # bounds the frames held in memory
+                    rows.bands.append(pending.popleft().result())
+            if on_frame is not None:
+                on_frame()
+        rows.bands.extend(f.result() for f in pending)
+    return rows
+
+
+def stitch(parts: list[Rows]) -> Rows:
+    """Concatenate segments in time order, dropping any frame not later than the last kept."""
+    out = Rows(crops=CropBuffer(sum(len(part.crops) for part in parts)))
+    names = [f.name for f in fields(Rows) if f.name != "crops"]
+    for part in parts:
+        last = out.time_s[-1] if out.time_s else -np.inf
+        first = int(np.searchsorted(np.asarray(part.time_s), last, side="right"))
+        for name in names:
+            values = getattr(part, name)
+            getattr(out, name).extend(values[first:] if values else values)
+        for crop in part.crops.array(first):
+            out.crops.append(crop)
+    return out
+
+
+def assemble(rows: Rows, info: VideoInfo, *, with_masks: bool, with_waistband: bool) -> PassResult:
+    """The rows of a pass as the series' arrays, mask crops and waistband (a :data:`PassResult`)."""
+    time_s = np.asarray(rows.time_s, dtype=float)
+    arrays = empty_pose_arrays(len(rows))
+    for name in ("xy_px", "depth_rel", "visibility", "world_m"):
+        for i, value in enumerate(getattr(rows, name)):
+            if value is not None:
+                arrays[name][i] = value
+    masks = None
+    if with_masks:
+        prob = rows.crops.array()  # already one array: no second copy of the crops
+        masks = MaskCrops(
+            origin_px=np.asarray(rows.origins, dtype=float).reshape(-1, 2),
+            scale=np.asarray(rows.scales, dtype=float),
+            prob=prob,
+        )
+    waistband = None
+    if with_waistband:
+        bands = rows.bands
+        waistband = WaistbandSeries(
+            angle_deg=np.array([b.angle_deg for b in bands], dtype=float),
+            ok=np.array([b.ok for b in bands], dtype=bool),
+            inlier_share=np.array([b.inlier_share for b in bands], dtype=float),
+            contrast=np.array([b.contrast for b in bands], dtype=float),
+        )
+    return time_s, arrays, masks, waistband, with_decoded_frames(info, time_s)
+
+
+def run_backend(
+    backend: PoseBackend,
+    info: VideoInfo,
+    *,
+    with_masks: bool,
+    with_waistband: bool = False,
+    progress: ProgressFn | None = None,
+    prefetch: bool = True,
+    model_size: tuple[int, int] | None = None,
+    helper_cores: list[int] | None = None,
+) -> PassResult:
+    """Stream a probed clip through ``backend`` in one pass.
+
+    Image measurements that need the pixels (mask crops, the waistband edge) are taken in
+    the same pass, so each frame is decoded once. ``prefetch``: decode ahead in a thread
+    (see :func:`run_segment`); the results are identical either way. ``model_size``: the
+    frames are scaled to this ``(width, height)`` for the model
+    (:func:`gaitlab.pose.scaling.model_frame_size`).
+    ``helper_cores``: where the decode and waistband threads run (:func:`run_segment`).
+
+    Returns
+    -------
+    time_s, arrays, masks, waistband, info
+        Frame times, the landmark arrays of :class:`PoseSeries`, mask crops (or None), the
+        waistband series (or None) and the video info updated with the frames decoded.
+    """
+    done = 0
+
+    def on_frame() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, info.n_frames)
+
+    rows = run_segment(
+        backend,
+        info,
+        Segment(0.0, 0.0, None),
+        with_masks=with_masks,
+        with_waistband=with_waistband,
+        on_frame=on_frame,
+        prefetch=prefetch,
+        model_size=model_size,
+        helper_cores=helper_cores,
+    )
+    return assemble(rows, info, with_masks=with_masks, with_waistband=with_waistband)
+
+
+def run_segments(
+    make_backend: Callable[[], PoseBackend],
+    info: VideoInfo,
+    segments: tuple[Segment, ...],
+    *,
+    with_masks: bool,
+    with_waistband: bool = False,
+    progress: ProgressFn | None = None,
+    model_size: tuple[int, int] | None = None,
+    pinning: CorePinning | None = None,
+) -> PassResult:
+    """Run one landmarker per segment in parallel threads and stitch the results.
+
+    Threads, not processes: MediaPipe releases the GIL during inference, and threads share
+    the already-verified model path, the callback and the results without pickling or a
+    second interpreter's start-up. With a core per segment and ``pinning.segments``, each
+    segment's thread is pinned to its own core before it builds its landmarker: MediaPipe's
+    threads and the segment's decode-ahead thread then stay off the other segment's core.
+
+    Parameters
+    ----------
+    make_backend
+        Builds a new backend (one per segment, each created and closed in its thread).
+    info
+        The probed clip.
+    segments
+        From :func:`plan_segments`, in time order.
+    with_masks, with_waistband, model_size
+        As :func:`run_backend`.
+    progress
+        Called from the calling thread with (kept frames so far, frames expected).
+    pinning
+        Which threads are kept on which cores (default: all pinning on).
+
+    Returns
+    -------
+    time_s, arrays, masks, waistband, info
+        As :func:`run_backend`.
+    """
+    counts = [0] * len(segments)
+    cores = usable_cores()
+    pin = (pinning or CorePinning()).segments and 1 < len(segments) <= len(cores)
+
+    def work(i: int) -> Rows:
+        def on_frame() -> None:
+            counts[i] += 1  # one writer per slot; the caller only reads
+
+        if pin:
+            # This thread only (it ends with the pool); the landmarker's own threads and the
+            # decode-ahead thread, started from here, inherit the core.
+            os.sched_setaffinity(0, {cores[i]})
+        backend = make_backend()
+        try:
+            return run_segment(
+                backend,
+                info,
+                segments[i],
+                with_masks=with_masks,
+                with_waistband=with_waistband,
+                on_frame=on_frame,
+                model_size=model_size,
+            )
+        finally:
+            backend.close()
+
+    with ThreadPoolExecutor(len(segments), thread_name_prefix="gaitlab-pose") as pool:
+        futures = [pool.submit(work, i) for i in range(len(segments))]
+        pending = set(futures)
+        while pending:
+            # Progress is reported from the caller's thread (UI callbacks are not thread-safe).
+            _, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
+            if progress is not None:
+                progress(min(sum(counts), info.n_frames), info.n_frames)
+            if any(f.done() and f.exception() is not None for f in futures):
+                break
+        parts = [f.result() for f in futures]  # re-raises the first failure
+    rows = stitch(parts)
+    return assemble(rows, info, with_masks=with_masks, with_waistband=with_waistband)
