@@ -29,6 +29,9 @@ ACTIVITIES = ("running", "walking", "other")
 SIDES = ("left", "right", None)
 #: Fewer visible steps than this and a clip's labelled cadence is not a target (issue's rule).
 MIN_STEPS_FOR_CADENCE = 4
+#: A detected event further than this from a label is another event, not a timing error
+#: (half a running step at 30 fps).
+NEAR_FRAMES = 5
 
 
 class LabelError(ValueError):
@@ -331,12 +334,25 @@ class EventScore:
     """How many labelled events have a detected event of the same kind (and side) nearby.
 
     ``within`` counts labels whose nearest detected event is at most ``tolerance_frames``
-    away; ``labelled`` is the number of labels scored.
+    away; ``labelled`` is the number of labels scored; ``offsets_frames`` holds, for each
+    label with a detected event at most :data:`NEAR_FRAMES` away, the signed offset
+    ``detected - labelled`` of the nearest one (a systematic timing bias shows as a median
+    away from 0).
     """
 
     labelled: int
     within: int
     tolerance_frames: int
+    offsets_frames: tuple[int, ...] = ()
+
+    @property
+    def median_offset_frames(self) -> float:
+        """Median of ``offsets_frames`` (NaN when empty)."""
+        o = sorted(self.offsets_frames)
+        if not o:
+            return math.nan
+        mid = len(o) // 2
+        return float(o[mid]) if len(o) % 2 else (o[mid - 1] + o[mid]) / 2
 
     @property
     def share(self) -> float:
@@ -365,8 +381,18 @@ def score_events(
     det = list(detected)
     labels = list(labelled)
     within = 0
+    offsets = []
     for e in labels:
         cands = [f for f, s in det if e.side is None or s == e.side]
-        if cands and min(abs(f - e.frame) for f in cands) <= tolerance_frames:
-            within += 1
-    return EventScore(labelled=len(labels), within=within, tolerance_frames=tolerance_frames)
+        if not cands:
+            continue
+        nearest = min(cands, key=lambda f: abs(f - e.frame))
+        within += abs(nearest - e.frame) <= tolerance_frames
+        if abs(nearest - e.frame) <= NEAR_FRAMES:
+            offsets.append(nearest - e.frame)
+    return EventScore(
+        labelled=len(labels),
+        within=within,
+        tolerance_frames=tolerance_frames,
+        offsets_frames=tuple(offsets),
+    )

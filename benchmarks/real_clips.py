@@ -179,7 +179,9 @@ def _f(x: float, nd: int = 1) -> str:
 def _share(s: EventScore | None) -> str:
     if s is None or not s.labelled:
         return "-"
-    return f"{s.within}/{s.labelled} ({100 * s.share:.0f} %)"
+    bias = s.median_offset_frames
+    off = f", median offset {bias:+.1f}" if math.isfinite(bias) else ""
+    return f"{s.within}/{s.labelled} ({100 * s.share:.0f} %{off})"
 
 
 def _surface(treadmill: bool | None) -> str:
@@ -198,7 +200,8 @@ def report(runs: list[ClipRun], skipped: list[str], label: str) -> str:
         "Each cell: hand label -> gaitlab. Cadence in steps/min of clip time; reported = the "
         "`cadence_spm` metric (in brackets: the clip-level periodicity estimate, computed even "
         "when not reported). Events: labelled strikes / toe-offs with a detected event of the "
-        "same side within 1 frame.",
+        "same side within 1 frame, and the median offset detected - labelled (frames) of the "
+        "nearest detections within 5 frames.",
         "",
         "| clip | view | camera | surface | verdict (right?) | cadence: label -> reported "
         "[periodicity] (target met?) | strikes within 1 frame | toe-offs within 1 frame | "

@@ -32,6 +32,7 @@ import pytest
 
 from benchmarks.clip_labels import (
     LABELS_DIR,
+    MIN_STEPS_FOR_CADENCE,
     ClipLabels,
     Event,
     LabelError,
@@ -139,7 +140,8 @@ def test_labels_file_is_plausible(stem: str):
     else:
         assert lab.foot_strikes == () and lab.toe_offs == () and lab.cadence is None
     if lab.cadence_is_target:
-        assert lab.is_running and lab.visible_steps >= 4 and "SLOW MOTION" not in lab.playback
+        assert lab.is_running and lab.visible_steps >= MIN_STEPS_FOR_CADENCE
+        assert "SLOW MOTION" not in lab.playback
 
 
 @pytest.mark.shared
@@ -197,6 +199,7 @@ def test_events_match_the_nearest_detection_of_the_same_side():
     # 40 without a side takes right 39.
     assert (score.labelled, score.within) == (3, 2)
     assert score.share == pytest.approx(2 / 3)
+    assert score.offsets_frames == (1, 2, -1) and score.median_offset_frames == 1.0
     assert score_events(labels, [], tolerance_frames=1).within == 0
     assert math.isnan(score_events([], detected).share)
 
