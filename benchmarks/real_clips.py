@@ -148,7 +148,9 @@ def run_clip(labels: ClipLabels, clip: Path, cache_dir: Path | None) -> ClipRun:
         analysis = analyze_clip(clip, AnalysisRequest(), cache_dir=cache_dir)
     except GaitlabError as exc:
         run.seconds = time.perf_counter() - t0
-        run.error = f"{type(exc).__name__}: {exc}"
+        # The message starts with the file name, which the table already shows.
+        text = str(exc).split(": ", 1)[-1] if str(exc).startswith(clip.name) else str(exc)
+        run.error = f"{type(exc).__name__}: {text.split(';')[0]}"
         return run
     run.seconds = time.perf_counter() - t0
     kin = analysis.kinematics
@@ -313,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     only = [s for s in args.only.split(",") if s]
     runs: list[ClipRun] = []
     skipped: list[str] = []
-    for labels in all_labels():
+    # Running clips first: they carry the targets.
+    for labels in sorted(all_labels(), key=lambda lab: (not lab.is_running, lab.stem)):
         if only and not any(s in labels.stem for s in only):
             continue
         clip = args.clips / labels.clip
