@@ -98,7 +98,7 @@ CADENCE_XFAIL = {
         "rear pass-by clip: cadence not reported (periodicity 67 vs 173 labelled)"
     ),
     "sports2d_demo2_sprint_side_panning_3people": _xfail(
-        "panning sprint: no cadence (about 288 labelled)"
+        "panning sprint: no cadence (about 287 labelled)"
     ),
 }
 REAR_CADENCE_XFAIL = {
