@@ -225,7 +225,9 @@ def report(runs: list[ClipRun], skipped: list[str], label: str) -> str:
                 f"{_share(score_events(lab.toe_offs, [])) if lab.toe_offs else '-'} | - |"
             )
             continue
-        verdict = r.activity + (" (running)" if r.is_running else "")
+        # The activity word says it all unless it disagrees with the metrics switch.
+        consistent = (r.activity == "running") == r.is_running
+        verdict = r.activity if consistent else f"{r.activity} (is_running={r.is_running})"
         target = _mark(r.cadence_right)
         tol = f", tol {r.cadence_tolerance_spm:.1f}" if r.cadence_right is not None else ""
         lines.append(
