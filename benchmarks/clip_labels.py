@@ -100,6 +100,7 @@ class ClipLabels:
     toe_offs: tuple[Event, ...]
     cadence: CadenceLabel | None
     cadence_is_target: bool
+    real_time: bool
     playback: str
     labelled_by: str
     date: str
@@ -267,6 +268,7 @@ def load_labels(path: str | Path) -> ClipLabels:
         toe_offs=toe_offs,
         cadence=computed,
         cadence_is_target=_need(data, "cadence_is_target", bool, where),
+        real_time=_need(data, "real_time", bool, where),
         playback=_need(data, "playback", str, where),
         labelled_by=_need(data, "labelled_by", str, where),
         date=_need(data, "date", str, where),

@@ -183,7 +183,7 @@ def _share(s: EventScore | None) -> str:
         return "-"
     bias = s.median_offset_frames
     off = f", median offset {bias:+.1f}" if math.isfinite(bias) else ""
-    return f"{s.within}/{s.labelled} ({100 * s.share:.0f} %{off})"
+    return f"{s.within}/{s.labelled} ({100 * s.share:.1f} %{off})"
 
 
 def _surface(treadmill: bool | None) -> str:

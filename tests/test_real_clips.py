@@ -12,10 +12,12 @@ benchmark (``benchmarks/real_clips.py``) uses. Two groups of tests:
   clip is called running and no clip without running is; the reported cadence is within
   ``max(2, 2 x label uncertainty)`` steps/min of the labels on every clip whose labels make
   it a target (running in real time, at least 4 labelled steps); every rear-view running clip
-  reports a cadence. Each clip is analysed once per module (private pose cache).
+  reports a cadence; foot strikes are within one frame of the labels on >= 85 % of the
+  labelled strikes on static side clips and >= 75 % on panning ones (real time only). Each
+  clip is analysed once per module (private pose cache).
 
-Checks that today's code fails are ``xfail(strict=True)`` with the reason: when the fix
-lands they turn into XPASS failures and the mark must be removed.
+Checks that the code on main (e5e36bf) fails are ``xfail(strict=True)`` with the reason:
+when the fix lands they turn into XPASS failures and the mark must be removed.
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ RUNNING = sorted(s for s, lab in LABELS.items() if lab.is_running)
 NOT_RUNNING = sorted(s for s, lab in LABELS.items() if not lab.is_running)
 CADENCE_TARGETS = sorted(s for s, lab in LABELS.items() if lab.cadence_is_target)
 REAR_RUNNING = sorted(s for s in RUNNING if LABELS[s].view == "rear")
+#: Share of labelled foot strikes a detected strike must be within 1 frame of (the issue's
+#: targets), per camera class; for side-view running clips in real time.
+STRIKE_TARGETS = {"static": 0.85, "panning": 0.75}
+STRIKE_CLIPS = sorted(
+    s
+    for s in RUNNING
+    if LABELS[s].view == "side" and LABELS[s].real_time and LABELS[s].camera in STRIKE_TARGETS
+)
 #: The running clips the labelling covered (a labels file must not silently disappear).
 EXPECTED_RUNNING = {
     "zzzhushi_male_side_treadmill",
@@ -101,6 +111,16 @@ CADENCE_XFAIL = {
         "panning sprint: no cadence (about 287 labelled)"
     ),
 }
+STRIKE_XFAIL = {
+    "zzzhushi_male_side_treadmill": _xfail(
+        "28 of 33 labelled strikes (84.8 %) have a detected strike within 1 frame; target 85 %"
+    ),
+    "radluy_side_overground_running_openpose_overlay": _xfail(
+        "pass-by clip: 1 strike detected, none within 1 frame of the 5 labelled"
+    ),
+    "sports2d_demo3_running_side_overground": _xfail("the 1.6 s clip is refused"),
+    "sports2d_demo2_sprint_side_panning_3people": _xfail("panning sprint: no events detected"),
+}
 REAR_CADENCE_XFAIL = {
     "radluy_rear_overground_running_openpose_overlay": _xfail(
         "rear view: cadence is never reported, the clip is not even called running"
@@ -134,14 +154,14 @@ def test_labels_file_is_plausible(stem: str):
         assert all(first <= e.frame <= last for e in (*lab.foot_strikes, *lab.toe_offs))
         # A labelled step is a running step: 0.15-0.6 s of real time. Slow-motion clips
         # say so in their playback note and are held to clip time scaled by 4 at most.
-        slow = "SLOW MOTION" in lab.playback
+        slow = not lab.real_time
         step_s = lab.cadence.frames_per_step / lab.fps
         assert 0.15 <= step_s <= (2.4 if slow else 0.6), step_s
     else:
         assert lab.foot_strikes == () and lab.toe_offs == () and lab.cadence is None
     if lab.cadence_is_target:
         assert lab.is_running and lab.visible_steps >= MIN_STEPS_FOR_CADENCE
-        assert "SLOW MOTION" not in lab.playback
+        assert lab.real_time
 
 
 @pytest.mark.shared
@@ -308,3 +328,14 @@ def test_reported_cadence_matches_the_labels(stem: str, analysed):
 @pytest.mark.parametrize("stem", _params(REAR_RUNNING, REAR_CADENCE_XFAIL))
 def test_rear_view_running_clip_reports_cadence(stem: str, analysed):
     assert math.isfinite(_reported_cadence(analysed(stem)))
+
+
+@pytest.mark.integration
+@pytest.mark.shared
+@pytest.mark.parametrize("stem", _params(STRIKE_CLIPS, STRIKE_XFAIL))
+def test_foot_strikes_are_within_one_frame_of_the_labels(stem: str, analysed):
+    lab = LABELS[stem]
+    events = analysed(stem).kinematics.events.events
+    detected = [(e.frame, e.side) for e in events if e.kind == "foot_strike"]
+    score = score_events(lab.foot_strikes, detected, tolerance_frames=1)
+    assert score.share >= STRIKE_TARGETS[lab.camera], f"{score.within}/{score.labelled}"
