@@ -35,6 +35,7 @@ from gaitlab.kinematics.angles import (
     to_frontal,
     to_sagittal,
 )
+from gaitlab.kinematics.cadence import CadenceEstimate, estimate_cadence
 from gaitlab.kinematics.cleaning import CleanedLandmarks, CleaningReport, clean_landmarks
 from gaitlab.kinematics.confidence import (
     Grade,
@@ -44,17 +45,10 @@ from gaitlab.kinematics.confidence import (
     grade_view,
     grade_visibility,
 )
+from gaitlab.kinematics.contacts import nearest_frame
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
-from gaitlab.kinematics.events import (
-    CadenceEstimate,
-    EventDetection,
-    Stride,
-    build_strides,
-    detect_gait_events,
-    estimate_cadence,
-    nearest_frame,
-)
+from gaitlab.kinematics.events import EventDetection, Stride, build_strides, detect_gait_events
 from gaitlab.kinematics.geometry import LEG_LENGTH_PER_HEIGHT, leg_length_px
 from gaitlab.kinematics.metrics import (
     MetricResult,
@@ -63,6 +57,7 @@ from gaitlab.kinematics.metrics import (
     not_measurable,
     sagittal_stride_values,
     summarise,
+    timing_stride_values,
 )
 from gaitlab.kinematics.pelvis import pelvic_drop, waistband_obliquity_deg
 from gaitlab.kinematics.settings import KinematicsSettings
@@ -98,6 +93,14 @@ SIDE_METRICS: tuple[str, ...] = (
     "vertical_oscillation_cm",
     "lumbar_arch_angle_deg",
     "lumbar_hollow_depth_pct_trunk",
+)
+
+#: Metrics from the events alone: reported in every view (the view sets their confidence).
+TIMING_METRICS: tuple[str, ...] = (
+    "cadence_spm",
+    "contact_time_s",
+    "flight_time_s",
+    "duty_factor_pct",
 )
 
 #: Rear/front-view metrics in report order.
@@ -143,12 +146,22 @@ class CadenceSummary:
         ``60 / median step time`` from consecutive foot strikes (NaN with < 3 strikes).
     agree
         True when the two differ by at most 3 %.
+    limbs_spm, bounce_spm
+        Cadence from the limbs' alternation alone and from the body's bounce alone.
+    check
+        Half/double-cadence guard outcome (:class:`~gaitlab.kinematics.cadence.CadenceEstimate`).
+    note
+        What the guard found when the two did not simply agree.
     """
 
     cadence_spm: float
     periodicity: float
     events_cadence_spm: float
     agree: bool
+    limbs_spm: float = float("nan")
+    bounce_spm: float = float("nan")
+    check: str = "none"
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -299,6 +312,15 @@ def running_verdict(
             ),
         )
     if not strides:
+        if cadence.cadence_spm >= settings.running_cadence_min_spm:
+            # A pass-by clip may hold a few steps but no complete stride of one foot: the
+            # rhythm still tells running from walking, the stride metrics wait for strides.
+            return RunningVerdict(
+                True,
+                "running",
+                f"running at {cadence.cadence_spm:.0f} steps/min (from the stepping rhythm; "
+                "no complete stride, so only the cadence is measured)",
+            )
         return RunningVerdict(
             False, "unknown", "no complete strides were detected; the feet may be hidden"
         )
@@ -383,7 +405,16 @@ def _grade_metric(
     grade_count(
         grade, n_strides, "stride", ctx.settings.min_strides_high, ctx.settings.min_strides_medium
     )
-    grade_fps(grade, d.kind, ctx.fps, ctx.settings.timing_fps_min)
+    if name != "cadence_spm":
+        grade_fps(
+            grade,
+            d.kind,
+            ctx.fps,
+            ctx.settings.timing_fps_min,
+            ctx.contact_s,
+            ctx.settings.timing_frame_share_medium,
+            ctx.settings.timing_frame_share_low,
+        )
     grade_visibility(
         grade,
         _visibility_at(ctx.visibility, ctx.time_s, values, d.landmarks),
@@ -416,6 +447,18 @@ def _grade_metric(
             f"periodicity ({ctx.cadence.cadence_spm:.1f}) and event "
             f"({ctx.cadence.events_cadence_spm:.1f}) cadences differ by more than 3 %",
         )
+    if name == "cadence_spm" and ctx.cadence.check == "disagree":
+        grade.cap("low", ctx.cadence.note)
+    elif name == "cadence_spm" and ctx.cadence.check == "resolved":
+        grade.cap("medium", ctx.cadence.note)
+    if d.kind == "timing" and name != "cadence_spm" and ctx.view.is_frontal:
+        # Contacts from behind or in front come from the foot's height over its ground
+        # line, not its speed against the ground: validated on rendered runners only.
+        grade.cap(
+            "medium",
+            f"{ctx.view.view} view: contacts from the foot's height over the ground, "
+            "a side view times them better",
+        )
     return summarise(d, values, grade.level, grade.reasons, asymmetry_measurable=asym_ok)
 
 
@@ -430,6 +473,8 @@ class _Context:
     far_side: str | None
     cadence: CadenceSummary
     settings: KinematicsSettings
+    n_foot_strikes: int = 0
+    contact_s: float = float("nan")
 
 
 # ---------------------------------------------------------------------- entry point
@@ -505,7 +550,16 @@ def analyze_kinematics(
     strides = tuple(build_strides(detection))
     ev_cad = _events_cadence(detection)
     agree = bool(np.isfinite(ev_cad) and abs(ev_cad - cad.cadence_spm) <= 0.03 * cad.cadence_spm)
-    cadence = CadenceSummary(cad.cadence_spm, cad.periodicity, ev_cad, agree)
+    cadence = CadenceSummary(
+        cad.cadence_spm,
+        cad.periodicity,
+        ev_cad,
+        agree,
+        cad.limbs_spm,
+        cad.bounce_spm,
+        cad.check,
+        cad.note,
+    )
     verdict = running_verdict(series, cad, strides, settings)
 
     cm_per_px = (
@@ -514,6 +568,8 @@ def analyze_kinematics(
         else None
     )
     notes = list(detection.notes)
+    if cad.note:
+        notes.append(f"cadence: {cad.note}")
     if direction.direction_changes:
         notes.append(f"the runner turned round {direction.direction_changes} time(s)")
     far_side = None
@@ -529,6 +585,8 @@ def analyze_kinematics(
         far_side,
         cadence,
         settings,
+        sum(1 for e in detection.events if e.kind == "foot_strike"),
+        float(np.median([s.contact_time_s for s in strides])) if strides else float("nan"),
     )
 
     metrics: dict[str, MetricResult] = {}
@@ -592,11 +650,7 @@ def _all_metrics(
                 out[name] = not_measurable(name, "give the runner's height to get centimetres")
                 continue
             out[name] = _grade_metric(name, values.get(name, []), ctx)
-        if np.isfinite(ctx.cadence.cadence_spm) and "cadence_spm" in out:
-            # The clip value is the periodicity estimate (robust to missed events).
-            out["cadence_spm"] = dataclasses.replace(
-                out["cadence_spm"], median=float(ctx.cadence.cadence_spm)
-            )
+        _cadence_headline(out, ctx)
         out.update(
             lumbar.lumbar_metrics(
                 series, xy_an, strides, view, ctx.settings, ctx.visibility, xy_px, facing
@@ -640,9 +694,42 @@ def _all_metrics(
         values = frontal_stance_values(t, angle_series, xy_an, strides, leg_px)
         for name in FRONTAL_METRICS[1:]:
             out[name] = _grade_metric(name, values.get(name, []), ctx)
+        timing = timing_stride_values(strides)
         for name in SIDE_METRICS:
-            out[name] = not_measurable(name, f"needs a side view, this clip is {view.view}")
+            if name in TIMING_METRICS:
+                out[name] = _grade_metric(name, timing.get(name, []), ctx)
+            else:
+                out[name] = not_measurable(name, f"needs a side view, this clip is {view.view}")
+        _cadence_headline(out, ctx)
     else:
         for name in SIDE_METRICS + FRONTAL_METRICS:
             out[name] = not_measurable(name, f"the view is unclear ({view.reason})")
+        # The cadence needs no view: the bounce and the limbs' rhythm show in any.
+        out["cadence_spm"] = _grade_metric(
+            "cadence_spm", timing_stride_values(strides).get("cadence_spm", []), ctx
+        )
+        _cadence_headline(out, ctx)
     return out
+
+
+def _cadence_headline(out: dict[str, MetricResult], ctx: _Context) -> None:
+    """Make the clip's cadence the periodicity estimate (robust to missed events)."""
+    if not (np.isfinite(ctx.cadence.cadence_spm) and "cadence_spm" in out):
+        return
+    current = out["cadence_spm"]
+    if current.confidence == "not_measurable":
+        if current.n:
+            return
+        # No complete stride (a pass-by clip with a few steps): the rhythm of the whole clip
+        # still gives the cadence, with the trust that few steps deserve.
+        out["cadence_spm"] = dataclasses.replace(
+            current,
+            median=float(ctx.cadence.cadence_spm),
+            confidence="low",
+            reasons=(
+                f"no complete stride: cadence from the rhythm of the clip's "
+                f"{ctx.n_foot_strikes} visible foot strikes",
+            ),
+        )
+        return
+    out["cadence_spm"] = dataclasses.replace(current, median=float(ctx.cadence.cadence_spm))
