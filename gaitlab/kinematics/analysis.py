@@ -35,7 +35,12 @@ from gaitlab.kinematics.angles import (
     to_frontal,
     to_sagittal,
 )
-from gaitlab.kinematics.cadence import CadenceEstimate, estimate_cadence
+from gaitlab.kinematics.cadence import (
+    SHORT_CLIP_STEPS,
+    CadenceEstimate,
+    estimate_cadence,
+    steps_cadence_spm,
+)
 from gaitlab.kinematics.cleaning import CleanedLandmarks, CleaningReport, clean_landmarks
 from gaitlab.kinematics.confidence import (
     Grade,
@@ -362,6 +367,37 @@ def _with_hint(reason: str, hint: str) -> str:
     return f"{reason}; {hint}" if hint else reason
 
 
+def _short_clip_cadence(
+    time_s: np.ndarray, cad: CadenceEstimate, detection: EventDetection
+) -> CadenceEstimate:
+    """In a clip of few steps, the cadence from every complete step's span.
+
+    Used when the clip holds fewer than :data:`~gaitlab.kinematics.cadence.SHORT_CLIP_STEPS`
+    steps and the steps' cadence is within 5 % of the periodogram's (same rhythm, less
+    bias); the periodogram's value stays in the note.
+    """
+    if not np.isfinite(cad.cadence_spm):
+        return cad
+    n_steps = (time_s[-1] - time_s[0]) * cad.cadence_spm / 60.0
+    strikes = np.array([e.time_s for e in detection.events if e.kind == "foot_strike"])
+    steps_spm = steps_cadence_spm(strikes)
+    if n_steps >= SHORT_CLIP_STEPS or not np.isfinite(steps_spm):
+        return cad
+    if abs(steps_spm - cad.cadence_spm) > 0.05 * cad.cadence_spm:
+        return cad
+    note = (
+        f"a short clip ({n_steps:.0f} steps): cadence from the span of its "
+        f"{strikes.size - 1} complete steps (the rhythm's periodogram gave "
+        f"{cad.cadence_spm:.1f})"
+    )
+    return dataclasses.replace(
+        cad,
+        cadence_spm=steps_spm,
+        stride_hz=steps_spm / 120.0,
+        note="; ".join(n for n in (cad.note, note) if n),
+    )
+
+
 def _events_cadence(detection: EventDetection) -> float:
     fs = sorted(e.time_s for e in detection.events if e.kind == "foot_strike")
     if len(fs) < 3:
@@ -548,6 +584,7 @@ def analyze_kinematics(
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
     detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
     strides = tuple(build_strides(detection))
+    cad = _short_clip_cadence(t, cad, detection)
     ev_cad = _events_cadence(detection)
     agree = bool(np.isfinite(ev_cad) and abs(ev_cad - cad.cadence_spm) <= 0.03 * cad.cadence_spm)
     cadence = CadenceSummary(
