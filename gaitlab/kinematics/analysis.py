@@ -80,6 +80,10 @@ from gaitlab.series import PoseSeries
 #: Version of the ``kinematics`` block layout in result.json.
 RESULT_FORMAT_VERSION = 1
 
+#: Without a periodic rhythm, a pose seen for less than this long gets "unknown", not
+#: "not running": two strides of a runner take ~1.4 s, of a walker ~2 s.
+MIN_RHYTHM_SPAN_S = 2.0
+
 #: Side-view metrics in report order.
 SIDE_METRICS: tuple[str, ...] = (
     "cadence_spm",
@@ -304,6 +308,16 @@ def running_verdict(
             "unknown",
             f"a person was found in only {n_pose} frames ({series.detection_rate:.0%}) of a "
             f"{duration:.1f} s clip; film at least 10 s with the whole body in frame",
+        )
+    seen = series.time_s[series.detected]
+    seen_s = float(seen[-1] - seen[0]) if seen.size > 1 else 0.0
+    if not np.isfinite(cadence.cadence_spm) and seen_s < MIN_RHYTHM_SPAN_S:
+        # Too short a stretch to call a rhythm absent (a pass-by seen for a second or two).
+        return RunningVerdict(
+            False,
+            "unknown",
+            f"the person is seen for only {seen_s:.1f} s ({n_pose} frames): too short to "
+            "find a stepping rhythm; film at least 10 s with the whole body in frame",
         )
     if not np.isfinite(cadence.cadence_spm):
         return RunningVerdict(

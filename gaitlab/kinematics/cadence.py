@@ -25,9 +25,9 @@ the other, the cadence kept is the one with the most evidence in the periodogram
 the limbs' power at its stride rate plus, at its step rate, the bounce's and that of the
 feet's spacing (how far apart the feet are, in height and in side view forward: once per
 step whichever foot is labelled left, so no label swap can fool it);
-any other disagreement is reported with the limbs' value and lowers the cadence's
-confidence. Nothing is ever halved silently: every estimate carries both values and the
-check's outcome.
+any other disagreement is reported, with the value that same sum supports best, and lowers
+the cadence's confidence to low. Nothing is ever halved silently: every estimate carries
+both values and the check's outcome.
 
 Pass-by clips
 -------------
@@ -74,7 +74,8 @@ class CadenceEstimate:
         Cadence (the step rate) and peak height from the mid-hip's vertical bounce alone.
     check
         How the two sources were reconciled: ``agree``, ``resolved`` (one was half or double
-        the other; the cadence both support was kept), ``disagree`` (reported, limbs kept),
+        the other; the cadence all signals support was kept), ``disagree`` (not an octave
+        apart: the better-supported value is reported at low confidence),
         ``limbs_only`` (no periodic bounce), ``bounce_only`` (limb rhythm too weak) or
         ``none`` (not periodic).
     note
@@ -179,6 +180,14 @@ def _spectrum(
     return np.mean(powers, axis=0)
 
 
+def _two_cycles_hz(time_s: np.ndarray, xy_up: np.ndarray) -> float:
+    """Lowest frequency with two whole cycles between the first and last frame with hips."""
+    seen = np.flatnonzero(np.isfinite(mid(xy_up, "hip")[:, 1]))
+    if seen.size < 2:
+        return float("inf")
+    return 2.0 / float(time_s[seen[-1]] - time_s[seen[0]])
+
+
 def _label_free_feet(xy_up: np.ndarray, sagittal: bool) -> list[np.ndarray]:
     """Signals of the feet that repeat once per step whichever foot is labelled left."""
     out = [np.abs(foot_low_y(xy_up, "left") - foot_low_y(xy_up, "right"))]
@@ -209,7 +218,11 @@ def estimate_cadence(
         "Half and double cadence").
     """
     factor, change = _scale_factor(time_s, xy_up)
-    f_lo, f_hi = settings.step_hz_min / 2, settings.step_hz_max / 2
+    # A rhythm needs two whole cycles inside the stretch where the runner is seen: slower
+    # "rhythms" are the drift of a runner crossing or receding (measured on a 1.4 s rear
+    # pass-by: the receding hips read 69 steps/min while the feet stepped at ~175).
+    f_min = _two_cycles_hz(time_s, xy_up)
+    f_lo, f_hi = max(settings.step_hz_min / 2, f_min), settings.step_hz_max / 2
     freqs = np.arange(f_lo, f_hi, 0.002)
     hip_x = mid(xy_up, "hip")[:, 0]
     signals = []
@@ -220,7 +233,7 @@ def estimate_cadence(
     # Detrend over the longest period searched: keeps the stride rhythm, drops drifts.
     limb_power = _spectrum(time_s, signals, freqs, 1.0 / f_lo, factor)
     stride = _periodogram_peak(freqs, limb_power)
-    f_lo_step, f_hi_step = settings.step_hz_min, settings.step_hz_max
+    f_lo_step, f_hi_step = max(settings.step_hz_min, f_min), settings.step_hz_max
     step_freqs = np.arange(f_lo_step, f_hi_step, 0.004)
     hip_y = mid(xy_up, "hip")[:, 1]
     bounce_power = _spectrum(time_s, [hip_y], step_freqs, 1.0 / f_lo_step, factor)
@@ -288,28 +301,34 @@ def estimate_cadence(
             return CadenceEstimate(
                 bounce_spm, 0.5 * bounce[0], bounce[1], check="resolved", note=note, **common
             )
+        keep_limbs = joint(limbs_spm) >= joint(bounce_spm)
+        chosen = limbs_spm if keep_limbs else bounce_spm
         note = (
             f"limb alternation gives {limbs_spm:.1f} but the body's bounce {bounce_spm:.1f} "
-            "steps/min: the two do not agree; the limbs' value is reported"
+            f"steps/min: the two do not agree; {chosen:.1f}, which the legs' rhythm, the "
+            "bounce and the feet's spacing support best together, is reported"
         )
+        note = "; ".join(n for n in (note, scale_note) if n)
+        if keep_limbs:
+            return CadenceEstimate(
+                limbs_spm, stride[0], stride[1], check="disagree", note=note, **common
+            )
         return CadenceEstimate(
-            limbs_spm,
-            stride[0],
-            stride[1],
-            check="disagree",
-            note="; ".join(n for n in (note, scale_note) if n),
-            **common,
+            bounce_spm, 0.5 * bounce[0], bounce[1], check="disagree", note=note, **common
         )
     # Fallback, label-free: the per-leg signals above break down when MediaPipe swaps the
     # leg labels in many frames (seen on rendered side views: 25 % of frames, periodicity
     # 0.27 while the runner ran steadily). Signals that do not depend on which leg is which
     # oscillate once per *step*: the mid-hip height (one bounce per step) and, in side
-    # view, the horizontal distance between the ankles.
+    # view, the horizontal distance between the ankles; in rear/front view the feet's
+    # height apart.
     step_signals = [hip_y]
     if sagittal:
         step_signals.append(
             np.abs(point(xy_up, "left_ankle")[:, 0] - point(xy_up, "right_ankle")[:, 0])
         )
+    else:
+        step_signals.append(np.abs(foot_low_y(xy_up, "left") - foot_low_y(xy_up, "right")))
     step = _periodogram_peak(
         step_freqs, _spectrum(time_s, step_signals, step_freqs, 1.0 / f_lo_step, factor)
     )
