@@ -68,6 +68,7 @@ from gaitlab.kinematics.pelvis import pelvic_drop, waistband_obliquity_deg
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.slowmo import slowmo_hint, tagged_factor
 from gaitlab.kinematics.view import (
+    OBLIQUE_NOTE_DEG,
     USER_VIEWS,
     DirectionResult,
     ViewResult,
@@ -244,6 +245,7 @@ class GaitAnalysis:
                 "source": self.view.source,
                 "detected_view": self.view.detected_view,
                 "width_ratio": to_json_ready(self.view.width_ratio),
+                "oblique_yaw_deg": to_json_ready(self.view.oblique_yaw_deg),
                 "reason": self.view.reason,
             },
             "direction": {
@@ -377,6 +379,16 @@ def running_verdict(
     )
 
 
+def _oblique_note(yaw_deg: float) -> str:
+    """The foreshortening of a side view filmed ``yaw_deg`` off square, in words."""
+    short_pct = 100.0 * (1.0 - np.cos(np.radians(yaw_deg)))
+    return (
+        f"the camera looks about {yaw_deg:.0f} deg off square to the running direction "
+        f"(from the shoulders' width): forward distances read about {short_pct:.0f} % short "
+        "and the side-view angles are foreshortened; film square to the running direction"
+    )
+
+
 def _with_hint(reason: str, hint: str) -> str:
     return f"{reason}; {hint}" if hint else reason
 
@@ -501,6 +513,9 @@ def _grade_metric(
         grade.cap("low", ctx.cadence.note)
     elif name == "cadence_spm" and ctx.cadence.check == "resolved":
         grade.cap("medium", ctx.cadence.note)
+    yaw = ctx.view.oblique_yaw_deg
+    if d.view == "side" and np.isfinite(yaw) and yaw >= OBLIQUE_NOTE_DEG:
+        grade.cap("medium", _oblique_note(yaw))
     if d.kind == "timing" and name != "cadence_spm" and ctx.view.is_frontal:
         # Contacts from behind or in front come from the foot's height over its ground
         # line, not its speed against the ground: validated on rendered runners only.
@@ -619,6 +634,8 @@ def analyze_kinematics(
         else None
     )
     notes = list(detection.notes)
+    if np.isfinite(view_res.oblique_yaw_deg) and view_res.oblique_yaw_deg >= OBLIQUE_NOTE_DEG:
+        notes.append(_oblique_note(view_res.oblique_yaw_deg))
     if cad.note:
         notes.append(f"cadence: {cad.note}")
     if direction.direction_changes:
