@@ -41,6 +41,7 @@ from gaitlab.kinematics.cadence import (
     estimate_cadence,
     steps_cadence_spm,
 )
+from gaitlab.kinematics.camera import CameraMotion, classify_camera
 from gaitlab.kinematics.cleaning import CleanedLandmarks, CleaningReport, clean_landmarks
 from gaitlab.kinematics.confidence import (
     Grade,
@@ -54,7 +55,7 @@ from gaitlab.kinematics.contacts import nearest_frame
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
 from gaitlab.kinematics.events import EventDetection, Stride, build_strides, detect_gait_events
-from gaitlab.kinematics.geometry import LEG_LENGTH_PER_HEIGHT, leg_length_px
+from gaitlab.kinematics.geometry import LEG_LENGTH_PER_HEIGHT, leg_length_px, mid
 from gaitlab.kinematics.metrics import (
     MetricResult,
     StrideValue,
@@ -214,6 +215,9 @@ class GaitAnalysis:
         The parameters used.
     notes
         Remarks for the user (event quality, inferred legs, ...).
+    camera
+        The camera's motion and the runner's speed against the ground, when the
+        background's shift was measured (None otherwise).
     """
 
     time_s: np.ndarray
@@ -234,6 +238,7 @@ class GaitAnalysis:
     cm_per_px: float | None
     settings: KinematicsSettings
     notes: tuple[str, ...] = field(default=())
+    camera: CameraMotion | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready ``kinematics`` block of result.json (NaN -> null, no arrays)."""
@@ -254,6 +259,7 @@ class GaitAnalysis:
                 "drift_speed_leg_s": to_json_ready(self.direction.drift_speed_leg_s),
             },
             "treadmill": self.treadmill,
+            "camera": self.camera.to_dict() if self.camera is not None else None,
             "running": dataclasses.asdict(self.running),
             "cadence": to_json_ready(dataclasses.asdict(self.cadence)),
             "cleaning": to_json_ready(self.cleaning.to_dict()),
@@ -377,6 +383,29 @@ def running_verdict(
         "running",
         f"running at {cadence.cadence_spm:.0f} steps/min, duty factor {df:.0f} %",
     )
+
+
+def _treadmill_against_ground(
+    direction: DirectionResult,
+    camera: CameraMotion,
+    view: ViewResult,
+    settings: KinematicsSettings,
+) -> DirectionResult:
+    """Treadmill vs overground from the runner's motion against the ground, not the image.
+
+    Side views: on a treadmill the hips hardly move against the background; a camera
+    panning with an overground runner keeps them in frame while the ground streams past.
+    Rear/front views keep the image-scale test, except that a panning camera is never
+    following a treadmill.
+    """
+    if camera.kind == "unknown":
+        return direction
+    if view.is_side and np.isfinite(camera.runner_speed_leg_s):
+        treadmill = camera.runner_speed_leg_s < settings.treadmill_speed_max_leg_s
+        return dataclasses.replace(direction, treadmill=treadmill)
+    if camera.kind == "panning":
+        return dataclasses.replace(direction, treadmill=False)
+    return direction
 
 
 def _oblique_note(yaw_deg: float) -> str:
@@ -550,6 +579,7 @@ def analyze_kinematics(
     height_cm: float | None = None,
     settings: KinematicsSettings | None = None,
     pelvis_tilt_deg: np.ndarray | None = None,
+    camera_shift_px: np.ndarray | None = None,
 ) -> GaitAnalysis:
     """Analyse one clip's landmarks: clean, view, events, strides, metrics, confidence.
 
@@ -567,6 +597,10 @@ def analyze_kinematics(
     pelvis_tilt_deg : (n,) float, optional
         Image-based pelvic obliquity (+ = left hip higher), e.g. from the waistband method;
         when absent pelvic drop falls back to the hip landmarks at low confidence.
+    camera_shift_px : (n, 2) float, optional
+        The background's shift from each frame to the next (row 0 NaN), from
+        :mod:`gaitlab.imaging.camera_motion`: classifies the camera and decides treadmill
+        vs overground from the runner's motion against the ground.
 
     Returns
     -------
@@ -601,6 +635,15 @@ def analyze_kinematics(
         leg_px = leg_length_px(cleaned.xy_px)
     xy = cleaned.xy_px
     direction = detect_direction(t, xy, leg_px, view_res, settings)
+    camera = None
+    if camera_shift_px is not None:
+        if np.shape(camera_shift_px) != (series.n_frames, 2):
+            raise ValueError(
+                f"camera_shift_px must have shape ({series.n_frames}, 2), "
+                f"got {np.shape(camera_shift_px)}"
+            )
+        camera = classify_camera(t, camera_shift_px, mid(xy, "hip")[:, 0], leg_px)
+        direction = _treadmill_against_ground(direction, camera, view_res, settings)
 
     if view_res.is_frontal:
         xy_an = to_frontal(xy, view_res.view)
@@ -638,6 +681,8 @@ def analyze_kinematics(
         notes.append(_oblique_note(view_res.oblique_yaw_deg))
     if cad.note:
         notes.append(f"cadence: {cad.note}")
+    if camera is not None and camera.kind != "static":
+        notes.append(f"camera: {camera.kind}; {camera.reason}")
     if direction.direction_changes:
         notes.append(f"the runner turned round {direction.direction_changes} time(s)")
     far_side = None
@@ -691,6 +736,7 @@ def analyze_kinematics(
         cm_per_px=cm_per_px,
         settings=settings,
         notes=tuple(notes),
+        camera=camera,
     )
 
 

@@ -1,0 +1,40 @@
+"""The camera's motion on real clips from ../shared/clips (MediaPipe inference; slow).
+
+Truth from watching the clips: the track clip is filmed by a phone panning with the runner
+(the fence and trees stream past), the treadmill clip from a tripod. Skipped when ../shared
+is absent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gaitlab.kinematics import analyze_kinematics
+from tests.conftest import shared_clip
+
+pytestmark = [pytest.mark.integration, pytest.mark.shared]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("pose-cache")
+
+
+def _analyse(name: str, cache):
+    pose = pytest.importorskip("gaitlab.pose")
+    from gaitlab.pipeline import camera_shifts
+
+    series = pose.extract_pose(shared_clip(name), cache_dir=cache)
+    return analyze_kinematics(series, camera_shift_px=camera_shifts(series))
+
+
+def test_panning_track_clip_is_panning_and_overground(cache):
+    a = _analyse("betterforerunner_side_track_panning_screenrec.mp4", cache)
+    assert a.camera.kind == "panning"
+    assert a.treadmill is False  # before: True (the runner stays in frame)
+
+
+def test_tripod_treadmill_clip_is_static_and_a_treadmill(cache):
+    a = _analyse("zzzhushi_male_side_treadmill.mp4", cache)
+    assert a.camera.kind == "static"
+    assert a.treadmill is True
