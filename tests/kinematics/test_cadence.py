@@ -65,7 +65,7 @@ def test_cadence_in_every_view_and_frame_rate(view, yaw_deg, fps):
     if fps <= 30:  # one frame >= 33 ms of a 240 ms contact
         assert contact.confidence == "low"
     if view in ("rear", "front"):
-        assert contact.confidence in ("low", "medium")
+        assert contact.confidence == "low"
         assert any("side view times them better" in r for r in contact.reasons)
 
 
