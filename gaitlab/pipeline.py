@@ -176,7 +176,13 @@ def analyze_clip(
         workers=workers,
         prefetch=prefetch,
     )
-    return analyze_series(series, request, camera_shift_px=camera_shifts(series))
+    shifts = camera_shifts(series)
+    return analyze_series(
+        series,
+        request,
+        camera_shift_px=None if shifts is None else shifts[0],
+        runner_change=None if shifts is None else shifts[1],
+    )
 
 
 #: Longest side of the frames the camera's motion is measured on (px): corners and their
@@ -184,11 +190,12 @@ def analyze_clip(
 CAMERA_FRAME_SIDE_PX = 480
 
 
-def camera_shifts(series: PoseSeries) -> np.ndarray | None:
-    """The background's shift between consecutive frames of the series' clip, or None.
+def camera_shifts(series: PoseSeries) -> tuple[np.ndarray, np.ndarray] | None:
+    """The background's shift and the runner box's change between consecutive frames.
 
     Decodes the clip once more at :data:`CAMERA_FRAME_SIDE_PX` (see
-    :mod:`gaitlab.imaging.camera_motion`); None when the clip cannot be read again.
+    :func:`gaitlab.imaging.camera_motion.scene_shifts_px`); None when the clip cannot be
+    read again.
     """
     info = series.video
     side = max(info.width_px, info.height_px)
@@ -208,12 +215,14 @@ def analyze_series(
     request: AnalysisRequest | None = None,
     *,
     camera_shift_px: np.ndarray | None = None,
+    runner_change: np.ndarray | None = None,
 ) -> ClipAnalysis:
     """Everything after the pose stage: kinematics and findings of a pose series.
 
     Used by :func:`analyze_clip`, and on its own to re-analyse saved landmarks (new settings,
-    a rebuilt report) without running pose inference again. ``camera_shift_px`` (from
-    :func:`camera_shifts`) lets the kinematics tell a panning camera from a treadmill.
+    a rebuilt report) without running pose inference again. ``camera_shift_px`` and
+    ``runner_change`` (from :func:`camera_shifts`) let the kinematics tell a panning
+    camera from a treadmill and leave frozen pictures out.
     """
     request = request or AnalysisRequest()
     kinematics = analyze_kinematics(
@@ -222,6 +231,7 @@ def analyze_series(
         height_cm=request.height_cm,
         settings=request.kinematics,
         camera_shift_px=camera_shift_px,
+        runner_change=runner_change,
     )
     return ClipAnalysis(
         request=request,

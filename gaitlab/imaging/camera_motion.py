@@ -102,13 +102,34 @@ def scene_shift_px(
     return float(dx), float(dy), int(flow.shape[0])
 
 
+def runner_box_change(prev_grey: np.ndarray, grey: np.ndarray, runner_xy_px: np.ndarray) -> float:
+    """Mean absolute grey-level change (0-255) inside the runner's box between two frames.
+
+    A running body always changes the pixels of its own box (limbs swing); only a frozen
+    picture (a paused or edited video) leaves them at the encoder's noise, under ~1 level.
+    NaN without a runner.
+    """
+    pts = runner_xy_px[np.all(np.isfinite(runner_xy_px), axis=1)]
+    if not pts.size:
+        return float("nan")
+    h, w = grey.shape
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    xa, xb = int(max(0, x0)), int(min(w, x1 + 1))
+    ya, yb = int(max(0, y0)), int(min(h, y1 + 1))
+    if xb <= xa or yb <= ya:
+        return float("nan")
+    a = prev_grey[ya:yb, xa:xb].astype(np.int16)
+    b = grey[ya:yb, xa:xb].astype(np.int16)
+    return float(np.mean(np.abs(b - a)))
+
+
 def scene_shifts_px(
     frames: Iterable[tuple[float, np.ndarray]],
     time_s: np.ndarray,
     xy_px: np.ndarray,
     frame_scale: float,
-) -> np.ndarray:
-    """The background's shift between every pair of consecutive frames of a clip.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The background's shift and the runner box's change between consecutive frames.
 
     Parameters
     ----------
@@ -118,18 +139,21 @@ def scene_shifts_px(
     time_s : (n,) float
         The pose series' frame times; each frame is matched to the nearest.
     xy_px : (n, 33, 2) float
-        The runner's landmarks, to leave the runner out.
+        The runner's landmarks, to leave the runner out of the background.
     frame_scale
         Size of the decoded frames over the landmarks' image.
 
     Returns
     -------
-    numpy.ndarray
-        ``(n, 2)``: shift of frame ``i`` against frame ``i - 1`` in the landmarks' pixels
-        (+x right, +y down); NaN where not measured, always in row 0.
+    shift_px : (n, 2) float
+        Shift of frame ``i`` against frame ``i - 1`` in the landmarks' pixels (+x right,
+        +y down); NaN where not measured, always in row 0.
+    runner_change : (n,) float
+        :func:`runner_box_change` from frame ``i - 1`` to ``i`` (NaN in row 0).
     """
     n = time_s.shape[0]
     out = np.full((n, 2), np.nan)
+    change = np.full(n, np.nan)
     prev: np.ndarray | None = None
     prev_i = -1
     for t, rgb in frames:
@@ -139,5 +163,6 @@ def scene_shifts_px(
             mask = background_mask(grey.shape, xy_px[prev_i] * frame_scale)
             dx, dy, _ = scene_shift_px(prev, grey, mask)
             out[i] = (dx / frame_scale, dy / frame_scale)
+            change[i] = runner_box_change(prev, grey, xy_px[prev_i] * frame_scale)
         prev, prev_i = grey, i
-    return out
+    return out, change

@@ -54,6 +54,7 @@ from gaitlab.kinematics.confidence import (
 from gaitlab.kinematics.contacts import nearest_frame
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
+from gaitlab.kinematics.edits import without_freezes
 from gaitlab.kinematics.events import EventDetection, Stride, build_strides, detect_gait_events
 from gaitlab.kinematics.geometry import LEG_LENGTH_PER_HEIGHT, leg_length_px, mid
 from gaitlab.kinematics.metrics import (
@@ -582,6 +583,7 @@ def analyze_kinematics(
     settings: KinematicsSettings | None = None,
     pelvis_tilt_deg: np.ndarray | None = None,
     camera_shift_px: np.ndarray | None = None,
+    runner_change: np.ndarray | None = None,
 ) -> GaitAnalysis:
     """Analyse one clip's landmarks: clean, view, events, strides, metrics, confidence.
 
@@ -603,6 +605,9 @@ def analyze_kinematics(
         The background's shift from each frame to the next (row 0 NaN), from
         :mod:`gaitlab.imaging.camera_motion`: classifies the camera and decides treadmill
         vs overground from the runner's motion against the ground.
+    runner_change : (n,) float, optional
+        Mean grey-level change of the runner's box from each frame to the next (row 0
+        NaN): frozen pictures (a paused or edited video) are left out (:mod:`.edits`).
 
     Returns
     -------
@@ -623,6 +628,13 @@ def analyze_kinematics(
         raise ValueError(
             f"pelvis_tilt_deg must have shape ({series.n_frames},), got {np.shape(pelvis_tilt_deg)}"
         )
+    freeze_note = ""
+    if runner_change is not None:
+        if np.shape(runner_change) != (series.n_frames,):
+            raise ValueError(
+                f"runner_change must have shape ({series.n_frames},), got {np.shape(runner_change)}"
+            )
+        series, freeze_note = without_freezes(series, runner_change)
     t = series.time_s
     # The view is found on the tracker's points; the leg points' smoothing is then undone
     # for side views only: from behind, events come from the feet's steepest fall against
@@ -679,6 +691,8 @@ def analyze_kinematics(
         else None
     )
     notes = list(detection.notes)
+    if freeze_note:
+        notes.append(freeze_note)
     if np.isfinite(view_res.oblique_yaw_deg) and view_res.oblique_yaw_deg >= OBLIQUE_NOTE_DEG:
         notes.append(_oblique_note(view_res.oblique_yaw_deg))
     if cad.note:

@@ -73,6 +73,32 @@ def test_clip_shifts_are_in_the_landmarks_pixels():
     ]
     t = np.arange(4) / 30
     xy = np.repeat(_runner_xy(200)[None] * 2.0, 4, axis=0)
-    out = scene_shifts_px(iter(frames), t, xy, 0.5)
-    assert np.isnan(out[0]).all()
+    out, change = scene_shifts_px(iter(frames), t, xy, 0.5)
+    assert np.isnan(out[0]).all() and np.isnan(change[0])
     np.testing.assert_allclose(out[1:, 0], -8.0, atol=0.4)
+    # The "runner" block stands still and fills its box but for its last row and column,
+    # where the panning background shows: a small change.
+    assert np.all(change[1:] < 2.0)
+
+
+def test_a_moving_runner_changes_its_box():
+    import cv2
+
+    rng = np.random.default_rng(3)
+    scene = _scene(rng)
+    a = cv2.cvtColor(_frame(scene, 0, 200), cv2.COLOR_GRAY2RGB)
+    b = cv2.cvtColor(_frame(scene, 0, 215), cv2.COLOR_GRAY2RGB)  # 15 px on
+    xy = np.stack([_runner_xy(200), _runner_xy(215)])
+    _, change = scene_shifts_px(iter([(0.0, a), (1 / 30, b)]), np.arange(2) / 30, xy, 1.0)
+    assert change[1] > 10.0
+
+
+def test_a_repeated_picture_does_not_change_the_runner_box():
+    import cv2
+
+    rng = np.random.default_rng(3)
+    f = cv2.cvtColor(_frame(_scene(rng), 0, 200), cv2.COLOR_GRAY2RGB)
+    t = np.arange(3) / 30
+    xy = np.repeat(_runner_xy(200)[None], 3, axis=0)
+    _, change = scene_shifts_px(iter([(0.0, f), (1 / 30, f), (2 / 30, f)]), t, xy, 1.0)
+    np.testing.assert_array_equal(change[1:], 0.0)
