@@ -36,12 +36,10 @@ from gaitlab.kinematics.angles import (
     to_sagittal,
 )
 from gaitlab.kinematics.cadence import (
-    SHORT_CLIP_STEPS,
     CadenceEstimate,
     estimate_cadence,
-    steps_cadence_spm,
 )
-from gaitlab.kinematics.camera import CameraMotion, classify_camera
+from gaitlab.kinematics.camera import CameraMotion, classify_camera, treadmill_against_ground
 from gaitlab.kinematics.cleaning import CleanedLandmarks, CleaningReport, clean_landmarks
 from gaitlab.kinematics.confidence import (
     Grade,
@@ -55,7 +53,13 @@ from gaitlab.kinematics.contacts import nearest_frame
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
 from gaitlab.kinematics.edits import without_freezes
-from gaitlab.kinematics.events import EventDetection, Stride, build_strides, detect_gait_events
+from gaitlab.kinematics.events import (
+    EventDetection,
+    Stride,
+    build_strides,
+    detect_gait_events,
+    short_clip_cadence,
+)
 from gaitlab.kinematics.geometry import LEG_LENGTH_PER_HEIGHT, leg_length_px, mid
 from gaitlab.kinematics.metrics import (
     MetricResult,
@@ -76,6 +80,7 @@ from gaitlab.kinematics.view import (
     ViewResult,
     detect_direction,
     detect_view,
+    oblique_note,
 )
 from gaitlab.landmarks import INDEX, LEG
 from gaitlab.series import PoseSeries
@@ -386,72 +391,8 @@ def running_verdict(
     )
 
 
-def _treadmill_against_ground(
-    direction: DirectionResult,
-    camera: CameraMotion,
-    view: ViewResult,
-    settings: KinematicsSettings,
-) -> DirectionResult:
-    """Treadmill vs overground from the runner's motion against the ground, not the image.
-
-    Side views: on a treadmill the hips hardly move against the background; a camera
-    panning with an overground runner keeps them in frame while the ground streams past.
-    Rear/front views keep the image-scale test, except that a panning camera is never
-    following a treadmill.
-    """
-    if camera.kind == "unknown":
-        return direction
-    if view.is_side and np.isfinite(camera.runner_speed_leg_s):
-        treadmill = camera.runner_speed_leg_s < settings.treadmill_speed_max_leg_s
-        return dataclasses.replace(direction, treadmill=treadmill)
-    if camera.kind == "panning":
-        return dataclasses.replace(direction, treadmill=False)
-    return direction
-
-
-def _oblique_note(yaw_deg: float) -> str:
-    """The foreshortening of a side view filmed ``yaw_deg`` off square, in words."""
-    short_pct = 100.0 * (1.0 - np.cos(np.radians(yaw_deg)))
-    return (
-        f"the camera looks about {yaw_deg:.0f} deg off square to the running direction "
-        f"(from the shoulders' width): forward distances read about {short_pct:.0f} % short "
-        "and the side-view angles are foreshortened; film square to the running direction"
-    )
-
-
 def _with_hint(reason: str, hint: str) -> str:
     return f"{reason}; {hint}" if hint else reason
-
-
-def _short_clip_cadence(
-    time_s: np.ndarray, cad: CadenceEstimate, detection: EventDetection
-) -> CadenceEstimate:
-    """In a clip of few steps, the cadence from every complete step's span.
-
-    Used when the clip holds fewer than :data:`~gaitlab.kinematics.cadence.SHORT_CLIP_STEPS`
-    steps and the steps' cadence is within 5 % of the periodogram's (same rhythm, less
-    bias); the periodogram's value stays in the note.
-    """
-    if not np.isfinite(cad.cadence_spm):
-        return cad
-    n_steps = (time_s[-1] - time_s[0]) * cad.cadence_spm / 60.0
-    strikes = np.array([e.time_s for e in detection.events if e.kind == "foot_strike"])
-    steps_spm = steps_cadence_spm(strikes)
-    if n_steps >= SHORT_CLIP_STEPS or not np.isfinite(steps_spm):
-        return cad
-    if abs(steps_spm - cad.cadence_spm) > 0.05 * cad.cadence_spm:
-        return cad
-    note = (
-        f"a short clip ({n_steps:.0f} steps): cadence from the span of its "
-        f"{strikes.size - 1} complete steps (the rhythm's periodogram gave "
-        f"{cad.cadence_spm:.1f})"
-    )
-    return dataclasses.replace(
-        cad,
-        cadence_spm=steps_spm,
-        stride_hz=steps_spm / 120.0,
-        note="; ".join(n for n in (cad.note, note) if n),
-    )
 
 
 def _events_cadence(detection: EventDetection) -> float:
@@ -545,7 +486,7 @@ def _grade_metric(
         grade.cap("medium", ctx.cadence.note)
     yaw = ctx.view.oblique_yaw_deg
     if d.view == "side" and np.isfinite(yaw) and yaw >= OBLIQUE_NOTE_DEG:
-        grade.cap("medium", _oblique_note(yaw))
+        grade.cap("medium", oblique_note(yaw))
     if d.kind == "timing" and name != "cadence_spm" and ctx.view.is_frontal:
         # Contacts from behind or in front come from the foot's height over its ground
         # line, not its speed against the ground. Exact on the stick runner, but on
@@ -657,7 +598,7 @@ def analyze_kinematics(
                 f"got {np.shape(camera_shift_px)}"
             )
         camera = classify_camera(t, camera_shift_px, mid(xy, "hip")[:, 0], leg_px)
-        direction = _treadmill_against_ground(direction, camera, view_res, settings)
+        direction = treadmill_against_ground(direction, camera, view_res, settings)
 
     if view_res.is_frontal:
         xy_an = to_frontal(xy, view_res.view)
@@ -670,7 +611,7 @@ def analyze_kinematics(
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
     detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
     strides = tuple(build_strides(detection))
-    cad = _short_clip_cadence(t, cad, detection)
+    cad = short_clip_cadence(t, cad, detection)
     ev_cad = _events_cadence(detection)
     agree = bool(np.isfinite(ev_cad) and abs(ev_cad - cad.cadence_spm) <= 0.03 * cad.cadence_spm)
     cadence = CadenceSummary(
@@ -694,7 +635,7 @@ def analyze_kinematics(
     if freeze_note:
         notes.append(freeze_note)
     if np.isfinite(view_res.oblique_yaw_deg) and view_res.oblique_yaw_deg >= OBLIQUE_NOTE_DEG:
-        notes.append(_oblique_note(view_res.oblique_yaw_deg))
+        notes.append(oblique_note(view_res.oblique_yaw_deg))
     if cad.note:
         notes.append(f"cadence: {cad.note}")
     if camera is not None and camera.kind != "static":

@@ -12,12 +12,14 @@ Pure: arrays in, a :class:`CameraMotion` out.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from gaitlab.jsonsafe import to_json_ready
+from gaitlab.kinematics.settings import KinematicsSettings
+from gaitlab.kinematics.view import DirectionResult, ViewResult
 
 CAMERA_KINDS: tuple[str, ...] = ("static", "panning", "handheld", "unknown")
 #: The background moved in a frame pair when it shifted by more than this (px).
@@ -128,3 +130,26 @@ def classify_camera(
         kind = "handheld"
         reason = f"the background shifts back and forth in {moving_share:.0%} of frames"
     return CameraMotion(kind, pan, moving_share, measured, runner, reason)
+
+
+def treadmill_against_ground(
+    direction: DirectionResult,
+    camera: CameraMotion,
+    view: ViewResult,
+    settings: KinematicsSettings,
+) -> DirectionResult:
+    """Treadmill vs overground from the runner's motion against the ground, not the image.
+
+    Side views: on a treadmill the hips hardly move against the background; a camera
+    panning with an overground runner keeps them in frame while the ground streams past.
+    Rear/front views keep the image-scale test, except that a panning camera is never
+    following a treadmill.
+    """
+    if camera.kind == "unknown":
+        return direction
+    if view.is_side and np.isfinite(camera.runner_speed_leg_s):
+        treadmill = camera.runner_speed_leg_s < settings.treadmill_speed_max_leg_s
+        return replace(direction, treadmill=treadmill)
+    if camera.kind == "panning":
+        return replace(direction, treadmill=False)
+    return direction

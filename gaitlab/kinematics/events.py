@@ -10,11 +10,11 @@ detectors live in :mod:`.contacts` (all views), :mod:`.side_contacts` and
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from gaitlab.kinematics.cadence import CadenceEstimate
+from gaitlab.kinematics.cadence import SHORT_CLIP_STEPS, CadenceEstimate, steps_cadence_spm
 from gaitlab.kinematics.contacts import (
     detect_contacts,
     foot_height_normalised,
@@ -310,3 +310,34 @@ def build_strides(detection: EventDetection) -> list[Stride]:
         out = [s for s in out if s.stride_time_s <= 1.6 * med]
     out.sort(key=lambda s: s.foot_strike_s)
     return out
+
+
+def short_clip_cadence(
+    time_s: np.ndarray, cad: CadenceEstimate, detection: EventDetection
+) -> CadenceEstimate:
+    """In a clip of few steps, the cadence from every complete step's span.
+
+    Used when the clip holds fewer than :data:`~gaitlab.kinematics.cadence.SHORT_CLIP_STEPS`
+    steps and the steps' cadence is within 5 % of the periodogram's (same rhythm, less
+    bias); the periodogram's value stays in the note.
+    """
+    if not np.isfinite(cad.cadence_spm):
+        return cad
+    n_steps = (time_s[-1] - time_s[0]) * cad.cadence_spm / 60.0
+    strikes = np.array([e.time_s for e in detection.events if e.kind == "foot_strike"])
+    steps_spm = steps_cadence_spm(strikes)
+    if n_steps >= SHORT_CLIP_STEPS or not np.isfinite(steps_spm):
+        return cad
+    if abs(steps_spm - cad.cadence_spm) > 0.05 * cad.cadence_spm:
+        return cad
+    note = (
+        f"a short clip ({n_steps:.0f} steps): cadence from the span of its "
+        f"{strikes.size - 1} complete steps (the rhythm's periodogram gave "
+        f"{cad.cadence_spm:.1f})"
+    )
+    return replace(
+        cad,
+        cadence_spm=steps_spm,
+        stride_hz=steps_spm / 120.0,
+        note="; ".join(n for n in (cad.note, note) if n),
+    )

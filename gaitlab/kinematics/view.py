@@ -344,3 +344,13 @@ def detect_direction(
     else:
         travel = "unknown"
     return DirectionResult(facing, travel, changes, treadmill, speed)
+
+
+def oblique_note(yaw_deg: float) -> str:
+    """The foreshortening of a side view filmed ``yaw_deg`` off square, in words."""
+    short_pct = 100.0 * (1.0 - np.cos(np.radians(yaw_deg)))
+    return (
+        f"the camera looks about {yaw_deg:.0f} deg off square to the running direction "
+        f"(from the shoulders' width): forward distances read about {short_pct:.0f} % short "
+        "and the side-view angles are foreshortened; film square to the running direction"
+    )
