@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gaitlab import __version__
-from gaitlab.errors import InvalidOption
+from gaitlab.errors import GaitlabError, InvalidOption
 from gaitlab.files import write_text_atomic
 from gaitlab.findings import FindingsReport, findings_for_analysis
-from gaitlab.io.video import VideoLimits
+from gaitlab.imaging.camera_motion import scene_shifts_px
+from gaitlab.io.video import VideoLimits, iter_frames
 from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
 from gaitlab.kinematics.view import USER_VIEWS
@@ -172,18 +175,62 @@ def analyze_clip(
         progress=progress,
         run=PoseRun(workers=workers, prefetch=prefetch),
     )
-    return analyze_series(series, request)
+    shifts = camera_shifts(series)
+    return analyze_series(
+        series,
+        request,
+        camera_shift_px=None if shifts is None else shifts[0],
+        runner_change=None if shifts is None else shifts[1],
+    )
 
 
-def analyze_series(series: PoseSeries, request: AnalysisRequest | None = None) -> ClipAnalysis:
+#: Longest side of the frames the camera's motion is measured on (px): corners and their
+#: motion are found as well as at full size, several times faster.
+CAMERA_FRAME_SIDE_PX = 480
+
+
+def camera_shifts(series: PoseSeries) -> tuple[np.ndarray, np.ndarray] | None:
+    """The background's shift and the runner box's change between consecutive frames.
+
+    Decodes the clip once more at :data:`CAMERA_FRAME_SIDE_PX` (see
+    :func:`gaitlab.imaging.camera_motion.scene_shifts_px`); None when the clip cannot be
+    read again.
+    """
+    info = series.video
+    side = max(info.width_px, info.height_px)
+    if not side or not Path(info.path).is_file():
+        return None
+    scale = min(1.0, CAMERA_FRAME_SIDE_PX / side)
+    size = (max(2, round(info.width_px * scale)), max(2, round(info.height_px * scale)))
+    frames = ((f.time_s, f.rgb) for f in iter_frames(info, size=size))
+    try:
+        return scene_shifts_px(frames, series.time_s, series.xy_px, scale)
+    except GaitlabError:
+        return None
+
+
+def analyze_series(
+    series: PoseSeries,
+    request: AnalysisRequest | None = None,
+    *,
+    camera_shift_px: np.ndarray | None = None,
+    runner_change: np.ndarray | None = None,
+) -> ClipAnalysis:
     """Everything after the pose stage: kinematics and findings of a pose series.
 
     Used by :func:`analyze_clip`, and on its own to re-analyse saved landmarks (new settings,
-    a rebuilt report) without running pose inference again.
+    a rebuilt report) without running pose inference again. ``camera_shift_px`` and
+    ``runner_change`` (from :func:`camera_shifts`) let the kinematics tell a panning
+    camera from a treadmill and leave frozen pictures out.
     """
     request = request or AnalysisRequest()
     kinematics = analyze_kinematics(
-        series, view=request.view, height_cm=request.height_cm, settings=request.kinematics
+        series,
+        view=request.view,
+        height_cm=request.height_cm,
+        settings=request.kinematics,
+        camera_shift_px=camera_shift_px,
+        runner_change=runner_change,
     )
     return ClipAnalysis(
         request=request,

@@ -14,9 +14,6 @@ from tests.conftest import REPO
 MAX_LINES = 600
 #: Where a module says why it is longer.
 REASON = re.compile(r"over 600 lines", re.IGNORECASE)
-#: Modules being split on another branch at the time of writing; each must still be long
-#: (so that the entry goes once it is split) and leaves this list with its split.
-BEING_SPLIT = {"gaitlab/kinematics/events.py"}
 
 
 def _long_modules(root: Path) -> dict[str, bool]:
@@ -31,12 +28,8 @@ def _long_modules(root: Path) -> dict[str, bool]:
 
 def test_no_module_is_over_600_lines_without_a_reason_at_its_top():
     long = _long_modules(REPO)
-    unexplained = [name for name, why in long.items() if not why and name not in BEING_SPLIT]
+    unexplained = [name for name, why in long.items() if not why]
     assert unexplained == [], "split these or say at their top why they are over 600 lines"
-
-
-def test_the_modules_being_split_are_still_long():
-    assert set(_long_modules(REPO)) >= BEING_SPLIT, "split: remove it from BEING_SPLIT"
 
 
 def test_the_scan_finds_long_modules_and_their_reasons(tmp_path):

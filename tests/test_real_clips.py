@@ -75,7 +75,7 @@ EXPECTED_RUNNING = {
 
 
 def _xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"issue 22: {reason}")
+    return pytest.mark.xfail(strict=True, reason=f"known gap: {reason}")
 
 
 #: Failures of the code on main (gaitlab 0.1.0, commit e5e36bf), measured with

@@ -28,7 +28,7 @@ STATISTICS: tuple[str, ...] = (
 #: Which way a metric goes wrong.
 DIRECTIONS: tuple[str, ...] = ("above", "below")
 #: Views a rule can need (as in :mod:`gaitlab.kinematics.definitions`).
-RULE_VIEWS: tuple[str, ...] = ("side", "frontal")
+RULE_VIEWS: tuple[str, ...] = ("side", "frontal", "any")
 #: Finding categories: form faults and left/right asymmetries.
 CATEGORIES: tuple[str, ...] = ("form", "asymmetry")
 #: Kinds of reference behind a threshold.
@@ -236,7 +236,7 @@ class FindingRule:
     statistic
         Which summary of the metric is banded (one of :data:`STATISTICS`).
     view
-        ``side`` or ``frontal``: the view the metric needs.
+        ``side``, ``frontal`` or ``any``: the view the metric needs.
     priority
         Tie-breaker in the ranking (1 = first).
     band

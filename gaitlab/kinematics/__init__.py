@@ -18,20 +18,18 @@ Pure functions, no file I/O. The entry point is :func:`analyze_kinematics`, whic
 ``confidence``      grading rules: view, strides, fps, visibility, swaps
 ``slowmo``          is a "not running" clip slow motion analysed at playback speed?
 ``verdict``         running, walking, not stepping or unknown, and why
-``analysis``        :func:`analyze_kinematics` and :class:`GaitAnalysis`
+``analysis``        :func:`analyze_kinematics`, the stage's one entry point
+``result``          :class:`GaitAnalysis`, what the stage hands on
 ==================  ============================================================
 """
 
-from gaitlab.kinematics.analysis import (
-    CadenceSummary,
-    GaitAnalysis,
-    RunningVerdict,
-    analyze_kinematics,
-)
+from gaitlab.kinematics.analysis import analyze_kinematics
 from gaitlab.kinematics.definitions import METRICS, MetricDefinition
 from gaitlab.kinematics.events import GaitEvent, Stride
 from gaitlab.kinematics.metrics import MetricResult, StrideValue
+from gaitlab.kinematics.result import CadenceSummary, GaitAnalysis
 from gaitlab.kinematics.settings import KinematicsSettings
+from gaitlab.kinematics.verdict import RunningVerdict
 from gaitlab.kinematics.view import VIEWS, ViewResult
 
 __all__ = [

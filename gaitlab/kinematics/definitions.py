@@ -25,7 +25,8 @@ class MetricDefinition:
     sign
         What a positive value means.
     view
-        ``side`` or ``frontal`` (rear or front).
+        ``side``, ``frontal`` (rear or front) or ``any`` (timing from the events, which
+        every view gives; the view still sets the confidence).
     instant
         Gait instant or interval the per-stride value is taken at.
     kind
@@ -146,7 +147,7 @@ _DEFS = (
         "spm",
         "Steps per minute: 120 / stride time (two steps per stride).",
         "Always > 0.",
-        "side",
+        "any",
         "stride",
         "timing",
         ("leg",),
@@ -156,7 +157,7 @@ _DEFS = (
         "s",
         "Foot strike to toe-off of the same foot.",
         "Always > 0.",
-        "side",
+        "any",
         "stance",
         "timing",
         ("leg",),
@@ -166,7 +167,7 @@ _DEFS = (
         "s",
         "Toe-off to the other foot's strike.",
         "+ = both feet off the ground; < 0 = double support (walking).",
-        "side",
+        "any",
         "swing",
         "timing",
         ("leg",),
@@ -176,7 +177,7 @@ _DEFS = (
         "pct",
         "Contact time / stride time x 100.",
         "Running < 50 %, walking > 50 %.",
-        "side",
+        "any",
         "stride",
         "timing",
         ("leg",),

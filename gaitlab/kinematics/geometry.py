@@ -57,3 +57,16 @@ def leg_length_px(xy: np.ndarray) -> float:
 def trunk_length_series_px(xy: np.ndarray) -> np.ndarray:
     """Per-frame trunk length mid-hip to mid-shoulder in pixels: ``(n,)``."""
     return np.linalg.norm(mid(xy, "shoulder") - mid(xy, "hip"), axis=-1)
+
+
+def foot_low_y(xy_up: np.ndarray, side: str) -> np.ndarray:
+    """Height (up = +) of the lower of heel and toe of one foot, ``(n,)``.
+
+    ``xy_up`` is any frame with +Y up (sagittal or frontal analysis frame).
+    NaN-tolerant: uses whichever of heel and toe is present.
+    """
+    heel = point(xy_up, f"{side}_heel")[:, 1]
+    toe = point(xy_up, f"{side}_foot_index")[:, 1]
+    both = np.stack([heel, toe])
+    out = np.where(np.isnan(heel), toe, np.where(np.isnan(toe), heel, np.min(both, axis=0)))
+    return out

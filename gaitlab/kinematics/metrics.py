@@ -298,12 +298,30 @@ def sagittal_stride_values(
         add("vertical_oscillation_pct_leg", s, 100.0 * vo_px / leg_px, stride_mid)
         if cm_per_px is not None:
             add("vertical_oscillation_cm", s, vo_px * cm_per_px, stride_mid)
-        add("cadence_spm", s, 120.0 / s.stride_time_s, fs)
-        add("contact_time_s", s, s.contact_time_s, stance_mid)
-        add("flight_time_s", s, s.flight_time_s, 0.5 * (to + nxt))
-        add("duty_factor_pct", s, s.duty_factor_pct, fs)
         lean_mid = value_at(time_s, lean, stance_mid)
         add("trunk_backward_swing_deg", s, lean_mid - value_at(time_s, lean, to), to)
+    out.update(timing_stride_values(strides))
+    return out
+
+
+# ---------------------------------------------------------------------- any view
+def timing_stride_values(strides: Sequence[Stride]) -> dict[str, list[StrideValue]]:
+    """Per-stride cadence, contact time, flight time and duty factor, in any view.
+
+    They need only the events, so they are the same whichever way the camera looks; how
+    much to trust the events is the caller's (view, frame rate) to grade.
+    """
+    out: dict[str, list[StrideValue]] = {}
+
+    def add(name: str, s: Stride, v: float, at: float) -> None:
+        out.setdefault(name, []).append(StrideValue(s.side, s.foot_strike_s, v, s.inferred, at))
+
+    for s in strides:
+        fs, to, nxt = s.foot_strike_s, s.toe_off_s, s.next_foot_strike_s
+        add("cadence_spm", s, 120.0 / s.stride_time_s, fs)
+        add("contact_time_s", s, s.contact_time_s, 0.5 * (fs + to))
+        add("flight_time_s", s, s.flight_time_s, 0.5 * (to + nxt))
+        add("duty_factor_pct", s, s.duty_factor_pct, fs)
     return out
 
 

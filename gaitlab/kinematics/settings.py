@@ -86,13 +86,13 @@ class KinematicsSettings:
     foot_ground_height_frac_leg
         Side view: a heel or toe landmark within this fraction of a leg length of its own
         ground line touches the ground; used to widen each speed-based contact to the
-        first and last touch (:func:`gaitlab.kinematics.events.refine_side_contacts`).
+        first and last touch (:func:`gaitlab.kinematics.side_contacts.refine_side_contacts`).
         0.02 is ~4 px at 540 p and ~2.5 cm on an adult: above landmark jitter on the
         stance foot (1-3 px on rendered clips), below the swing toe's clearance.
     toe_lift_height_frac_leg
         Side view, near leg: the toe-off is the toe landmark's last rise above this
         fraction of a leg length over its ground line before it leaves the ground
-        (:func:`gaitlab.kinematics.events.refine_side_contacts`; ~9 mm on an adult).
+        (:func:`gaitlab.kinematics.side_contacts.refine_side_contacts`; ~9 mm on an adult).
         Within a frame of the true toe-off on the true landmark positions of rendered
         runners (+2 to +5 ms) and on the noisy stick runner; 0.005 reached jitter.
     running_cadence_min_spm
@@ -105,7 +105,12 @@ class KinematicsSettings:
     min_steps_pelvic_drop
         Steps per side needed before pelvic drop may be trusted (docs/metrics.md).
     timing_fps_min
-        Frame rate needed to trust timing metrics (contact, flight, duty factor).
+        Frame rate needed to trust timing metrics (contact, flight, duty factor) when no
+        contact time was measured to compare the frame interval with.
+    timing_frame_share_medium, timing_frame_share_low
+        One frame interval as a share of the clip's median contact time above which the
+        timing metrics drop to medium / low confidence: each event is placed to about a
+        frame, so at 25 fps (40 ms) a 250 ms contact is known to 16 %, at 120 fps to 3 %.
     swap_share_max
         Share of repaired frames above which leg angles lose a confidence level.
     visibility_good
@@ -144,6 +149,8 @@ class KinematicsSettings:
     min_strides_medium: int = 4
     min_steps_pelvic_drop: int = 7
     timing_fps_min: float = 60.0
+    timing_frame_share_medium: float = 0.08
+    timing_frame_share_low: float = 0.12
     swap_share_max: float = 0.2
     visibility_good: float = 0.7
     waistband_ok_share_min: float = 0.6
@@ -156,6 +163,8 @@ class KinematicsSettings:
             "step_hz_min",
             "step_hz_max",
             "timing_fps_min",
+            "timing_frame_share_medium",
+            "timing_frame_share_low",
         )
         for name in positive:
             if not getattr(self, name) > 0:

@@ -11,10 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitlab.kinematics.events import CadenceEstimate, Stride
+from gaitlab.kinematics.cadence import CadenceEstimate
+from gaitlab.kinematics.events import Stride
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.slowmo import slowmo_hint, tagged_factor
 from gaitlab.series import PoseSeries
+
+#: Without a periodic rhythm, a pose seen for less than this long gets "unknown", not
+#: "not running": two strides of a runner take ~1.4 s, of a walker ~2 s.
+MIN_RHYTHM_SPAN_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,16 @@ def running_verdict(
             f"a person was found in only {n_pose} frames ({series.detection_rate:.0%}) of a "
             f"{duration:.1f} s clip; film at least 10 s with the whole body in frame",
         )
+    seen = series.time_s[series.detected]
+    seen_s = float(seen[-1] - seen[0]) if seen.size > 1 else 0.0
+    if not np.isfinite(cadence.cadence_spm) and seen_s < MIN_RHYTHM_SPAN_S:
+        # Too short a stretch to call a rhythm absent (a pass-by seen for a second or two).
+        return RunningVerdict(
+            False,
+            "unknown",
+            f"the person is seen for only {seen_s:.1f} s ({n_pose} frames): too short to "
+            "find a stepping rhythm; film at least 10 s with the whole body in frame",
+        )
     if not np.isfinite(cadence.cadence_spm):
         return RunningVerdict(
             False,
@@ -72,6 +87,15 @@ def running_verdict(
             ),
         )
     if not strides:
+        if cadence.cadence_spm >= settings.running_cadence_min_spm:
+            # A pass-by clip may hold a few steps but no complete stride of one foot: the
+            # rhythm still tells running from walking, the stride metrics wait for strides.
+            return RunningVerdict(
+                True,
+                "running",
+                f"running at {cadence.cadence_spm:.0f} steps/min (from the stepping rhythm; "
+                "no complete stride, so only the cadence is measured)",
+            )
         return RunningVerdict(
             False, "unknown", "no complete strides were detected; the feet may be hidden"
         )

@@ -9,8 +9,11 @@ are most of a trunk length apart. The per-frame *width ratio*
 
 is ~0.1-0.2 side-on and ~0.6-0.7 frontal on real clips (the hips are a poorer cue: MediaPipe
 puts them only ~0.3 trunk lengths apart even from behind). Its clip median decides side /
-frontal / unclear (oblique). A frontal view is *front* when the runner's left landmarks
-lie image-right of the right ones (the runner faces the camera), *rear* otherwise.
+frontal / unclear (oblique). A side view's ratio also says how far off square it is
+(:attr:`ViewResult.oblique_yaw_deg`): up to ~30 deg it is still analysed, with the
+foreshortening (forward distances read ``cos(yaw)`` short) stated. A frontal view is
+*front* when the runner's left landmarks lie image-right of the right ones (the runner
+faces the camera), *rear* otherwise.
 
 Facing (side view)
 ------------------
@@ -45,6 +48,15 @@ SIDE_VIEWS: tuple[str, ...] = ("side-left", "side-right")
 #: What a user may say: a view, or just ``side`` (facing is then detected).
 USER_VIEWS: tuple[str, ...] = (*VIEWS, "side")
 FRONTAL_VIEWS: tuple[str, ...] = ("rear", "front")
+#: Shoulder width over trunk length seen square from behind or in front (0.6-0.7 on real
+#: clips, 0.70 on the stick runner).
+FRONTAL_WIDTH_RATIO = 0.68
+#: Shoulder width ratio MediaPipe reads on a square side view (0.157 on the real treadmill
+#: clip, 0.197 on the indoor walking clip): its spread, not a turn.
+SQUARE_WIDTH_RATIO = 0.15
+#: A side view estimated this far off square gets its foreshortening stated and its
+#: sagittal angles and distances capped at medium confidence (above the shoulders' noise).
+OBLIQUE_NOTE_DEG = 20.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,21 @@ class ViewResult:
     def is_frontal(self) -> bool:
         """True for rear / front."""
         return self.view in FRONTAL_VIEWS
+
+    @property
+    def oblique_yaw_deg(self) -> float:
+        """Side views: how far the camera looks off square, in degrees (NaN otherwise).
+
+        From the shoulders' width in the image: a shoulder line of width ``W`` turned ``a``
+        off the image plane shows ``W sin a``. MediaPipe puts the shoulders apart even
+        square to the camera (:data:`SQUARE_WIDTH_RATIO`); that spread is taken off in
+        quadrature, ``a = asin(sqrt(r^2 - r_0^2) / FRONTAL_WIDTH_RATIO)`` (0 when
+        ``r <= r_0``). Rough: a few degrees either way on real clips.
+        """
+        if not self.is_side or not np.isfinite(self.width_ratio):
+            return float("nan")
+        turned = np.sqrt(max(0.0, self.width_ratio**2 - SQUARE_WIDTH_RATIO**2))
+        return float(np.degrees(np.arcsin(min(1.0, turned / FRONTAL_WIDTH_RATIO))))
 
 
 @dataclass(frozen=True)
@@ -317,3 +344,13 @@ def detect_direction(
     else:
         travel = "unknown"
     return DirectionResult(facing, travel, changes, treadmill, speed)
+
+
+def oblique_note(yaw_deg: float) -> str:
+    """The foreshortening of a side view filmed ``yaw_deg`` off square, in words."""
+    short_pct = 100.0 * (1.0 - np.cos(np.radians(yaw_deg)))
+    return (
+        f"the camera looks about {yaw_deg:.0f} deg off square to the running direction "
+        f"(from the shoulders' width): forward distances read about {short_pct:.0f} % short "
+        "and the side-view angles are foreshortened; film square to the running direction"
+    )

@@ -116,7 +116,7 @@ def test_every_threshold_has_a_source_and_project_edges_say_so() -> None:
 
 def test_rules_match_the_kinematics_catalogue() -> None:
     kb = load_knowledge_base()
-    views = {"side": "side", "frontal": "frontal"}
+    views = {"side": "side", "frontal": "frontal", "any": "any"}
     for r in kb.findings:
         assert r.metric in METRICS, f"{r.id}: unknown metric {r.metric}"
         assert views[r.view] == METRICS[r.metric].view, r.id

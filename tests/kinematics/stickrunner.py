@@ -68,6 +68,9 @@ class RunnerSpec:
     #: views; None = orthographic. With a camera, a stance foot on the treadmill belt moves
     #: toward (rear) or away from (front) the camera and sinks (rises) in the image.
     camera_distance_m: float | None = None
+    #: Side views only: the camera turned this far toward the runner's back (deg), an oblique
+    #: side view; the sagittal plane is foreshortened by cos(yaw).
+    yaw_deg: float = 0.0
     #: Heel strike: the foot lands toe-up by this angle and rolls flat about the heel within
     #: ``foot_flat_s`` after the strike (it tilts up over the last 30 % of the swing). 0 = the
     #: flat landing. Only the heel and toe landmarks change (the ankle keeps its path).
@@ -291,11 +294,12 @@ def make_run(spec: RunnerSpec) -> StickRun:
     cx, cy = 640.0, 900.0
     bx, by, bz = pts[..., 0], pts[..., 1], pts[..., 2]
     vis = np.full((n, N_LANDMARKS), 0.98)
+    ca, sa = np.cos(np.radians(spec.yaw_deg)), np.sin(np.radians(spec.yaw_deg))
     if spec.view == "side-right":
-        x_img, depth = cx + k * bx, -k * bz
+        x_img, depth = cx + k * (ca * bx + sa * bz), k * (sa * bx - ca * bz)
         far = "left"
     elif spec.view == "side-left":
-        x_img, depth = cx - k * bx, k * bz
+        x_img, depth = cx - k * (ca * bx + sa * bz), k * (ca * bz - sa * bx)
         far = "right"
     elif spec.view == "rear":
         x_img, depth = cx + k * bz, k * bx

@@ -4,13 +4,9 @@ import numpy as np
 import pytest
 
 from gaitlab.kinematics import analyze_kinematics
-from gaitlab.kinematics.events import (
-    EventDetection,
-    GaitEvent,
-    build_strides,
-    detect_contacts,
-    refine_side_contacts,
-)
+from gaitlab.kinematics.contacts import detect_contacts
+from gaitlab.kinematics.events import EventDetection, GaitEvent, build_strides
+from gaitlab.kinematics.side_contacts import refine_side_contacts
 from gaitlab.landmarks import INDEX
 
 from .stickrunner import RunnerSpec, make_run
@@ -198,7 +194,7 @@ def test_retime_side_strikes_moves_a_late_touch_to_the_impact():
     # Landmarks inside the shoe reach the ground late: given contacts starting 20 ms after
     # the true heel strike, the strike moves to where the heel's steepest fall meets the
     # level where it stops, within a frame of the truth; toe-offs are left as given.
-    from gaitlab.kinematics.events import retime_side_strikes
+    from gaitlab.kinematics.side_contacts import retime_side_strikes
 
     spec = RunnerSpec(view="side-left", seed=11, heel_strike_deg=15.0, toe_off_pivot_deg=30.0)
     run, t, xy, stride_s, leg = _retime_setup(spec)
@@ -215,7 +211,7 @@ def test_retime_side_strikes_on_a_flat_landing_and_a_foot_at_rest():
     # A "touch" given mid-stance, where the foot is at rest, is not moved before the
     # foot's real landing: the steepest fall searched is the landing's, and the strike
     # only ever moves earlier.
-    from gaitlab.kinematics.events import retime_side_strikes
+    from gaitlab.kinematics.side_contacts import retime_side_strikes
 
     spec = RunnerSpec(view="side-left", seed=11)
     run, t, xy, stride_s, leg = _retime_setup(spec)
@@ -300,7 +296,7 @@ def test_stance_found_when_the_foot_landmarks_drag():
 
 
 def test_a_stance_split_by_a_glitch_is_joined_and_real_swings_are_kept():
-    from gaitlab.kinematics.events import MIN_SWING_FRAC_STRIDE, merge_split_stances
+    from gaitlab.kinematics.contacts import MIN_SWING_FRAC_STRIDE, merge_split_stances
 
     stride_s = 0.72
     # 0.09 s "swing" (12 % of the stride) inside the second stance: one stance split in two.

@@ -1,11 +1,11 @@
-"""``events._rolling_percentile`` against the window-by-window loop it replaced."""
+"""``contacts.rolling_percentile`` against the window-by-window loop it replaced."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gaitlab.kinematics.events import _rolling_percentile
+from gaitlab.kinematics.contacts import rolling_percentile as _rolling_percentile
 from gaitlab.kinematics.geometry import nanpercentile_or_nan
 
 
