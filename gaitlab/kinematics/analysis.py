@@ -55,7 +55,8 @@ from gaitlab.kinematics.events import (
     estimate_cadence,
     nearest_frame,
 )
-from gaitlab.kinematics.geometry import LEG_LENGTH_PER_HEIGHT, leg_length_px
+from gaitlab.kinematics.geometry import LEG_LENGTH_PER_HEIGHT, leg_length_px, level_points
+from gaitlab.kinematics.level import CameraLevel, camera_level
 from gaitlab.kinematics.metrics import (
     MetricResult,
     StrideValue,
@@ -158,7 +159,8 @@ class GaitAnalysis:
     landmarks_px : (n, 33, 2) float
         Cleaned image landmarks (for drawing).
     landmarks_analysis : (n, 33, 2) float
-        Cleaned landmarks in the analysis frame (sagittal or frontal, +Y up, pixels).
+        Cleaned landmarks in the analysis frame (sagittal or frontal, +Y up, pixels),
+        levelled by the camera's roll when ``camera_level.applied``.
     swapped : (n,) bool
         Frames whose leg labels were repaired.
     angle_series
@@ -171,6 +173,9 @@ class GaitAnalysis:
         The parameters used.
     notes
         Remarks for the user (event quality, inferred legs, ...).
+    camera_level
+        The camera roll read from the scene and whether the angles were levelled by it
+        (None for analyses built without one).
     """
 
     time_s: np.ndarray
@@ -191,6 +196,7 @@ class GaitAnalysis:
     cm_per_px: float | None
     settings: KinematicsSettings
     notes: tuple[str, ...] = field(default=())
+    camera_level: CameraLevel | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready ``kinematics`` block of result.json (NaN -> null, no arrays)."""
@@ -210,6 +216,7 @@ class GaitAnalysis:
                 "drift_speed_leg_s": to_json_ready(self.direction.drift_speed_leg_s),
             },
             "treadmill": self.treadmill,
+            "camera_roll": None if self.camera_level is None else self.camera_level.to_dict(),
             "running": dataclasses.asdict(self.running),
             "cadence": to_json_ready(dataclasses.asdict(self.cadence)),
             "cleaning": to_json_ready(self.cleaning.to_dict()),
@@ -394,13 +401,17 @@ def analyze_kinematics(
         leg_px = leg_length_px(cleaned.xy_px)
     xy = cleaned.xy_px
     direction = detect_direction(t, xy, leg_px, view_res, settings)
+    # Angles against the vertical are taken on landmarks levelled by the camera's roll;
+    # the image landmarks (drawn on the video) stay as filmed.
+    level = camera_level(series, settings)
+    xy_lv = level_points(xy, level.roll_deg, level.centre_px) if level.applied else xy
 
     if view_res.is_frontal:
-        xy_an = to_frontal(xy, view_res.view)
+        xy_an = to_frontal(xy_lv, view_res.view)
         angle_series = frontal_angles(xy_an)
     else:
         facing = np.nan_to_num(direction.facing, nan=1.0) if view_res.is_side else 1.0
-        xy_an = to_sagittal(xy, facing)
+        xy_an = to_sagittal(xy_lv, facing)
         angle_series = sagittal_angles(xy_an)
 
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
@@ -468,6 +479,7 @@ def analyze_kinematics(
         cm_per_px=cm_per_px,
         settings=settings,
         notes=tuple(notes),
+        camera_level=level,
     )
 
 
