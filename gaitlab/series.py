@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,71 @@ class WaistbandSeries:
 
 
 @dataclass(frozen=True)
+class CameraRoll:
+    """The camera's roll read from the scene behind the runner (:mod:`gaitlab.imaging.level`).
+
+    Attributes
+    ----------
+    roll_deg
+        Angle of level world lines in the image, + = image-right end lower; NaN when the
+        scene gave no reference.
+    uncertainty_deg
+        About one standard error of ``roll_deg``; NaN with it.
+    n_lines
+        Straight segments that voted, over all sampled frames.
+    n_frames
+        Sampled frames that gave at least one voting segment.
+    horizontal_share
+        Share of the votes' length from near-level segments (the rest near-plumb).
+    reason
+        Why there is no estimate, or "" when there is one.
+    """
+
+    roll_deg: float
+    uncertainty_deg: float
+    n_lines: int
+    n_frames: int
+    horizontal_share: float
+    reason: str = ""
+
+    @property
+    def found(self) -> bool:
+        """Whether the scene gave a roll."""
+        return math.isfinite(self.roll_deg)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON values (NaN becomes None)."""
+
+        def num(x: float) -> float | None:
+            return round(float(x), 3) if math.isfinite(x) else None
+
+        return {
+            "roll_deg": num(self.roll_deg),
+            "uncertainty_deg": num(self.uncertainty_deg),
+            "n_lines": int(self.n_lines),
+            "n_frames": int(self.n_frames),
+            "horizontal_share": num(self.horizontal_share),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CameraRoll:
+        """Inverse of :meth:`to_dict`."""
+
+        def num(x: Any) -> float:
+            return math.nan if x is None else float(x)
+
+        return cls(
+            num(d["roll_deg"]),
+            num(d["uncertainty_deg"]),
+            int(d["n_lines"]),
+            int(d["n_frames"]),
+            num(d["horizontal_share"]),
+            str(d.get("reason", "")),
+        )
+
+
+@dataclass(frozen=True)
 class PoseSeries:
     """Landmarks of one runner over one clip.
 
@@ -207,6 +273,9 @@ class PoseSeries:
     people : dict or None
         Plain-JSON report of which person was followed when several may be in frame
         (:meth:`gaitlab.pose.people.PeopleReport.to_dict`); None in files written before it.
+    camera_roll : CameraRoll or None
+        The camera's roll read from the scene (:mod:`gaitlab.imaging.level`); None when not
+        measured (files written before it, or no frames to read).
     """
 
     time_s: np.ndarray
@@ -219,6 +288,7 @@ class PoseSeries:
     masks: MaskCrops | None = None
     waistband: WaistbandSeries | None = None
     people: dict[str, Any] | None = None
+    camera_roll: CameraRoll | None = None
 
     def __post_init__(self) -> None:
         n = self.time_s.shape[0]
@@ -273,6 +343,8 @@ class PoseSeries:
         }
         if self.people is not None:
             meta["people"] = self.people
+        if self.camera_roll is not None:
+            meta["camera_roll"] = self.camera_roll.to_dict()
         arrays: dict[str, np.ndarray] = {
             "meta_json": np.array(json.dumps(meta)),
             "time_s": self.time_s,
@@ -344,6 +416,9 @@ class PoseSeries:
                 masks=masks,
                 waistband=waistband,
                 people=meta.get("people"),
+                camera_roll=(
+                    CameraRoll.from_dict(meta["camera_roll"]) if "camera_roll" in meta else None
+                ),
             )
         except SeriesFileError:
             raise

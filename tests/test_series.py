@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from gaitlab.series import (
+    CameraRoll,
     MaskCrops,
     ModelInfo,
     PoseSeries,
@@ -46,6 +47,7 @@ def make_series(n: int = 12, *, extras: bool = True) -> PoseSeries:
         )
         if extras
         else None,
+        camera_roll=CameraRoll(1.25, 0.3, 14, 8, 0.9) if extras else None,
     )
 
 
@@ -61,8 +63,17 @@ def test_save_load_round_trip(tmp_path: Path, extras: bool):
         np.testing.assert_array_equal(loaded.masks.prob, series.masks.prob)
         np.testing.assert_array_equal(loaded.waistband.ok, series.waistband.ok)
         np.testing.assert_allclose(loaded.waistband.angle_deg, series.waistband.angle_deg)
+        assert loaded.camera_roll == series.camera_roll
     else:
         assert loaded.masks is None and loaded.waistband is None
+        assert loaded.camera_roll is None
+
+
+def test_an_unmeasured_roll_survives_the_round_trip(tmp_path: Path):
+    none = CameraRoll(float("nan"), float("nan"), 2, 1, float("nan"), "too few lines")
+    series = PoseSeries(**{**make_series(extras=False).__dict__, "camera_roll": none})
+    loaded = PoseSeries.load(series.save(tmp_path / "s.npz")).camera_roll
+    assert not loaded.found and loaded.reason == "too few lines" and loaded.n_lines == 2
 
 
 def test_shapes_are_validated():

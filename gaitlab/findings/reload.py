@@ -107,6 +107,7 @@ def context_from_result(d: Mapping[str, Any]) -> FindingsContext:
         running_reason=running.get("reason", ""),
         n_strides=len(strides),
         strides=strides,
+        camera_roll_max_deg=_float((block.get("camera_roll") or {}).get("residual_roll_max_deg")),
     )
 
 
@@ -115,6 +116,7 @@ def context_from_analysis(analysis: Any) -> FindingsContext:
     strides = tuple(
         StrideTiming(s.side, float(s.foot_strike_s), float(s.toe_off_s)) for s in analysis.strides
     )
+    level = getattr(analysis, "camera_level", None)
     return FindingsContext(
         view=analysis.view.view,
         capture_fps=float(analysis.cleaning.sample_rate_hz),
@@ -123,6 +125,7 @@ def context_from_analysis(analysis: Any) -> FindingsContext:
         running_reason=analysis.running.reason,
         n_strides=len(strides),
         strides=strides,
+        camera_roll_max_deg=math.nan if level is None else level.residual_roll_max_deg,
     )
 
 

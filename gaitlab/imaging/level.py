@@ -23,7 +23,8 @@ Method
 
 Sign: ``roll_deg`` is the angle of a level world line in the image, with image y down,
 so **+ = the image-right end of a level line is lower** (the camera turned clockwise as seen
-from behind it). Levelling the landmarks means rotating them by ``-roll_deg``.
+from behind it). Levelling the landmarks means rotating them by ``-roll_deg``
+(:func:`gaitlab.kinematics.geometry.level_points`).
 
 Nothing here reads a video: frames come in as arrays, the estimate goes out.
 """
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from gaitlab.series import CameraRoll
 
 #: Box of the runner in pixels: x0, y0, x1, y1 (image x right, y down).
 Box = tuple[float, float, float, float]
@@ -64,6 +67,12 @@ class LevelSettings:
     disagreement_share
         When the level lines and the plumb lines each give a roll, half their difference
         (times this) is the least uncertainty: they can only disagree through perspective.
+    max_segments
+        Longest segments kept per frame (the refit of each costs a pass over the edge
+        pixels near it; the long ones carry the estimate).
+    max_side_px
+        Frames are searched at most this large (longer side, px): the angles do not depend
+        on scale, and the refit to edge pixels keeps a tenth of a degree at this size.
     min_lines
         Fewest voting segments over all frames for an estimate at all.
     min_uncertainty_deg
@@ -78,6 +87,8 @@ class LevelSettings:
     runner_margin: float = 0.15
     plumb_band_share: float = 0.5
     min_lines: int = 4
+    max_segments: int = 40
+    max_side_px: int = 640
     min_uncertainty_deg: float = 0.3
     disagreement_share: float = 1.0
     canny_low: int = 8
@@ -90,60 +101,21 @@ class LevelSettings:
             raise ValueError("min_length_share must be in (0, 1)")
 
 
-@dataclass(frozen=True)
-class RollEstimate:
-    """The camera's roll found in a clip's background.
-
-    Attributes
-    ----------
-    roll_deg
-        Angle of level world lines in the image (+ = image-right end lower); NaN when the
-        scene gave no reference.
-    uncertainty_deg
-        About one standard error of ``roll_deg``; NaN with it.
-    n_lines
-        Segments that voted, over all frames.
-    n_frames
-        Frames that gave at least one voting segment.
-    horizontal_share
-        Share of the votes' length from near-horizontal segments (the rest near-vertical).
-    reason
-        Why there is no estimate, or "" when there is one.
-    """
-
-    roll_deg: float
-    uncertainty_deg: float
-    n_lines: int
-    n_frames: int
-    horizontal_share: float
-    reason: str = ""
-
-    @property
-    def found(self) -> bool:
-        """Whether the scene gave a roll."""
-        return math.isfinite(self.roll_deg)
-
-    def to_dict(self) -> dict[str, object]:
-        """The estimate as plain JSON values (NaN becomes None)."""
-
-        def num(x: float) -> float | None:
-            return round(x, 3) if math.isfinite(x) else None
-
-        return {
-            "roll_deg": num(self.roll_deg),
-            "uncertainty_deg": num(self.uncertainty_deg),
-            "n_lines": self.n_lines,
-            "n_frames": self.n_frames,
-            "horizontal_share": num(self.horizontal_share),
-            "reason": self.reason,
-        }
-
-
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values)
     v, w = values[order], weights[order]
     cum = np.cumsum(w)
     return float(v[np.searchsorted(cum, 0.5 * cum[-1])])
+
+
+def _edges_near(segment: np.ndarray, edge_xy: np.ndarray) -> np.ndarray:
+    """Edge pixels inside the segment's box grown by its length (all the refit can reach)."""
+    xa, ya, xb, yb = segment
+    grow = np.hypot(xb - xa, yb - ya) + 3.0
+    x0, x1 = min(xa, xb) - grow, max(xa, xb) + grow
+    y0, y1 = min(ya, yb) - grow, max(ya, yb) + grow
+    x, y = edge_xy[:, 0], edge_xy[:, 1]
+    return edge_xy[(x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)]
 
 
 def _refined_angle_deg(segment: np.ndarray, edge_xy: np.ndarray) -> float:
@@ -201,11 +173,17 @@ def line_votes(
     Returns
     -------
     votes_deg, lengths_px, is_horizontal
-        One entry per voting segment: its roll vote (deg, sign as :class:`RollEstimate`),
+        One entry per voting segment: its roll vote (deg, sign as :class:`CameraRoll`),
         its length, and whether it was near-horizontal.
     """
     if gray.ndim != 2:
         raise ValueError("gray must be a 2-D grey-level image")
+    scale = settings.max_side_px / max(gray.shape)
+    if scale < 1.0:
+        # Angles do not change with scale; the line search's cost falls with the pixels.
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if runner_box is not None:
+            runner_box = tuple(v * scale for v in runner_box)  # type: ignore[assignment]
     h, w = gray.shape
     # Smoothed first: low thresholds then find soft, low-contrast edges (a grey floor
     # against a grey wall) without picking up pixel noise and compression blocks.
@@ -231,10 +209,14 @@ def line_votes(
     # OpenCV 4 returns (n, 1, 4), OpenCV 5 (n, 4).
     seg = np.asarray(segments, dtype=float).reshape(-1, 4)
     length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+    # The longest segments carry the estimate; a cluttered scene gives hundreds of short
+    # ones, and refitting each costs a pass over the edge pixels near it.
+    longest = np.argsort(length)[::-1][: settings.max_segments]
+    seg, length = seg[longest], length[longest]
     ey, ex = np.nonzero(edges)
     edge_xy = np.column_stack([ex, ey]).astype(float)
     # Direction-free angle in (-90, 90]: a segment and its reverse are the same line.
-    angle = np.array([_refined_angle_deg(s, edge_xy) for s in seg])
+    angle = np.array([_refined_angle_deg(s, _edges_near(s, edge_xy)) for s in seg])
     horizontal = np.abs(angle) <= settings.max_tilt_deg
     plumb_dev = angle - np.sign(angle) * 90.0
     vertical = np.abs(plumb_dev) <= settings.max_tilt_deg
@@ -252,7 +234,7 @@ def estimate_roll(
     frames_gray: Sequence[np.ndarray],
     runner_boxes: Sequence[Box | None],
     settings: LevelSettings = LevelSettings(),
-) -> RollEstimate:
+) -> CameraRoll:
     """The camera's roll from straight lines behind the runner in a few frames.
 
     Parameters
@@ -266,7 +248,7 @@ def estimate_roll(
 
     Returns
     -------
-    RollEstimate
+    CameraRoll
         The roll and its uncertainty, or NaN with the reason when the scene has too few
         straight lines (an open field, a blurred background).
     """
@@ -282,7 +264,7 @@ def estimate_roll(
             horiz.append(hz)
     n_lines = int(sum(v.size for v in votes))
     if n_lines < settings.min_lines:
-        return RollEstimate(
+        return CameraRoll(
             math.nan,
             math.nan,
             n_lines,
@@ -302,39 +284,10 @@ def estimate_roll(
     if hz.any() and (~hz).any():
         split = abs(_weighted_median(v[hz], ln[hz]) - _weighted_median(v[~hz], ln[~hz]))
         sigma = max(sigma, settings.disagreement_share * 0.5 * split)
-    return RollEstimate(
+    return CameraRoll(
         roll_deg=roll,
         uncertainty_deg=max(settings.min_uncertainty_deg, sigma),
         n_lines=n_lines,
         n_frames=frames_with,
         horizontal_share=float(ln[hz].sum() / ln.sum()),
     )
-
-
-def level_points(xy_px: np.ndarray, roll_deg: float, centre_px: tuple[float, float]) -> np.ndarray:
-    """Rotate image points by ``-roll_deg`` about ``centre_px`` so level lines become level.
-
-    Parameters
-    ----------
-    xy_px
-        (..., 2) image points, x right, y down; NaN stays NaN.
-    roll_deg
-        The camera's roll, sign as :class:`RollEstimate`.
-    centre_px
-        Centre of rotation (the frame's centre).
-
-    Returns
-    -------
-    np.ndarray
-        The points as a level camera at the same place would have seen them (to first
-        order: roll is a rotation of the image about the principal point).
-    """
-    a = math.radians(-roll_deg)
-    c, s = math.cos(a), math.sin(a)
-    cx, cy = centre_px
-    x = xy_px[..., 0] - cx
-    y = xy_px[..., 1] - cy
-    out = np.empty_like(xy_px, dtype=float)
-    out[..., 0] = cx + c * x - s * y
-    out[..., 1] = cy + s * x + c * y
-    return out

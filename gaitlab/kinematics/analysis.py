@@ -57,7 +57,8 @@ from gaitlab.kinematics.events import (
     detect_gait_events,
     short_clip_cadence,
 )
-from gaitlab.kinematics.geometry import LEG_LENGTH_PER_HEIGHT, leg_length_px, mid
+from gaitlab.kinematics.geometry import LEG_LENGTH_PER_HEIGHT, leg_length_px, level_points, mid
+from gaitlab.kinematics.level import camera_level
 from gaitlab.kinematics.metrics import (
     MetricResult,
     StrideValue,
@@ -323,13 +324,17 @@ def analyze_kinematics(
             )
         camera = classify_camera(t, camera_shift_px, mid(xy, "hip")[:, 0], leg_px)
         direction = treadmill_against_ground(direction, camera, view_res, settings)
+    # Angles against the vertical are taken on landmarks levelled by the camera's roll;
+    # the image landmarks (drawn on the video) stay as filmed.
+    level = camera_level(series, settings)
+    xy_lv = level_points(xy, level.roll_deg, level.centre_px) if level.applied else xy
 
     if view_res.is_frontal:
-        xy_an = to_frontal(xy, view_res.view)
+        xy_an = to_frontal(xy_lv, view_res.view)
         angle_series = frontal_angles(xy_an)
     else:
         facing = np.nan_to_num(direction.facing, nan=1.0) if view_res.is_side else 1.0
-        xy_an = to_sagittal(xy, facing)
+        xy_an = to_sagittal(xy_lv, facing)
         angle_series = sagittal_angles(xy_an)
 
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
@@ -418,6 +423,7 @@ def analyze_kinematics(
         settings=settings,
         notes=tuple(notes),
         camera=camera,
+        camera_level=level,
     )
 
 

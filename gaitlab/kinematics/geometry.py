@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gaitlab.landmarks import INDEX
@@ -69,4 +71,34 @@ def foot_low_y(xy_up: np.ndarray, side: str) -> np.ndarray:
     toe = point(xy_up, f"{side}_foot_index")[:, 1]
     both = np.stack([heel, toe])
     out = np.where(np.isnan(heel), toe, np.where(np.isnan(toe), heel, np.min(both, axis=0)))
+    return out
+
+
+def level_points(xy_px: np.ndarray, roll_deg: float, centre_px: tuple[float, float]) -> np.ndarray:
+    """Rotate image points by ``-roll_deg`` about ``centre_px`` so level lines become level.
+
+    Parameters
+    ----------
+    xy_px
+        (..., 2) image points, x right, y down; NaN stays NaN.
+    roll_deg
+        The camera's roll: the angle of a level world line in the image, + = its image-right
+        end lower (:class:`gaitlab.series.CameraRoll`).
+    centre_px
+        Centre of rotation (the frame's centre).
+
+    Returns
+    -------
+    np.ndarray
+        The points as a level camera at the same place would have seen them (roll is a
+        rotation of the image about the principal point).
+    """
+    a = math.radians(-roll_deg)
+    c, s = math.cos(a), math.sin(a)
+    cx, cy = centre_px
+    x = xy_px[..., 0] - cx
+    y = xy_px[..., 1] - cy
+    out = np.empty(np.shape(xy_px), dtype=float)
+    out[..., 0] = cx + c * x - s * y
+    out[..., 1] = cy + s * x + c * y
     return out

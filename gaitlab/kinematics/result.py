@@ -17,6 +17,7 @@ from gaitlab.kinematics.angles import SIGN_CONVENTIONS
 from gaitlab.kinematics.camera import CameraMotion
 from gaitlab.kinematics.cleaning import CleaningReport
 from gaitlab.kinematics.events import EventDetection, Stride
+from gaitlab.kinematics.level import CameraLevel
 from gaitlab.kinematics.metrics import MetricResult
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.verdict import RunningVerdict
@@ -85,7 +86,8 @@ class GaitAnalysis:
     landmarks_px : (n, 33, 2) float
         Cleaned image landmarks (for drawing).
     landmarks_analysis : (n, 33, 2) float
-        Cleaned landmarks in the analysis frame (sagittal or frontal, +Y up, pixels).
+        Cleaned landmarks in the analysis frame (sagittal or frontal, +Y up, pixels),
+        levelled by the camera's roll when ``camera_level.applied``.
     swapped : (n,) bool
         Frames whose leg labels were repaired.
     angle_series
@@ -101,6 +103,9 @@ class GaitAnalysis:
     camera
         The camera's motion and the runner's speed against the ground, when the
         background's shift was measured (None otherwise).
+    camera_level
+        The camera roll read from the scene and whether the angles were levelled by it
+        (None for analyses built without one).
     """
 
     time_s: np.ndarray
@@ -122,6 +127,7 @@ class GaitAnalysis:
     settings: KinematicsSettings
     notes: tuple[str, ...] = field(default=())
     camera: CameraMotion | None = None
+    camera_level: CameraLevel | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready ``kinematics`` block of result.json (NaN -> null, no arrays)."""
@@ -143,6 +149,7 @@ class GaitAnalysis:
             },
             "treadmill": self.treadmill,
             "camera": self.camera.to_dict() if self.camera is not None else None,
+            "camera_roll": None if self.camera_level is None else self.camera_level.to_dict(),
             "running": dataclasses.asdict(self.running),
             "cadence": to_json_ready(dataclasses.asdict(self.cadence)),
             "cleaning": to_json_ready(self.cleaning.to_dict()),

@@ -120,6 +120,10 @@ class KinematicsSettings:
         (:mod:`gaitlab.imaging.waistband`) needed to measure pelvic drop at all. Below it
         the drop is "not measurable" with advice on clothing, never read from the hip
         landmarks (docs/metrics.md: they under-read the drop by a factor of 3-4).
+    level_max_uncertainty_deg
+        The landmarks are levelled by the camera roll read from the scene only when that
+        roll is known this well (deg): a wrong levelling would tilt every angle against the
+        vertical by its error, so an uncertain roll is reported and not applied.
     """
 
     undo_tracker_smoothing: bool = True
@@ -154,6 +158,7 @@ class KinematicsSettings:
     swap_share_max: float = 0.2
     visibility_good: float = 0.7
     waistband_ok_share_min: float = 0.6
+    level_max_uncertainty_deg: float = 1.0
 
     def __post_init__(self) -> None:
         positive = (

@@ -35,6 +35,7 @@ from gaitlab.pose.models import resolve_model
 from gaitlab.pose.passes import PassResult, run_backend, run_segments
 from gaitlab.pose.sandbox import CONFINED, network_sandbox
 from gaitlab.pose.scaling import model_frame_size
+from gaitlab.pose.scene import measure_camera_roll
 from gaitlab.pose.segments import (
     DECODE_SHARE,
     MIN_SEGMENT_S,
@@ -152,6 +153,8 @@ def extract_pose(
         cache_file = Path(cache_dir or default_cache_dir()) / f"{key}.npz"
         cached = load_cached(cache_file, path)
         if cached is not None:
+            if cached.camera_roll is None:  # cached before the roll was measured
+                cached = replace(cached, camera_roll=measure_camera_roll(cached))
             return cached
 
     time_s, arrays, masks, waistband, info = _one_person_pass(
@@ -191,6 +194,7 @@ def extract_pose(
             f"{Path(path).name}: no person found in any of {series.n_frames} frames; film the "
             "whole body, side-on or from behind, 3-5 m away, in good light"
         )
+    series = replace(series, camera_roll=measure_camera_roll(series))
     if cache_file is not None:
         series.save(cache_file)
     return series

