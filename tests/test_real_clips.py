@@ -78,12 +78,10 @@ def _xfail(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, reason=f"known gap: {reason}")
 
 
-#: Failures of the code on main (gaitlab 0.1.0, commit e5e36bf), measured with
-#: benchmarks/real_clips.py; docs/real_clips.md has the full table.
+#: Failures of the code on main, measured with benchmarks/real_clips.py (gaitlab 0.1.0,
+#: commit e5e36bf; the radluy side clip's verdict and cadence fixed by commit 271c4dc);
+#: docs/real_clips.md has the full table.
 RUNNING_XFAIL = {
-    "radluy_side_overground_running_openpose_overlay": _xfail(
-        "static camera, runner crosses the frame: verdict 'unknown', no complete strides"
-    ),
     "radluy_rear_overground_running_openpose_overlay": _xfail(
         "rear view, runner recedes and shrinks: verdict 'unknown'"
     ),
@@ -101,9 +99,6 @@ RUNNING_XFAIL = {
     ),
 }
 CADENCE_XFAIL = {
-    "radluy_side_overground_running_openpose_overlay": _xfail(
-        "pass-by clip: cadence not reported (periodicity 113 vs 164 labelled)"
-    ),
     "radluy_rear_overground_running_openpose_overlay": _xfail(
         "rear pass-by clip: cadence not reported (periodicity 67 vs 173 labelled)"
     ),
