@@ -22,7 +22,7 @@ from gaitlab.dashboard.launch import add_dashboard_parser
 from gaitlab.errors import GaitlabError
 from gaitlab.files import check_output_dir, one_line, safe_folder_name
 from gaitlab.options import HEIGHT_CM, MIN_DURATION_S, SLOWMO_FACTOR, WORKERS
-from gaitlab.resultfile import RESULT_FILE
+from gaitlab.result import RESULT_FILE
 from gaitlab.store.cli import add_store_option, add_store_parsers
 from gaitlab.synth.cli import add_synth_parser
 

@@ -36,7 +36,7 @@ import numpy as np
 from gaitlab.files import atomic_path
 from gaitlab.findings import load_knowledge_base
 from gaitlab.jsonsafe import to_json_ready
-from gaitlab.resultfile import RESULT_FILE, ResultFolderError, check_result
+from gaitlab.result import RESULT_FILE, ResultFolderError, check_result
 from gaitlab.series import PoseSeries
 
 log = logging.getLogger(__name__)
@@ -415,7 +415,7 @@ class ReportData:
         ------
         ResultFolderError
             When result.json is missing, unreadable, of the wrong shape or from a newer
-            gaitlab (:func:`gaitlab.resultfile.check_result`).
+            gaitlab (:func:`gaitlab.result.check_result`).
         gaitlab.series.SeriesFileError
             When pose_series.npz is missing or unreadable.
         """
