@@ -20,7 +20,7 @@ Typical use::
 
     report = findings_for_analysis(gait_analysis)
     print(format_findings(report))
-    result["findings"] = report.to_dict()
+    block = report.to_dict()  # the result's findings block (gaitlab.result.Findings)
 """
 
 from gaitlab.findings.engine import evaluate_findings

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.result.document import (
+    NO_KINEMATICS,
     Advice,
     Article,
     Assessment,
     Band,
     Cadence,
+    Cleaning,
     Clip,
     Cue,
     Edge,
@@ -108,6 +110,7 @@ def result_json(document: ResultDocument | Mapping[str, Any]) -> str:
 
 __all__ = [
     "KINEMATICS_SERIES_FILE",
+    "NO_KINEMATICS",
     "RESULT_FILE",
     "RESULT_SCHEMA",
     "RESULT_SCHEMA_VERSION",
@@ -117,6 +120,7 @@ __all__ = [
     "Assessment",
     "Band",
     "Cadence",
+    "Cleaning",
     "Clip",
     "Confidence",
     "Cue",

@@ -12,8 +12,7 @@ tuples and come back as lists; severities and confidence levels become
 :mod:`gaitlab.result.vocab` enums and come back as their strings. Keys a block does not model
 (a later minor addition) are kept in its ``extra`` and written after the modelled ones.
 Blocks that are provenance rather than content (the pose model's settings, the kinematics
-settings and cleaning record, the people-following record) are kept as read-only JSON
-objects.
+settings, direction and body scale, each tracked person) are kept as read-only JSON objects.
 """
 
 from __future__ import annotations
@@ -302,6 +301,44 @@ class Cadence(_Block):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Cleaning(_Block):
+    """What the cleaning did to the landmarks (``gaitlab.kinematics.cleaning``).
+
+    Attributes
+    ----------
+    sample_rate_hz
+        Rate of the cleaned series (Hz).
+    tracker_smoothing_undone
+        The tracker's smoothing that was undone, as JSON (None when none was).
+    frames_with_pose, low_visibility_points, outlier_points
+        Frames with a pose; landmark points dropped as hardly visible or as outliers.
+    gap_points_filled, gap_points_left
+        Points filled across short gaps, and left empty.
+    swap_frames_repaired, swap_share
+        Frames whose leg labels were repaired, and their share (0-1).
+    lowpass_hz, lowpass_order
+        The zero-lag low-pass filter.
+    steps
+        Each step in one line.
+    """
+
+    sample_rate_hz: float | None = None
+    tracker_smoothing_undone: Json = None
+    frames_with_pose: int | None = None
+    low_visibility_points: int | None = None
+    outlier_points: int | None = None
+    gap_points_filled: int | None = None
+    gap_points_left: int | None = None
+    swap_frames_repaired: int | None = None
+    swap_share: float | None = None
+    lowpass_hz: float | None = None
+    lowpass_order: int | None = None
+    steps: tuple[str, ...] = ()
+
+    _readers: ClassVar[Mapping[str, Reader]] = {"steps": tuple}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Event(_Block):
     """A gait event: ``foot_strike`` or ``toe_off`` of one leg, at ``time_s`` (``frame``)."""
 
@@ -405,8 +442,8 @@ class MetricSummary(_Block):
 class Kinematics(_Block):
     """The kinematics stage's block: view, running verdict, events, strides and metrics.
 
-    ``direction``, ``cleaning``, ``body_scale`` and ``settings`` are its provenance record,
-    kept as read-only JSON objects.
+    ``direction``, ``body_scale`` and ``settings`` are its provenance record, kept as
+    read-only JSON objects.
     """
 
     format_version: int | None = None
@@ -415,7 +452,7 @@ class Kinematics(_Block):
     treadmill: bool | None = None
     running: Running
     cadence: Cadence = field(default_factory=Cadence)
-    cleaning: Mapping[str, Json] = field(default_factory=dict)
+    cleaning: Cleaning = field(default_factory=Cleaning)
     events: tuple[Event, ...] = ()
     event_detection: EventDetection = field(default_factory=EventDetection)
     strides: tuple[Stride, ...] = ()
@@ -429,6 +466,7 @@ class Kinematics(_Block):
         "view": View.from_dict,
         "running": Running.from_dict,
         "cadence": Cadence.from_dict,
+        "cleaning": Cleaning.from_dict,
         "events": _tuple_of(Event.from_dict),
         "event_detection": EventDetection.from_dict,
         "strides": _tuple_of(Stride.from_dict),
@@ -440,6 +478,13 @@ class Kinematics(_Block):
     def near_side(self) -> str | None:
         """The leg nearer the camera in side view, when known."""
         return self.event_detection.near_side
+
+
+#: What a result without kinematics shows: an unclear view, no running verdict.
+NO_KINEMATICS = Kinematics(
+    view=View(view="unclear", source="auto"),
+    running=Running(is_running=False, activity="unknown", reason="kinematics not run"),
+)
 
 
 # ---------------------------------------------------------------------- findings

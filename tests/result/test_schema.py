@@ -63,7 +63,7 @@ def test_an_older_schema_is_refused_with_what_to_do(result: dict):
     assert exc.value.message.endswith("analyse the clip again") and exc.value.exit_code == 4
 
 
-@pytest.mark.parametrize("severity", ["moderate", "medium", "severe", "info"])
+@pytest.mark.parametrize("severity", ["medium", "severe", "info", "WATCH", ""])
 def test_a_severity_outside_the_vocabulary_is_not_readable(result: dict, severity: str):
     doc = copy.deepcopy(result)
     finding = (doc["findings"]["findings"] or doc["findings"]["checks"])[0]
