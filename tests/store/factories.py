@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from gaitlab.findings import evaluate_findings
 from gaitlab.jsonsafe import to_json_ready
-from gaitlab.result import Confidence, Finding, ResultDocument, result_json
+from gaitlab.result import Confidence, Finding, ResultDocument, read_result, result_json
 from tests.findings.factories import context
 from tests.findings.factories import metric as engine_metric
 from tests.report.synthetic import synthetic_analysis
@@ -27,11 +28,24 @@ from tests.report.synthetic import synthetic_analysis
 EXTRA_FILES = ("pose_series.npz", "report.html", "report.pdf", "strides.csv")
 
 
+#: A file holding the synthetic runner's result.json, so spawned workers need not recompute it.
+TEMPLATE_ENV = "GAITLAB_TEST_RESULT_TEMPLATE"
+
+
 @functools.cache
 def _real_result() -> ResultDocument:
     """The result document of the synthetic stick runner (computed once per test process)."""
+    saved = os.environ.get(TEMPLATE_ENV)
+    if saved and Path(saved).is_file():
+        return read_result(saved)
     with tempfile.TemporaryDirectory() as tmp:
         return synthetic_analysis(Path(tmp)).to_document()
+
+
+def save_template(path: Path) -> Path:
+    """Write the synthetic runner's result.json to ``path`` (see :data:`TEMPLATE_ENV`)."""
+    path.write_text(result_json(_real_result()), encoding="utf-8")
+    return path
 
 
 def metric(
@@ -67,37 +81,58 @@ def engine_findings(metric_medians: Mapping[str, float]) -> tuple[Finding, ...]:
 
 def result_dict(
     created_utc: str,
-    metrics: Mapping[str, dict[str, Any]],
+    metrics: Mapping[str, Mapping[str, Any]] | None,
     *,
     view: str = "side-left",
     clip: str = "run.mp4",
     sha256: str = "ab" * 32,
-    findings: Sequence[Finding] = (),
+    findings: Sequence[Finding | Mapping[str, Any]] | None = (),
+    n_frames: int | None = None,
+    detection_rate: float | None = None,
 ) -> dict[str, Any]:
     """The real synthetic result with these values, as ``result.json`` holds it.
 
-    ``metrics`` replace the result's metric block (name -> :func:`metric`); ``findings``
-    replace its reported findings.
+    ``metrics`` replace the result's metric block (name -> :func:`metric`; None: no
+    kinematics block, as when that stage did not run); ``findings`` replace its reported
+    findings (None: no findings block).
     """
     real = _real_result()
     assert real.kinematics is not None and real.findings is not None
     template = next(iter(real.metrics.values()))
-    summaries = {
-        name: dataclasses.replace(template, name=name, values=(), **values)
-        for name, values in metrics.items()
-    }
-    doc = dataclasses.replace(
-        real,
-        created_utc=created_utc,
-        clip=dataclasses.replace(real.clip, path=clip, sha256=sha256),
-        kinematics=dataclasses.replace(
+    kinematics = None
+    if metrics is not None:
+        summaries = {
+            name: dataclasses.replace(template, name=name, values=(), **values)
+            for name, values in metrics.items()
+        }
+        kinematics = dataclasses.replace(
             real.kinematics,
             view=dataclasses.replace(real.kinematics.view, view=view),
             metrics=summaries,
+        )
+    block = None
+    if findings is not None:
+        reported = tuple(f if isinstance(f, Finding) else Finding.from_dict(f) for f in findings)
+        block = dataclasses.replace(real.findings, findings=reported, more_findings=(), checks=())
+    pose = real.pose
+    if n_frames is not None or detection_rate is not None:
+        pose = dataclasses.replace(
+            pose,
+            n_frames=pose.n_frames if n_frames is None else n_frames,
+            detection_rate=pose.detection_rate if detection_rate is None else detection_rate,
+        )
+    doc = dataclasses.replace(
+        real,
+        created_utc=created_utc,
+        clip=dataclasses.replace(
+            real.clip,
+            path=clip,
+            sha256=sha256,
+            n_frames=real.clip.n_frames if n_frames is None else n_frames,
         ),
-        findings=dataclasses.replace(
-            real.findings, findings=tuple(findings), more_findings=(), checks=()
-        ),
+        pose=pose,
+        kinematics=kinematics,
+        findings=block,
     )
     return doc.to_dict()
 
