@@ -46,6 +46,7 @@ from gaitlab.findings.reload import (
     findings_for_analysis,
     findings_for_result,
     metric_results_from_dict,
+    metric_results_from_result,
 )
 from gaitlab.findings.text import format_findings, format_pain_first, format_safety
 
@@ -70,5 +71,6 @@ __all__ = [
     "format_safety",
     "load_knowledge_base",
     "metric_results_from_dict",
+    "metric_results_from_result",
     "parse_knowledge_base",
 ]

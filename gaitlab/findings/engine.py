@@ -469,7 +469,7 @@ def evaluate_findings(
     ----------
     metrics
         Metric name -> :class:`~gaitlab.kinematics.MetricResult` (``GaitAnalysis.metrics``, or
-        :func:`gaitlab.findings.reload.metric_results_from_dict` of a result.json).
+        :func:`gaitlab.findings.reload.metric_results_from_result` of a saved result).
     context
         View, frame rate, running verdict and (optionally) stride times.
     kb

@@ -33,7 +33,7 @@ TEMPLATE_ENV = "GAITLAB_TEST_RESULT_TEMPLATE"
 
 
 @functools.cache
-def _real_result() -> ResultDocument:
+def real_result() -> ResultDocument:
     """The result document of the synthetic stick runner (computed once per test process)."""
     saved = os.environ.get(TEMPLATE_ENV)
     if saved and Path(saved).is_file():
@@ -44,7 +44,7 @@ def _real_result() -> ResultDocument:
 
 def save_template(path: Path) -> Path:
     """Write the synthetic runner's result.json to ``path`` (see :data:`TEMPLATE_ENV`)."""
-    path.write_text(result_json(_real_result()), encoding="utf-8")
+    path.write_text(result_json(real_result()), encoding="utf-8")
     return path
 
 
@@ -73,7 +73,7 @@ def engine_findings(metric_medians: Mapping[str, float]) -> tuple[Finding, ...]:
         {name: engine_metric(name, median=v) for name, v in metric_medians.items()}, context()
     )
     block = ResultDocument.from_dict(
-        {**_real_result().to_dict(), "findings": to_json_ready(report.to_dict())}
+        {**real_result().to_dict(), "findings": to_json_ready(report.to_dict())}
     ).findings
     assert block is not None
     return block.reported
@@ -96,7 +96,7 @@ def result_dict(
     kinematics block, as when that stage did not run); ``findings`` replace its reported
     findings (None: no findings block).
     """
-    real = _real_result()
+    real = real_result()
     assert real.kinematics is not None and real.findings is not None
     template = next(iter(real.metrics.values()))
     kinematics = None
