@@ -105,10 +105,13 @@ def result_dict(
             name: dataclasses.replace(template, name=name, values=(), **values)
             for name, values in metrics.items()
         }
+        # A shorter clip keeps only the events inside it (event frames index the clip).
+        last = real.pose.n_frames if n_frames is None else n_frames
         kinematics = dataclasses.replace(
             real.kinematics,
             view=dataclasses.replace(real.kinematics.view, view=view),
             metrics=summaries,
+            events=tuple(e for e in real.kinematics.events if (e.frame or 0) < last),
         )
     block = None
     if findings is not None:
