@@ -4,7 +4,9 @@
   forms) and the result folder's file names, each defined once;
 - :mod:`gaitlab.result.schema`: the shape check of a parsed file (:func:`check_result`) and
   :class:`ResultFolderError` (exit code 4);
-- :mod:`gaitlab.result.document`: :class:`ResultDocument` and its blocks as frozen dataclasses.
+- :mod:`gaitlab.result.document`: :class:`ResultDocument` (request, clip, pose) and
+  :mod:`gaitlab.result.kinematics`, :mod:`gaitlab.result.findings`: its other blocks, all
+  frozen dataclasses on :class:`gaitlab.result.block.Block`.
 
 The pipeline writes a :class:`ResultDocument`; reports, dashboard, batch, store and the CLI
 read one with :func:`read_result` (a folder's file) or :func:`parse_result` (a parsed object).
@@ -18,33 +20,37 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.result.document import (
-    NO_KINEMATICS,
+    Clip,
+    People,
+    PoseModel,
+    PoseSummary,
+    Request,
+    ResultDocument,
+)
+from gaitlab.result.findings import (
     Advice,
     Article,
     Assessment,
     Band,
-    Cadence,
-    Cleaning,
-    Clip,
     Cue,
     Edge,
-    Event,
-    EventDetection,
     Evidence,
     Exercise,
     Finding,
     Findings,
     GuideItem,
     KeyFrame,
+    Reference,
+)
+from gaitlab.result.kinematics import (
+    NO_KINEMATICS,
+    Cadence,
+    Cleaning,
+    Event,
+    EventDetection,
     Kinematics,
     MetricSummary,
     MetricValue,
-    People,
-    PoseModel,
-    PoseSummary,
-    Reference,
-    Request,
-    ResultDocument,
     Running,
     Stride,
     View,
