@@ -31,8 +31,9 @@ from gaitlab.errors import GaitlabError
 from gaitlab.findings.change import compare_results
 from gaitlab.findings.normal import normal_bands
 from gaitlab.io.video import VideoLimits
-from gaitlab.pipeline import RESULT_FILE, AnalysisRequest, default_pose_settings
+from gaitlab.pipeline import AnalysisRequest, default_pose_settings
 from gaitlab.report import ReportData
+from gaitlab.result import RESULT_FILE, ResultDocument, Severity, read_result
 from gaitlab.store import (
     STORE_ENV,
     SessionStore,
@@ -51,7 +52,7 @@ SAMPLE_DIR = Path(__file__).resolve().parent / "sample_videos"
 UPLOAD_TYPES = ["mp4", "mov", "m4v"]
 MAX_DURATION_S = 120.0
 NO_SAMPLE = "(none)"
-SEVERITY_ICON = {"high": ":red[●]", "moderate": ":orange[●]", "watch": ":orange[○]"}
+SEVERITY_ICON = {Severity.HIGH: ":red[●]", Severity.WATCH: ":orange[○]"}
 
 FILMING_GUIDE = """
 - **Side view** for hip extension, back arch, trunk lean, overstride and timing;
@@ -222,15 +223,15 @@ def analyse(upload: Any, sample: str, view: str, height_cm: float, slowmo: float
         bar.empty()
     done[key] = str(out)
     st.session_state["current"] = {"dir": str(out), "label": label, "clip": str(clip)}
-    result = json.loads((out / RESULT_FILE).read_text())
+    result = read_result(out)
     history: list = st.session_state.setdefault("history", [])
-    history.append({"label": f"{label} ({result['created_utc']})", "result": result})
+    history.append({"label": f"{label} ({result.created_utc})", "result": result})
 
 
 def show_runner(cur: dict[str, Any]) -> None:
     """Clip quality, findings with fixes, safety, annotated video."""
     out = Path(cur["dir"])
-    result = json.loads((out / RESULT_FILE).read_text())
+    result = read_result(out)
     level, message = summary.run_status(result)
     getattr(st, level)(message)
     # Pain first: shown before anything measured, whatever the clip.
@@ -257,7 +258,7 @@ def show_runner(cur: dict[str, Any]) -> None:
         st.success("Nothing stood out on this clip.")
     for card in cards:
         side = f" ({card.side})" if card.side else ""
-        icon = SEVERITY_ICON.get(card.severity, ":gray[○]")
+        icon = SEVERITY_ICON[card.severity]
         with st.expander(
             f"{icon} {card.rank}. {card.title}{side}: {card.severity}", expanded=card.rank <= 2
         ):
@@ -329,7 +330,7 @@ def show_scrubber(out: Path, clip: str) -> None:
 def show_physio(cur: dict[str, Any]) -> None:
     """Scrubber, key frames, plots, per-stride table, asymmetry, notes."""
     out = Path(cur["dir"])
-    result = json.loads((out / RESULT_FILE).read_text())
+    result = read_result(out)
     st.subheader("Frame by frame")
     show_scrubber(out, cur["clip"])
     st.subheader("Key frames")
@@ -368,7 +369,7 @@ def show_physio(cur: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------- compare, downloads
-def pick_result(label: str, history: list[dict[str, Any]]) -> dict[str, Any] | None:
+def pick_result(label: str, history: list[dict[str, Any]]) -> ResultDocument | None:
     """A result from this session's list, or from an uploaded result.json."""
     names = [h["label"] for h in history]
     choice = st.selectbox(f"{label}: a result from this session", ["(none)", *names])

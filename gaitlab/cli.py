@@ -8,10 +8,9 @@ anything else is a bug and is reported as one line too (``--debug`` shows the tr
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,7 +21,15 @@ from gaitlab.dashboard.launch import add_dashboard_parser
 from gaitlab.errors import GaitlabError
 from gaitlab.files import check_output_dir, one_line, safe_folder_name
 from gaitlab.options import HEIGHT_CM, MIN_DURATION_S, SLOWMO_FACTOR, WORKERS
-from gaitlab.resultfile import RESULT_FILE
+from gaitlab.result import (
+    RESULT_FILE,
+    MetricSummary,
+    ResultDocument,
+    View,
+    read_result,
+    result_json,
+    unit_short,
+)
 from gaitlab.store.cli import add_store_option, add_store_parsers
 from gaitlab.synth.cli import add_synth_parser
 
@@ -111,12 +118,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         close_bar()
     result_path = paths["result"]
-    result = json.loads(result_path.read_text())
+    result = read_result(result_path)
     recorded = ""
     if runner is not None:
         recorded = _record(args.store, runner, out_dir, paths, args.height_cm)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(result_json(result))
     elif not args.quiet:
         print(format_summary(result, result_path))
         # Always: what to do if it hurts comes first, then findings (when running), safety.
@@ -189,53 +196,51 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_summary(result: dict, result_path: Path) -> str:
+def format_summary(result: ResultDocument, result_path: Path) -> str:
     """A short human summary of a result."""
-    clip = result["clip"]
-    pose = result["pose"]
-    rotated = f", rotated {clip['rotation_deg']} deg" if clip["rotation_deg"] else ""
-    slowmo = f", slow-motion x{clip['slowmo_factor']:g}" if clip["slowmo_factor"] != 1 else ""
-    name = one_line(Path(clip["path"]).name)  # a newline in a file name stays on its line
+    clip, pose = result.clip, result.pose
+    rotated = f", rotated {clip.rotation_deg} deg" if clip.rotation_deg else ""
+    slowmo = f", slow-motion x{clip.slowmo_factor:g}" if clip.slowmo_factor != 1 else ""
+    name = one_line(Path(clip.path).name)  # a newline in a file name stays on its line
     lines = [
-        f"clip      {name}: {clip['width_px']}x{clip['height_px']} upright"
-        f"{rotated}, {clip['n_frames']} frames, {clip['duration_s']:.1f} s, "
-        f"{clip['capture_fps']:.1f} fps from timestamps{' (variable)' if clip['vfr'] else ''}"
+        f"clip      {name}: {clip.width_px}x{clip.height_px} upright"
+        f"{rotated}, {clip.n_frames} frames, {clip.duration_s:.1f} s, "
+        f"{clip.capture_fps or 0:.1f} fps from timestamps{' (variable)' if clip.vfr else ''}"
         f"{slowmo}",
-        f"pose      {pose['frames_with_pose']}/{pose['n_frames']} frames with a pose "
-        f"({100 * pose['detection_rate']:.1f} %), model {pose['model']['name']}",
+        f"pose      {pose.frames_with_pose}/{pose.n_frames} frames with a pose "
+        f"({100 * pose.detection_rate:.1f} %), model {pose.model.name}",
     ]
-    if clip.get("cut_note"):  # a jump in the timestamps: what was analysed, what left out
-        lines.append(f"cut       {clip['cut_note']}")
+    if clip.cut_note:  # a jump in the timestamps: what was analysed, what left out
+        lines.append(f"cut       {clip.cut_note}")
     # Several people in frame, or the runner out of frame: say who was followed.
-    lines += [f"people    {note}" for note in (pose.get("people") or {}).get("notes", [])]
-    kin = result.get("kinematics")
-    if kin:
-        view = kin["view"]
+    lines += [f"people    {note}" for note in (pose.people.notes if pose.people else ())]
+    kin = result.kinematics
+    if kin is not None:
+        view = kin.view
         lines.append(
-            f"view      {view['view']} ({view['source']}, confidence {view['confidence'] or 0:.2f})"
-            + (", treadmill" if kin.get("treadmill") else "")
+            f"view      {view.view} ({view.source}, confidence {view.confidence or 0:.2f})"
+            + (", treadmill" if kin.treadmill else "")
             + _view_doubt(view)
         )
-        running = kin["running"]
-        if not running["is_running"]:
-            lines.append(f"verdict   {running['reason']}")
+        if not kin.running.is_running:
+            lines.append(f"verdict   {kin.running.reason}")
         else:
-            lines.append(f"strides   {len(kin['strides'])}")
-            lines.append(_metric_table(kin["metrics"]))
+            lines.append(f"strides   {len(kin.strides)}")
+            lines.append(_metric_table(kin.metrics))
     lines.append(f"result    {one_line(str(result_path))}")
     return "\n".join(lines)
 
 
-def _view_doubt(view: dict) -> str:
+def _view_doubt(view: View) -> str:
     """A warning when the view the user set is not the one the clip shows (side vs frontal)."""
-    detected = str(view.get("detected_view") or "unclear")
-    if view.get("source") != "user" or detected == "unclear":
+    detected = view.detected_view or "unclear"
+    if view.source != "user" or detected == "unclear":
         return ""
-    if detected.startswith("side") == str(view["view"]).startswith("side"):
+    if detected.startswith("side") == view.is_side:
         return ""
     return (
         f"; but the clip looks {detected} (shoulder width ratio "
-        f"{view.get('width_ratio') or 0:.2f}): the metrics follow --view {view['view']}, check it"
+        f"{view.width_ratio or 0:.2f}): the metrics follow --view {view.view}, check it"
     )
 
 
@@ -244,21 +249,21 @@ def _fmt(value: float | None, unit: str) -> str:
         return "-"
     if unit == "s":
         return f"{1000 * value:.0f} ms"
-    unit = {"pct": "%", "pct_leg": "% leg", "pct_trunk": "% trunk"}.get(unit, unit)
+    unit = unit_short(unit)
     return f"{value:.0f} {unit}" if unit == "spm" else f"{value:.1f} {unit}"
 
 
-def _metric_table(metrics: dict) -> str:
+def _metric_table(metrics: Mapping[str, MetricSummary]) -> str:
     """Metrics as aligned text: median, left / right, confidence (or why not measurable)."""
     rows = []
     for name, m in metrics.items():
-        if m["confidence"] == "not_measurable":
+        if not m.measurable:
             continue
         lr = ""
-        if m.get("left_median") is not None and m.get("right_median") is not None:
-            lr = f"L {_fmt(m['left_median'], m['unit'])} / R {_fmt(m['right_median'], m['unit'])}"
-        rows.append(f"  {name:<28} {_fmt(m['median'], m['unit']):>12}  {lr:<28} {m['confidence']}")
-    skipped = [n for n, m in metrics.items() if m["confidence"] == "not_measurable"]
+        if m.left_median is not None and m.right_median is not None:
+            lr = f"L {_fmt(m.left_median, m.unit)} / R {_fmt(m.right_median, m.unit)}"
+        rows.append(f"  {name:<28} {_fmt(m.median, m.unit):>12}  {lr:<28} {m.confidence}")
+    skipped = [n for n, m in metrics.items() if not m.measurable]
     text = "metrics   (median over strides; confidence)\n" + "\n".join(rows)
     if skipped:
         text += f"\n  not measurable here: {', '.join(skipped)}"

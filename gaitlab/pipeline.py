@@ -6,7 +6,6 @@ The CLI (``gaitlab analyze``), the batch runner and the dashboard all call
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +25,22 @@ from gaitlab.kinematics.view import USER_VIEWS
 from gaitlab.options import HEIGHT_CM
 from gaitlab.pose.backend import MediaPipeSettings
 from gaitlab.pose.extract import MAX_SIDE_PX, PoseRun, PoseSettings, ProgressFn, extract_pose
-from gaitlab.resultfile import RESULT_FILE, RESULT_SCHEMA, RESULT_SCHEMA_VERSION
+from gaitlab.result import (
+    RESULT_FILE,
+    RESULT_SCHEMA,
+    RESULT_SCHEMA_VERSION,
+    SERIES_FILE,
+    Clip,
+    Findings,
+    Kinematics,
+    People,
+    PoseModel,
+    PoseSummary,
+    Request,
+    ResultDocument,
+    result_json,
+)
 from gaitlab.series import PoseSeries
-
-#: File name of the pose series inside a result folder (``result.json``: RESULT_FILE).
-SERIES_FILE = "pose_series.npz"
 
 #: Views a user may ask for: ``auto`` detects it; ``side`` detects only the facing.
 VIEWS = ("auto", *USER_VIEWS)
@@ -100,36 +110,40 @@ class ClipAnalysis:
     kinematics: GaitAnalysis
     findings: FindingsReport
 
-    def to_dict(self) -> dict[str, Any]:
-        """The versioned, JSON-ready result."""
+    def to_document(self) -> ResultDocument:
+        """The versioned result document (what ``result.json`` holds)."""
         s = self.series
-        result: dict[str, Any] = {
-            "schema": RESULT_SCHEMA,
-            "schema_version": RESULT_SCHEMA_VERSION,
-            "gaitlab_version": __version__,
-            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-            "request": {
-                "view": self.request.view,
-                "height_cm": self.request.height_cm,
-                "slowmo_factor": self.request.pose.slowmo_factor,
-                "model": self.request.pose.model,
-            },
-            "clip": s.video.to_dict(),
-            "pose": {
-                "model": s.model.to_dict(),
-                "n_frames": s.n_frames,
-                "frames_with_pose": int(s.detected.sum()),
-                "detection_rate": round(s.detection_rate, 4),
-                "sample_rate_hz": round(s.sample_rate_hz, 3),
-                "series_file": SERIES_FILE,
+        people = to_json_ready(s.people)
+        return ResultDocument(
+            schema=RESULT_SCHEMA,
+            schema_version=RESULT_SCHEMA_VERSION,
+            gaitlab_version=__version__,
+            created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+            request=Request(
+                view=self.request.view,
+                height_cm=self.request.height_cm,
+                slowmo_factor=self.request.pose.slowmo_factor,
+                model=self.request.pose.model,
+            ),
+            clip=Clip.from_dict(to_json_ready(s.video.to_dict())),
+            pose=PoseSummary(
+                model=PoseModel.from_dict(to_json_ready(s.model.to_dict())),
+                n_frames=s.n_frames,
+                frames_with_pose=int(s.detected.sum()),
+                detection_rate=round(s.detection_rate, 4),
+                sample_rate_hz=round(s.sample_rate_hz, 3),
+                series_file=SERIES_FILE,
                 # Which person was followed when several may be in frame, and the runner's
                 # absences (see gaitlab.pose.people.PeopleReport); null for old series files.
-                "people": s.people,
-            },
-        }
-        result["kinematics"] = self.kinematics.to_dict()
-        result["findings"] = self.findings.to_dict()
-        return result
+                people=None if people is None else People.from_dict(people),
+            ),
+            kinematics=Kinematics.from_dict(to_json_ready(self.kinematics.to_dict())),
+            findings=Findings.from_dict(to_json_ready(self.findings.to_dict())),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready result (:meth:`to_document` as plain JSON)."""
+        return self.to_document().to_dict()
 
 
 def analyze_clip(
@@ -249,5 +263,4 @@ def write_result(analysis: ClipAnalysis, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     analysis.series.save(out / SERIES_FILE)
-    text = json.dumps(to_json_ready(analysis.to_dict()), indent=2, allow_nan=False)
-    return write_text_atomic(out / RESULT_FILE, text)
+    return write_text_atomic(out / RESULT_FILE, result_json(analysis.to_document()))

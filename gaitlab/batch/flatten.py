@@ -9,29 +9,27 @@ before kinematics or findings existed, or a stage that did not run) simply add n
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-#: Clip-quality columns and where each lives in ``result.json``.
-QUALITY_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("width_px", ("clip", "width_px")),
-    ("height_px", ("clip", "height_px")),
-    ("rotation_deg", ("clip", "rotation_deg")),
-    ("n_frames", ("clip", "n_frames")),
-    ("duration_s", ("clip", "duration_s")),
-    ("capture_fps", ("clip", "capture_fps")),
-    ("vfr", ("clip", "vfr")),
-    ("slowmo_factor", ("clip", "slowmo_factor")),
-    ("codec", ("clip", "codec")),
-    ("model", ("pose", "model", "name")),
-    ("detection_rate", ("pose", "detection_rate")),
-    ("view", ("kinematics", "view", "view")),
-    ("view_confidence", ("kinematics", "view", "confidence")),
+from gaitlab.result import Finding, ResultDocument
+
+#: Clip-quality columns and how each is read from the result.
+QUALITY_COLUMNS: tuple[tuple[str, Callable[[ResultDocument], Any]], ...] = (
+    ("width_px", lambda r: r.clip.width_px),
+    ("height_px", lambda r: r.clip.height_px),
+    ("rotation_deg", lambda r: r.clip.rotation_deg),
+    ("n_frames", lambda r: r.clip.n_frames),
+    ("duration_s", lambda r: r.clip.duration_s),
+    ("capture_fps", lambda r: r.clip.capture_fps),
+    ("vfr", lambda r: r.clip.vfr),
+    ("slowmo_factor", lambda r: r.clip.slowmo_factor),
+    ("codec", lambda r: r.clip.codec or None),
+    ("model", lambda r: r.pose.model.name or None),
+    ("detection_rate", lambda r: r.pose.detection_rate),
+    ("view", lambda r: r.kinematics.view.view if r.kinematics else None),
+    ("view_confidence", lambda r: r.kinematics.view.confidence if r.kinematics else None),
 )
-#: Keys under which a metric or a finding may state its normal band.
-BAND_KEYS = ("normal_band", "band", "normal_range", "reference_band")
-#: Finding severities that mean "nothing to report".
-QUIET_SEVERITIES = frozenset({"", "none", "normal", "ok", "info"})
 #: Below this share of frames with a pose, the landmarks (and every metric) deserve a look.
 REVIEW_DETECTION_RATE = 0.9
 #: Below this view-detection confidence the view, and so the choice of metrics, is uncertain.
@@ -39,14 +37,6 @@ REVIEW_VIEW_CONFIDENCE = 0.5
 
 MEDIAN_SUFFIX = "_median"
 CONFIDENCE_SUFFIX = "_confidence"
-
-
-def _get(data: Any, path: tuple[str, ...]) -> Any:
-    for part in path:
-        if not isinstance(data, Mapping) or part not in data:
-            return None
-        data = data[part]
-    return data
 
 
 def _scalar(value: Any) -> Any:
@@ -58,13 +48,13 @@ def _scalar(value: Any) -> Any:
     return str(value)
 
 
-def flatten_result(result: Mapping[str, Any]) -> dict[str, Any]:
+def flatten_result(result: ResultDocument) -> dict[str, Any]:
     """Scalar columns of one result: clip quality, metric medians and confidences, findings.
 
     Parameters
     ----------
     result
-        A ``result.json`` as written by :func:`gaitlab.pipeline.write_result`.
+        The result document :func:`gaitlab.pipeline.write_result` wrote.
 
     Returns
     -------
@@ -72,100 +62,27 @@ def flatten_result(result: Mapping[str, Any]) -> dict[str, Any]:
         Insertion-ordered: the quality columns present in the result (see
         :data:`QUALITY_COLUMNS`), then ``<metric>_median`` and ``<metric>_confidence`` for
         each metric in ``kinematics.metrics`` (in the result's order), then ``n_findings`` and
-        ``findings`` when the result has a ``findings`` block.
+        ``findings`` (the ranked findings) when the findings stage ran.
     """
     row: dict[str, Any] = {}
-    for column, path in QUALITY_COLUMNS:
-        value = _get(result, path)
+    for column, read in QUALITY_COLUMNS:
+        value = read(result)
         if value is not None:
             row[column] = _scalar(value)
-    metrics = _get(result, ("kinematics", "metrics"))
-    if isinstance(metrics, Mapping):
-        for name, metric in metrics.items():
-            if isinstance(metric, Mapping):
-                row[f"{name}{MEDIAN_SUFFIX}"] = _scalar(metric.get("median"))
-                row[f"{name}{CONFIDENCE_SUFFIX}"] = _scalar(metric.get("confidence"))
-            else:
-                row[f"{name}{MEDIAN_SUFFIX}"] = _scalar(metric)
-    if "findings" in result:
-        labels = [finding_label(f) for f in finding_items(result["findings"])]
+    for name, metric in result.metrics.items():
+        row[f"{name}{MEDIAN_SUFFIX}"] = _scalar(metric.median)
+        row[f"{name}{CONFIDENCE_SUFFIX}"] = metric.confidence.value
+    if result.findings is not None:
+        labels = [finding_label(f) for f in result.findings.findings]
         row["n_findings"] = len(labels)
         row["findings"] = "; ".join(labels)
     return row
 
 
-def finding_items(block: Any) -> list[Mapping[str, Any]]:
-    """The findings worth reporting in a ``findings`` block, whatever its exact layout.
-
-    Accepts a list of finding objects, an object with a ``findings`` list, or a mapping of
-    name -> finding; drops entries whose severity says there is nothing to report.
-    """
-    if isinstance(block, Mapping):
-        inner = block.get("findings")
-        if isinstance(inner, list):
-            block = inner
-        else:
-            block = [
-                {"name": name, **item} for name, item in block.items() if isinstance(item, Mapping)
-            ]
-    if not isinstance(block, list):
-        return []
-    items = [f for f in block if isinstance(f, Mapping)]
-    return [f for f in items if str(f.get("severity", "")).lower() not in QUIET_SEVERITIES]
-
-
-def finding_label(finding: Mapping[str, Any]) -> str:
-    """Short text for one finding: ``name (severity, side)``."""
-    name = next(
-        (str(finding[k]) for k in ("id", "name", "finding", "metric", "title") if finding.get(k)),
-        "finding",
-    )
-    extras = [str(finding[k]) for k in ("severity", "side") if finding.get(k)]
-    return f"{name} ({', '.join(extras)})" if extras else name
-
-
-def _band(item: Mapping[str, Any]) -> list[float | None] | None:
-    for key in BAND_KEYS:
-        band = item.get(key)
-        if isinstance(band, list | tuple) and len(band) == 2:
-            low, high = band
-        elif isinstance(band, Mapping):
-            low = next((band[k] for k in ("low", "lo", "min", "lower") if k in band), None)
-            high = next((band[k] for k in ("high", "hi", "max", "upper") if k in band), None)
-        else:
-            continue
-        bounds = [_number_or_none(low), _number_or_none(high)]
-        if bounds != [None, None]:
-            return bounds
-    return None
-
-
-def _number_or_none(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
-def metric_bands(result: Mapping[str, Any]) -> dict[str, list[float | None]]:
-    """Normal band ``[low, high]`` (either may be None) per metric, where the result has one.
-
-    Looked up on each metric of ``kinematics.metrics`` and on each finding that names a
-    ``metric``, under any of :data:`BAND_KEYS` as ``[low, high]`` or ``{"low": .., "high": ..}``.
-    """
-    bands: dict[str, list[float | None]] = {}
-    metrics = _get(result, ("kinematics", "metrics"))
-    if isinstance(metrics, Mapping):
-        for name, metric in metrics.items():
-            if isinstance(metric, Mapping) and (band := _band(metric)) is not None:
-                bands[str(name)] = band
-    block = result.get("findings")
-    items = block if isinstance(block, list) else (_get(result, ("findings", "findings")) or [])
-    for finding in items if isinstance(items, list) else []:
-        if isinstance(finding, Mapping) and finding.get("metric"):
-            band = _band(finding)
-            if band is not None:
-                bands.setdefault(str(finding["metric"]), band)
-    return bands
+def finding_label(finding: Finding) -> str:
+    """Short text for one finding: ``id (severity, side)``."""
+    extras = [finding.severity.value, *([finding.side] if finding.side else [])]
+    return f"{finding.id} ({', '.join(extras)})"
 
 
 def metric_names(columns: Mapping[str, Any]) -> list[str]:

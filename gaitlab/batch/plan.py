@@ -24,6 +24,7 @@ from gaitlab.batch.task import (
     task_key,
 )
 from gaitlab.errors import NotAFile
+from gaitlab.files import write_text_atomic
 from gaitlab.hashing import file_sha256
 from gaitlab.pipeline import AnalysisRequest
 
@@ -187,16 +188,13 @@ def _clip_to_dict(p: PlannedClip) -> dict[str, Any]:
 def save_plan(planned: Sequence[PlannedClip], out_dir: Path, extra: dict[str, Any]) -> Path:
     """Write ``batch.json`` atomically; ``extra`` holds the command's settings (provenance)."""
     path = out_dir / PLAN_FILE
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = {
         "schema": "gaitlab.batch",
         "format_version": PLAN_FORMAT_VERSION,
         **extra,
         "clips": [_clip_to_dict(p) for p in planned],
     }
-    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, json.dumps(data, indent=1, default=str))
 
 
 def load_plan(out_dir: Path) -> list[PlannedClip]:

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from gaitlab.batch.row import ClipRow
+from gaitlab.files import write_bytes_atomic
 
 RECORD_SUFFIX = ".json"
 
@@ -77,13 +77,8 @@ class FileStore:
         """Write the row to a temporary file, flush it to disk, and rename it into place."""
         path = self._path(row.key)
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".{row.key}.{uuid.uuid4().hex[:12]}.tmp"
         data = json.dumps(row.to_dict(), indent=1, allow_nan=False, default=str)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_bytes_atomic(path, data.encode("utf-8"), fsync=True)
 
     def get(self, key: str) -> ClipRow | None:
         """The row stored under ``key``, or None (also for an unreadable record)."""

@@ -42,7 +42,8 @@ class ClipRow:
         Flattened result: clip quality, every metric's median and confidence, findings
         (see :func:`gaitlab.batch.flatten.flatten_result`).
     bands
-        Normal band ``(low, high)`` per metric name, where the result states one.
+        Normal band ``(low, high)`` per metric name stated by the clip (records written by
+        earlier versions; a result states none, the knowledge base gives them).
     review
         Reasons this clip needs a human look (empty when none).
     n_frames

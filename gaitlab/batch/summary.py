@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from gaitlab.batch.flatten import CONFIDENCE_SUFFIX, MEDIAN_SUFFIX
+from gaitlab.files import write_text_atomic
 
 SUMMARY_HTML = "summary.html"
 
@@ -299,7 +299,4 @@ def write_summary(
     path: Path,
 ) -> Path:
     """Render the summary and write it atomically to ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(render_summary(rows, bands), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, render_summary(rows, bands))

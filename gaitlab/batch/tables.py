@@ -18,6 +18,7 @@ from typing import Any
 
 from gaitlab.batch.plan import PlannedClip
 from gaitlab.batch.row import STATUS_PENDING, ClipRow
+from gaitlab.files import atomic_path, write_bytes_atomic
 
 SCORES_CSV = "scores.csv"
 SCORES_PARQUET = "scores.parquet"
@@ -106,7 +107,7 @@ def write_csv(rows: Sequence[Mapping[str, Any]], path: Path) -> Path:
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
-    _atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    write_bytes_atomic(path, buf.getvalue().encode("utf-8"), fsync=True)
     return path
 
 
@@ -125,16 +126,6 @@ def write_parquet(rows: Sequence[Mapping[str, Any]], path: Path) -> Path:
             # e.g. a metric's median that is a number in one result and text in another.
             arrays[name] = pa.array([None if v is None else _cell(v) for v in values])
     table = pa.table(arrays) if columns else pa.table({})
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
     return path
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

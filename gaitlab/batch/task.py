@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab import __version__
-from gaitlab.batch.flatten import flatten_result, metric_bands, review_reasons
+from gaitlab.batch.flatten import flatten_result, review_reasons
 from gaitlab.batch.inputs import ClipInput
 from gaitlab.batch.records import RecordStore
 from gaitlab.batch.row import (
@@ -42,6 +42,7 @@ from gaitlab.errors import GaitlabError
 from gaitlab.pipeline import RESULT_SCHEMA_VERSION, AnalysisRequest, analyze_clip
 from gaitlab.pose.extract import ProgressFn
 from gaitlab.report import write_outputs
+from gaitlab.result import read_result
 
 #: Longest part of a result folder name taken from the clip's name.
 MAX_NAME_CHARS = 48
@@ -227,14 +228,13 @@ def score_clip(
                 "run the batch again to score the new version"
             )
         result_path = write_result_folder(analysis, Path(task.result_dir), task.outputs)
-        result = json.loads(result_path.read_text())
+        result = read_result(result_path)
         if task.session_store and task.clip.runner_id:
             record_session(task, result_path.parent)
         row = ClipRow(
             status=STATUS_OK,
             result_dir=task.result_rel,
             columns=flatten_result(result),
-            bands=metric_bands(result),
             n_frames=analysis.series.n_frames,
             **common,
         )

@@ -6,33 +6,37 @@ The comparison itself (thresholds, verdicts) is :mod:`gaitlab.findings.change`.
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from gaitlab.findings.change import MetricChange, result_metrics
+from gaitlab.findings.change import MetricChange
 from gaitlab.report.content import fmt_value
+from gaitlab.result import ResultDocument, ResultFolderError
+from gaitlab.result import parse_result as parse_document
 
 
 class NotAResult(ValueError):
     """The file is not a gaitlab ``result.json``."""
 
 
-def parse_result(content: bytes | str, name: str = "file") -> dict[str, Any]:
+def parse_result(content: bytes | str, name: str = "file") -> ResultDocument:
     """Read an uploaded ``result.json``.
 
     Raises
     ------
     NotAResult
-        With a one-line message when it is not JSON or not a gaitlab result with metrics.
+        With a one-line message when it is not JSON, not a gaitlab result this gaitlab can
+        read (another schema version, a wrong shape), or a result without metrics.
     """
     try:
         data = json.loads(content)
     except (ValueError, UnicodeDecodeError):
         raise NotAResult(f"{name} is not a JSON file: pick a gaitlab result.json") from None
-    if not isinstance(data, dict) or data.get("schema") != "gaitlab.result":
-        raise NotAResult(f"{name} is not a gaitlab result (result.json from an analysis)")
-    if not result_metrics(data):
+    try:
+        document = parse_document(data, name)
+    except ResultFolderError as exc:
+        raise NotAResult(exc.message) from None
+    if not document.metrics:
         raise NotAResult(f"{name} has no measured metrics (the analysis found no strides)")
-    return data
+    return document
 
 
 def change_rows(changes: list[MetricChange]) -> list[dict[str, str]]:

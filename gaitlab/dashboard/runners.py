@@ -8,7 +8,6 @@ data in, plain data out, plus one Altair chart spec; the page lays them out.
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from gaitlab.errors import GaitlabError
 from gaitlab.findings.change import MetricChange, compare_results
 from gaitlab.hashing import file_sha256
 from gaitlab.report.content import fmt_value
+from gaitlab.result import ResultDocument, ResultFolderError, read_result
 from gaitlab.store.archive import SavedSession
 from gaitlab.store.database import check_runner_code
 from gaitlab.store.errors import BadRunnerCode
@@ -81,7 +81,7 @@ def session_rows(sessions: Sequence[SessionRecord]) -> list[dict[str, Any]]:
     ]
 
 
-def load_session_result(session: SessionRecord) -> tuple[dict[str, Any], str]:
+def load_session_result(session: SessionRecord) -> tuple[ResultDocument, str]:
     """The session's ``result.json`` and a warning ("" when none).
 
     The warning says when the file changed since the session was recorded (its hash differs):
@@ -93,12 +93,16 @@ def load_session_result(session: SessionRecord) -> tuple[dict[str, Any], str]:
         When the recorded ``result.json`` is missing or unreadable.
     """
     path = session.result_path
-    try:
-        result = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if not path.is_file():
         raise ResultGone(
             f"the result of session #{session.id} is no longer at {path} "
             "(moved or deleted): analyse the clip again to restore it"
+        )
+    try:
+        result = read_result(path)
+    except ResultFolderError as exc:
+        raise ResultGone(
+            f"the result of session #{session.id} is unreadable: {exc.message}"
         ) from None
     warning = ""
     if file_sha256(path) != session.result_sha256:

@@ -1,4 +1,4 @@
-"""What the dashboard shows, read from a result (``result.json``'s dict) or a result folder.
+"""What the dashboard shows, read from a result document or a result folder.
 
 Plain data in, plain data out: the page lays these out, it does not compute them.
 """
@@ -11,12 +11,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gaitlab.findings import KnowledgeBaseError, load_knowledge_base
+from gaitlab.findings import load_knowledge_base
 from gaitlab.report.content import band_sources, fmt_value, keyframe_caption, keyframe_order
 from gaitlab.report.data import ReportData
 from gaitlab.report.exports import stride_rows
-
-SEVERITY_ORDER = ("high", "moderate", "watch", "low", "info")
+from gaitlab.result import (
+    NO_KINEMATICS,
+    RESULT_FILE,
+    Advice,
+    Confidence,
+    Findings,
+    GuideItem,
+    Reference,
+    ResultDocument,
+    Severity,
+)
 
 
 # ---------------------------------------------------------------------- clip quality
@@ -42,26 +51,24 @@ class QualityItem:
     ok: bool = True
 
 
-def clip_quality(result: Mapping[str, Any]) -> list[QualityItem]:
+def clip_quality(result: ResultDocument) -> list[QualityItem]:
     """View, frame rate, strides, runner detection and overall confidence of a result."""
-    clip = result.get("clip") or {}
-    pose = result.get("pose") or {}
-    kin = result.get("kinematics") or {}
-    view = kin.get("view") or {}
+    clip, pose = result.clip, result.pose
+    kin = result.kinematics or NO_KINEMATICS
+    view = kin.view
     items = []
-    v = str(view.get("view") or "unclear")
-    conf = view.get("confidence")
-    source = "set by you" if view.get("source") == "user" else "detected"
+    source = "set by you" if view.source == "user" else "detected"
     items.append(
         QualityItem(
             "View",
-            v,
-            f"{source}" + (f", confidence {float(conf):.0%}" if conf is not None else ""),
-            ok=v != "unclear",
+            view.view,
+            f"{source}"
+            + (f", confidence {float(view.confidence):.0%}" if view.confidence is not None else ""),
+            ok=view.view != "unclear",
         )
     )
-    fps = float(clip.get("capture_fps") or 0.0)
-    slow = float(clip.get("slowmo_factor") or 1.0)
+    fps = float(clip.capture_fps or 0.0)
+    slow = float(clip.slowmo_factor or 1.0)
     items.append(
         QualityItem(
             "Frame rate",
@@ -71,13 +78,10 @@ def clip_quality(result: Mapping[str, Any]) -> list[QualityItem]:
             ok=fps >= 59,
         )
     )
-    if clip.get("cut_note"):
+    if clip.cut_note:
         # A jump in the timestamps (an edited clip): only the longest continuous part counts.
-        items.append(
-            QualityItem("Part analysed", "longest continuous part", clip["cut_note"], False)
-        )
-    strides = kin.get("strides") or []
-    per_side = {s: sum(1 for x in strides if x.get("side") == s) for s in ("left", "right")}
+        items.append(QualityItem("Part analysed", "longest continuous part", clip.cut_note, False))
+    per_side = {s: sum(1 for x in kin.strides if x.side == s) for s in ("left", "right")}
     items.append(
         QualityItem(
             "Strides",
@@ -86,9 +90,9 @@ def clip_quality(result: Mapping[str, Any]) -> list[QualityItem]:
             ok=min(per_side.values()) >= 4,
         )
     )
-    rate = float(pose.get("detection_rate") or 0.0)
+    rate = float(pose.detection_rate or 0.0)
     # Who was followed when several people were in frame, and when the runner was away.
-    people_notes = (pose.get("people") or {}).get("notes") or []
+    people_notes = pose.people.notes if pose.people is not None else ()
     items.append(
         QualityItem(
             "Runner found",
@@ -97,13 +101,11 @@ def clip_quality(result: Mapping[str, Any]) -> list[QualityItem]:
             ok=rate >= 0.9 and not people_notes,
         )
     )
-    metrics = kin.get("metrics") or {}
-    levels = [str(m.get("confidence")) for m in metrics.values()]
-    measured = [c for c in levels if c != "not_measurable"]
-    best = next((c for c in ("high", "medium", "low") if c in measured), "none")
-    counts = ", ".join(
-        f"{measured.count(c)} {c}" for c in ("high", "medium", "low") if c in measured
-    )
+    levels = [m.confidence for m in kin.metrics.values()]
+    measured = [c for c in levels if c is not Confidence.NOT_MEASURABLE]
+    graded = (Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW)
+    best = next((c.value for c in graded if c in measured), "none")
+    counts = ", ".join(f"{measured.count(c)} {c}" for c in graded if c in measured)
     items.append(
         QualityItem(
             "Confidence",
@@ -111,30 +113,29 @@ def clip_quality(result: Mapping[str, Any]) -> list[QualityItem]:
             f"{len(measured)} of {len(levels)} metrics measurable ({counts})"
             if measured
             else "no metric was measurable",
-            ok=best in ("high", "medium"),
+            ok=best in (Confidence.HIGH, Confidence.MEDIUM),
         )
     )
     return items
 
 
-def _overall(levels: Sequence[str]) -> str:
+def _overall(levels: Sequence[Confidence]) -> str:
     """The confidence most metrics have (ties go to the lower level)."""
-    order = ("low", "medium", "high")
-    return max(order, key=lambda c: (levels.count(c), -order.index(c)))
+    order = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
+    return max(order, key=lambda c: (levels.count(c), -order.index(c))).value
 
 
-def run_status(result: Mapping[str, Any]) -> tuple[str, str]:
+def run_status(result: ResultDocument) -> tuple[str, str]:
     """``(level, message)``: ``success``, ``info`` or ``warning``, with the findings' summary.
 
     ``warning`` when the clip does not look like running (walking, standing) or nothing
     could be assessed; the message then says why.
     """
-    findings = result.get("findings") or {}
-    running = (result.get("kinematics") or {}).get("running") or {}
-    status = str(findings.get("status") or "")
-    message = str(findings.get("message") or "")
-    if running and not running.get("is_running", True):
-        reason = running.get("reason") or running.get("activity") or "not running"
+    status = result.findings.status if result.findings is not None else ""
+    message = result.findings.message if result.findings is not None else ""
+    running = result.kinematics.running if result.kinematics is not None else None
+    if running is not None and not running.is_running:
+        reason = running.reason or running.activity or "not running"
         return (
             "warning",
             f"This does not look like running ({reason}). gaitlab analyses running: "
@@ -176,11 +177,11 @@ class FindingCard:
     rank
         1 = most important.
     title, severity, side
-        What, how bad (``high``, ``moderate``, ``watch``), which leg (None = both/none).
+        What, how bad (a :class:`~gaitlab.result.Severity`), which leg (None = both/none).
     value_text
         The measured value with its unit and normal band.
     confidence
-        ``high``, ``medium`` or ``low``, with ``confidence_note`` saying why.
+        A :class:`~gaitlab.result.Confidence` level, with ``confidence_note`` saying why.
     explanation
         Plain-language explanation.
     cues, exercises
@@ -195,10 +196,10 @@ class FindingCard:
     rank: int
     id: str
     title: str
-    severity: str
+    severity: Severity
     side: str | None
     value_text: str
-    confidence: str
+    confidence: Confidence
     confidence_note: str
     explanation: str
     cues: tuple[Cited, ...]
@@ -207,112 +208,93 @@ class FindingCard:
     band_note: str = ""
 
 
-def article_titles(findings: Mapping[str, Any]) -> dict[str, str]:
+def article_titles(findings: Findings) -> dict[str, str]:
     """Article key -> ``short name (publisher)`` from a findings block's ``sources``."""
-    out = {}
-    for key, a in (findings.get("sources") or {}).items():
-        if isinstance(a, Mapping):
-            name = a.get("short_name") or a.get("title") or key
-            pub = a.get("publisher")
-            out[str(key)] = f"{name} ({pub})" if pub else str(name)
-        else:
-            out[str(key)] = str(a)
-    return out
+    return {key: a.label for key, a in findings.sources.items()}
 
 
-def _titles(keys: Any, titles: Mapping[str, str]) -> tuple[str, ...]:
-    return tuple(titles.get(str(k), str(k)) for k in keys or [])
+def _titles(keys: Sequence[str], titles: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(titles.get(k, k) for k in keys)
 
 
-def _research(keys: Any, references: Mapping[str, Any]) -> tuple[str, ...]:
+def _research(keys: Sequence[str], references: Mapping[str, Reference]) -> tuple[str, ...]:
     """Studies cited by advice, labelled as research (never passed off as an article)."""
     out = []
-    for k in keys or []:
-        r = references.get(str(k))
-        name = r.get("short_name") if isinstance(r, Mapping) else None
-        out.append(f"research: {name or k}")
+    for k in keys:
+        r = references.get(k)
+        out.append(f"research: {(r.short_name if r is not None else '') or k}")
     return tuple(out)
 
 
-def finding_cards(result: Mapping[str, Any], *, include_checks: bool = False) -> list[FindingCard]:
+def finding_cards(result: ResultDocument, *, include_checks: bool = False) -> list[FindingCard]:
     """The ranked findings (and optionally the low-confidence checks) as cards."""
-    block = result.get("findings") or {}
+    block = result.findings
+    if block is None:
+        return []
     titles = article_titles(block)
-    references = block.get("references") or {}
-    raw = list(block.get("findings") or []) + list(block.get("more_findings") or [])
-    if include_checks:
-        raw += list(block.get("checks") or [])
+    references = block.references
+    raw = [*block.reported, *(block.checks if include_checks else ())]
     cards = []
     for k, f in enumerate(raw):
-        band = f.get("band") or {}
-        normal = band.get("normal") if isinstance(band, Mapping) else None
-        value = fmt_value(f.get("value"), str(f.get("unit") or ""))
+        value = fmt_value(f.value, f.unit)
         cards.append(
             FindingCard(
                 rank=k + 1,
-                id=str(f.get("id") or ""),
-                title=str(f.get("title") or f.get("id") or "finding"),
-                severity=str(f.get("severity") or ""),
-                side=f.get("side") if f.get("side") in ("left", "right") else None,
-                value_text=value + (f" (usual: {normal})" if normal else ""),
-                confidence=str(f.get("confidence") or ""),
-                confidence_note="; ".join(f.get("confidence_reasons") or []),
-                explanation=str(f.get("explanation") or ""),
+                id=f.id,
+                title=f.label,
+                severity=f.severity,
+                side=f.side,
+                value_text=value + (f" (usual: {f.band.normal})" if f.band.normal else ""),
+                confidence=f.confidence,
+                confidence_note="; ".join(f.confidence_reasons),
+                explanation=f.explanation,
                 cues=tuple(
-                    Cited(
-                        str(c.get("text", "")),
-                        _titles(c.get("sources"), titles) + _research(c.get("refs"), references),
-                    )
-                    if isinstance(c, Mapping)
-                    else Cited(str(c))
-                    for c in f.get("cues") or []
+                    Cited(c.text, _titles(c.sources, titles) + _research(c.refs, references))
+                    for c in f.cues
                 ),
                 exercises=tuple(
                     ExerciseCard(
-                        str(e.get("name") or e.get("key") or "exercise"),
-                        str(e.get("how") or ""),
-                        str(e.get("purpose") or ""),
-                        str(e.get("dose") or ""),
-                        _titles(e.get("sources"), titles),
+                        e.name or e.key or "exercise",
+                        e.how,
+                        e.purpose,
+                        e.dose,
+                        _titles(e.sources, titles),
                     )
-                    if isinstance(e, Mapping)
-                    else ExerciseCard(str(e), "")
-                    for e in f.get("exercises") or []
+                    for e in f.exercises
                 ),
-                sources=_titles(f.get("sources"), titles) + _research(f.get("refs"), references),
-                band_note=band_sources(
-                    band if isinstance(band, Mapping) else {},
-                    str(f.get("unit") or ""),
-                    references,
-                ),
+                sources=_titles(f.sources, titles) + _research(f.refs, references),
+                band_note=band_sources(f.band, f.unit, references),
             )
         )
     return cards
 
 
-def advice_items(result: Mapping[str, Any], kind: str) -> list[Cited]:
+#: The advice lists a findings block carries, by name.
+ADVICE_KINDS = ("pain_first", "safety", "general_advice", "filming_guide")
+
+
+def advice_items(result: ResultDocument, kind: str) -> list[Cited]:
     """``pain_first``, ``safety``, ``general_advice`` or ``filming_guide`` items, cited.
 
     ``pain_first`` ("If it hurts now") is always there: a result saved before it existed
     gets the packaged knowledge base's items (they do not depend on the clip).
     """
-    block = result.get("findings") or {}
-    if kind == "pain_first" and not block.get("pain_first"):
-        try:
-            block = load_knowledge_base().pain_first_block()
-        except KnowledgeBaseError:
-            return []
+    if kind not in ADVICE_KINDS:
+        raise ValueError(f"advice kind must be one of {', '.join(ADVICE_KINDS)}; got {kind!r}")
+    block = result.findings
+    if kind == "pain_first" and (block is None or not block.pain_first):
+        # A broken knowledge base is a bug to surface, not a reason to drop the pain advice.
+        block = Findings.from_dict(
+            {"status": "", "findings": [], **load_knowledge_base().pain_first_block()}
+        )
+    if block is None:
+        return []
     titles = article_titles(block)
+    items: tuple[Advice | GuideItem, ...] = getattr(block, kind)
     out = []
-    for a in block.get(kind) or []:
-        if isinstance(a, Mapping):
-            text = str(a.get("text") or "")
-            title = str(a.get("title") or "")
-            out.append(
-                Cited(f"**{title}.** {text}" if title else text, _titles(a.get("sources"), titles))
-            )
-        else:
-            out.append(Cited(str(a)))
+    for a in items:
+        title = a.title if isinstance(a, Advice) else ""
+        out.append(Cited(f"**{title}.** {a.text}" if title else a.text, _titles(a.sources, titles)))
     return out
 
 
@@ -329,24 +311,23 @@ def stride_table(data: ReportData) -> list[dict[str, str]]:
     return [{header[i]: row[i] for i in keep} for row in rows]
 
 
-def asymmetry_table(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+def asymmetry_table(result: ResultDocument) -> list[dict[str, Any]]:
     """Per measurable metric: median, left and right medians, L-R, asymmetry and confidence."""
     rows = []
-    for name, m in ((result.get("kinematics") or {}).get("metrics") or {}).items():
-        if m.get("confidence") == "not_measurable":
+    for name, m in result.metrics.items():
+        if not m.measurable:
             continue
-        unit = str(m.get("unit") or "")
         rows.append(
             {
                 "metric": name,
-                "median": fmt_value(m.get("median"), unit),
-                "left": fmt_value(m.get("left_median"), unit),
-                "right": fmt_value(m.get("right_median"), unit),
-                "left - right": fmt_value(m.get("left_minus_right"), unit),
-                "asymmetry %": fmt_value(m.get("asymmetry_pct"), "", 1),
-                "strides": m.get("n"),
-                "confidence": m.get("confidence"),
-                "note": "; ".join(m.get("reasons") or []),
+                "median": fmt_value(m.median, m.unit),
+                "left": fmt_value(m.left_median, m.unit),
+                "right": fmt_value(m.right_median, m.unit),
+                "left - right": fmt_value(m.left_minus_right, m.unit),
+                "asymmetry %": fmt_value(m.asymmetry_pct, "", 1),
+                "strides": m.n,
+                "confidence": m.confidence.value,
+                "note": "; ".join(m.reasons),
             }
         )
     return rows
@@ -354,7 +335,7 @@ def asymmetry_table(result: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------------- pictures, files
 def keyframe_gallery(
-    result_dir: str | Path, result: Mapping[str, Any] | None = None
+    result_dir: str | Path, result: ResultDocument | None = None
 ) -> list[tuple[str, Path]]:
     """``(caption, png)`` of the key frames in a result folder, in reading order.
 
@@ -365,14 +346,13 @@ def keyframe_gallery(
     out: list[tuple[tuple, str, Path]] = []
     for p in d.glob("keyframe_*.png"):
         out.append(((0, *keyframe_order(p.stem)), keyframe_caption(p.stem), p))
-    findings = list(((result or {}).get("findings") or {}).get("findings") or [])
-    findings += list(((result or {}).get("findings") or {}).get("more_findings") or [])
+    findings = result.reported_findings if result is not None else ()
     for p in d.glob("finding_*.png"):
         m = re.match(r"finding_(\d+)_", p.name)
         k = int(m.group(1)) if m else 99
-        f = findings[k - 1] if 0 < k <= len(findings) else {}
-        side = f" ({f['side']})" if f.get("side") else ""
-        title = f"{f.get('title', p.stem)}{side}: worst stride" if f else p.stem
+        f = findings[k - 1] if 0 < k <= len(findings) else None
+        side = f" ({f.side})" if f is not None and f.side else ""
+        title = f"{f.title or p.stem}{side}: worst stride" if f is not None else p.stem
         out.append(((1, k, 0), title, p))
     return [(caption, path) for _, caption, path in sorted(out, key=lambda x: x[0])]
 
@@ -390,7 +370,7 @@ class Download:
 DOWNLOADS: tuple[tuple[str, str, str], ...] = (
     ("report.html", "Report (HTML)", "text/html"),
     ("report.pdf", "Report (PDF)", "application/pdf"),
-    ("result.json", "Result (JSON)", "application/json"),
+    (RESULT_FILE, "Result (JSON)", "application/json"),
     ("strides.csv", "Per-stride table (CSV)", "text/csv"),
     ("frames.csv", "Per-frame landmarks and angles (CSV)", "text/csv"),
     ("annotated.mp4", "Annotated video (MP4)", "video/mp4"),

@@ -20,7 +20,7 @@ Typical use::
 
     report = findings_for_analysis(gait_analysis)
     print(format_findings(report))
-    result["findings"] = report.to_dict()
+    block = report.to_dict()  # the result's findings block (gaitlab.result.Findings)
 """
 
 from gaitlab.findings.engine import evaluate_findings
@@ -46,6 +46,7 @@ from gaitlab.findings.reload import (
     findings_for_analysis,
     findings_for_result,
     metric_results_from_dict,
+    metric_results_from_result,
 )
 from gaitlab.findings.text import format_findings, format_pain_first, format_safety
 
@@ -70,5 +71,6 @@ __all__ = [
     "format_safety",
     "load_knowledge_base",
     "metric_results_from_dict",
+    "metric_results_from_result",
     "parse_knowledge_base",
 ]

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gaitlab.result import ResultDocument
+
 
 @dataclass(frozen=True)
 class Sdd:
@@ -102,47 +104,90 @@ def median_se(iqr: float | None, n: int | None) -> float | None:
     return _MEDIAN_SE * (iqr / _IQR_TO_SD) / math.sqrt(n)
 
 
-def stride_noise(before: Mapping[str, Any], after: Mapping[str, Any]) -> float | None:
+@dataclass(frozen=True)
+class Measured:
+    """A metric as one session measured it: what a comparison needs.
+
+    Attributes
+    ----------
+    unit
+        The metric's unit.
+    median, iqr
+        Over the strides (None when not measurable).
+    n
+        Strides measured.
+    confidence
+        The metric's confidence level.
+    reasons
+        Why it is not measurable or not more trustworthy.
+    """
+
+    unit: str
+    median: float | None
+    iqr: float | None = None
+    n: int = 0
+    confidence: str = ""
+    reasons: tuple[str, ...] = ()
+
+
+_UNMEASURED = Measured("", None)
+
+
+@dataclass(frozen=True)
+class SessionMetrics:
+    """One session's view and metrics, as compared by :func:`compare_results`."""
+
+    view: str
+    metrics: Mapping[str, Measured]
+
+    @classmethod
+    def from_result(cls, result: ResultDocument) -> SessionMetrics:
+        """The view and metric summaries of a result document."""
+        return cls(
+            view=result.view,
+            metrics={
+                name: Measured(m.unit, m.median, m.iqr, m.n, m.confidence.value, m.reasons)
+                for name, m in result.metrics.items()
+            },
+        )
+
+
+def stride_noise(before: Measured, after: Measured) -> float | None:
     """95 % bound on a difference of two medians from stride-to-stride noise alone."""
-    se1 = median_se(_num(before.get("iqr")), before.get("n"))
-    se2 = median_se(_num(after.get("iqr")), after.get("n"))
+    se1 = median_se(_num(before.iqr), before.n)
+    se2 = median_se(_num(after.iqr), after.n)
     if se1 is None or se2 is None:
         return None
     return _Z95 * math.hypot(se1, se2)
 
 
-def result_metrics(result: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """The metrics block of a result (``result.json`` dict), empty when absent."""
-    return dict((result.get("kinematics") or {}).get("metrics") or {})
-
-
-def _view(result: Mapping[str, Any]) -> str:
-    return str(((result.get("kinematics") or {}).get("view") or {}).get("view") or "unclear")
-
-
 def compare_results(
-    before: Mapping[str, Any],
-    after: Mapping[str, Any],
+    before: SessionMetrics | ResultDocument,
+    after: SessionMetrics | ResultDocument,
     sdd: Mapping[str, Sdd] = LITERATURE_SDD,
 ) -> list[MetricChange]:
-    """Metric-by-metric change between two results (``result.json`` dicts).
+    """Metric-by-metric change between two sessions (result documents or their metrics).
 
     Metrics measurable in neither session are left out; those measurable in one only are
     ``not comparable``. Changes come first (largest relative to their threshold), then the
     rest in the result's metric order.
     """
-    mb, ma = result_metrics(before), result_metrics(after)
-    same_view = _view(before).split("-")[0] == _view(after).split("-")[0]
+    sb, sa = (
+        s if isinstance(s, SessionMetrics) else SessionMetrics.from_result(s)
+        for s in (before, after)
+    )
+    mb, ma = sb.metrics, sa.metrics
+    same_view = sb.view.split("-")[0] == sa.view.split("-")[0]
     rows = []
     for name in list(dict.fromkeys([*mb, *ma])):
-        b, a = mb.get(name) or {}, ma.get(name) or {}
-        vb, va = _num(b.get("median")), _num(a.get("median"))
+        b, a = mb.get(name, _UNMEASURED), ma.get(name, _UNMEASURED)
+        vb, va = _num(b.median), _num(a.median)
         if vb is None and va is None:
             continue
-        unit = str(a.get("unit") or b.get("unit") or "")
+        unit = a.unit or b.unit
         if vb is None or va is None:
             missing = "before" if vb is None else "after"
-            reasons = "; ".join((b if vb is None else a).get("reasons") or [])
+            reasons = "; ".join((b if vb is None else a).reasons)
             rows.append(
                 MetricChange(
                     name, unit, vb, va, None, None, "", "not comparable",
@@ -159,8 +204,8 @@ def compare_results(
             basis = "stride noise (both clips)" if threshold is not None else ""
         notes = []
         if not same_view:
-            notes.append(f"different views ({_view(before)} vs {_view(after)})")
-        low = [s for s, m in (("before", b), ("after", a)) if m.get("confidence") == "low"]
+            notes.append(f"different views ({sb.view} vs {sa.view})")
+        low = [s for s, m in (("before", b), ("after", a)) if m.confidence == "low"]
         if low:
             notes.append(f"low confidence {' and '.join(low)}")
         if threshold is None:

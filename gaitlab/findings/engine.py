@@ -72,6 +72,7 @@ from gaitlab.findings.model import (
     KeyFrame,
 )
 from gaitlab.kinematics.metrics import MetricResult, StrideValue
+from gaitlab.result import Confidence
 
 _SIDES = ("left", "right")
 #: Two-sided 95 % quantile of the normal distribution (noise bound of a difference).
@@ -293,7 +294,7 @@ def _assess_rule(
     def assess(
         side: str | None, status: str, value: float, band: str, why: tuple[str, ...]
     ) -> Assessment:
-        confidence = "" if metric is None else metric.confidence
+        confidence = Confidence.NOT_MEASURABLE.value if metric is None else metric.confidence
         return Assessment(
             rule.id, rule.title, rule.metric, side, status, value, unit, band, confidence, why
         )
@@ -468,7 +469,7 @@ def evaluate_findings(
     ----------
     metrics
         Metric name -> :class:`~gaitlab.kinematics.MetricResult` (``GaitAnalysis.metrics``, or
-        :func:`gaitlab.findings.reload.metric_results_from_dict` of a result.json).
+        :func:`gaitlab.findings.reload.metric_results_from_result` of a saved result).
     context
         View, frame rate, running verdict and (optionally) stride times.
     kb

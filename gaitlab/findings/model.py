@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gaitlab.findings.knowledge import Advice, Article, Band, Cue, Exercise, GuideItem, Reference
+from gaitlab.result.vocab import Confidence, Severity
 
-#: Severity levels of a finding, mildest first.
-SEVERITIES: tuple[str, ...] = ("watch", "high")
+#: Severity levels of a finding, mildest first (the vocabulary is gaitlab.result's).
+SEVERITIES: tuple[str, ...] = tuple(Severity)
 #: Confidence levels as graded by the kinematics stage, worst first.
-CONFIDENCES: tuple[str, ...] = ("not_measurable", "low", "medium", "high")
+CONFIDENCES: tuple[str, ...] = tuple(Confidence)
 #: Outcome of one rule on one clip (see :class:`Assessment`).
 STATUSES: tuple[str, ...] = (
     "finding",  # out of band, confidence medium or high: reported

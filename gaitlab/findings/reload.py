@@ -1,10 +1,10 @@
 """Feeding the engine: from a live :class:`~gaitlab.kinematics.GaitAnalysis` or from result.json.
 
 The engine needs ``{metric_name: MetricResult}`` and a :class:`FindingsContext`. Both come
-from the kinematics stage's objects (:func:`context_from_analysis`) or are rebuilt from the
-``kinematics`` block of a saved result.json (:func:`metric_results_from_dict`,
-:func:`context_from_result`), so that findings can be recomputed, e.g. after a knowledge-base
-update, without re-running pose estimation.
+from the kinematics stage's objects (:func:`context_from_analysis`) or are rebuilt from a
+saved result document (:func:`metric_results_from_result`, :func:`context_from_result`), so
+that findings can be recomputed, e.g. after a knowledge-base update, without re-running pose
+estimation.
 """
 
 from __future__ import annotations
@@ -18,19 +18,12 @@ from gaitlab.findings.engine import evaluate_findings
 from gaitlab.findings.knowledge import KnowledgeBase
 from gaitlab.findings.model import FindingsContext, FindingsReport, FindingsSettings, StrideTiming
 from gaitlab.kinematics.metrics import MetricResult, StrideValue
+from gaitlab.result import ResultDocument
 
 
 def _float(v: Any) -> float:
     """JSON number or null -> float (null -> NaN)."""
     return math.nan if v is None else float(v)
-
-
-def _kinematics_block(d: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Accept a whole result.json or its ``kinematics`` block."""
-    block = d.get("kinematics", d)
-    if not isinstance(block, Mapping):
-        raise ValueError(f"result 'kinematics' must be an object, got {type(block).__name__}")
-    return block
 
 
 def _rebuild(cls: type, d: Mapping[str, Any], where: str, **special: Any) -> Any:
@@ -47,14 +40,13 @@ def _rebuild(cls: type, d: Mapping[str, Any], where: str, **special: Any) -> Any
     return cls(**kwargs)
 
 
-def metric_results_from_dict(d: Mapping[str, Any]) -> dict[str, MetricResult]:
-    """Rebuild :class:`MetricResult` objects from result.json.
+def metric_results_from_dict(metrics: Mapping[str, Any]) -> dict[str, MetricResult]:
+    """Rebuild :class:`MetricResult` objects from their ``to_dict()`` form.
 
     Parameters
     ----------
-    d
-        A whole result.json, its ``kinematics`` block, or that block's ``metrics`` mapping
-        (``MetricResult.to_dict()`` per metric; JSON nulls become NaN).
+    metrics
+        Metric name -> ``MetricResult.to_dict()`` (JSON nulls become NaN).
 
     Returns
     -------
@@ -66,8 +58,6 @@ def metric_results_from_dict(d: Mapping[str, Any]) -> dict[str, MetricResult]:
     ValueError
         When an entry lacks a field of :class:`MetricResult` (the message names it).
     """
-    block = _kinematics_block(d)
-    metrics = block.get("metrics", block)
     out: dict[str, MetricResult] = {}
     for name, m in metrics.items():
         where = f"kinematics.metrics.{name}"
@@ -83,31 +73,38 @@ def metric_results_from_dict(d: Mapping[str, Any]) -> dict[str, MetricResult]:
     return out
 
 
-def context_from_result(d: Mapping[str, Any]) -> FindingsContext:
-    """The engine's context from result.json (whole file or its ``kinematics`` block).
+def metric_results_from_result(result: ResultDocument) -> dict[str, MetricResult]:
+    """The kinematics stage's metric results, rebuilt from a saved result document."""
+    return metric_results_from_dict({name: m.to_dict() for name, m in result.metrics.items()})
+
+
+def context_from_result(result: ResultDocument) -> FindingsContext:
+    """The engine's context from a saved result document.
 
     The frame rate is the kinematics stage's measured sampling rate
     (``kinematics.cleaning.sample_rate_hz``), else the pose stage's, else the clip's capture
     rate; NaN when none is recorded.
     """
-    block = _kinematics_block(d)
-    running = block.get("running", {})
-    fps = block.get("cleaning", {}).get("sample_rate_hz")
+    kin = result.kinematics
+    fps = kin.cleaning.sample_rate_hz if kin is not None else None
     if fps is None:
-        fps = d.get("pose", {}).get("sample_rate_hz", d.get("clip", {}).get("capture_fps"))
+        fps = result.pose.sample_rate_hz
+    if fps is None:
+        fps = result.clip.capture_fps
     strides = tuple(
-        StrideTiming(s["side"], _float(s["foot_strike_s"]), _float(s["toe_off_s"]))
-        for s in block.get("strides", [])
+        StrideTiming(s.side, _float(s.foot_strike_s), _float(s.toe_off_s)) for s in result.strides
     )
     return FindingsContext(
-        view=block.get("view", {}).get("view", "unclear"),
+        view=result.view,
         capture_fps=_float(fps),
-        is_running=bool(running.get("is_running", False)),
-        activity=running.get("activity", "unknown"),
-        running_reason=running.get("reason", ""),
+        is_running=kin.running.is_running if kin is not None else False,
+        activity=(kin.running.activity if kin is not None else "") or "unknown",
+        running_reason=kin.running.reason if kin is not None else "",
         n_strides=len(strides),
         strides=strides,
-        camera_roll_max_deg=_float((block.get("camera_roll") or {}).get("residual_roll_max_deg")),
+        camera_roll_max_deg=_float(
+            ((kin.camera_roll if kin is not None else None) or {}).get("residual_roll_max_deg")
+        ),
     )
 
 
@@ -139,9 +136,11 @@ def findings_for_analysis(
 
 
 def findings_for_result(
-    d: Mapping[str, Any],
+    result: ResultDocument,
     kb: KnowledgeBase | None = None,
     settings: FindingsSettings | None = None,
 ) -> FindingsReport:
-    """Findings recomputed from a saved result.json (whole file or ``kinematics`` block)."""
-    return evaluate_findings(metric_results_from_dict(d), context_from_result(d), kb, settings)
+    """Findings recomputed from a saved result document."""
+    return evaluate_findings(
+        metric_results_from_result(result), context_from_result(result), kb, settings
+    )

@@ -8,17 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from gaitlab.findings.knowledge import Advice, Article, Cue, Exercise, Reference
 from gaitlab.findings.model import Assessment, Finding, FindingsReport
-
-#: Display form of metric units.
-UNIT_LABELS: dict[str, str] = {
-    "deg": "deg",
-    "spm": "steps/min",
-    "s": "s",
-    "pct": "%",
-    "pct_leg": "% leg length",
-    "pct_trunk": "% trunk length",
-    "cm": "cm",
-}
+from gaitlab.result import unit_label
 
 _WIDTH = 100
 _INDENT = " " * 10
@@ -28,7 +18,7 @@ def _value(value: float, unit: str) -> str:
     if not math.isfinite(value):
         return "n/a"
     digits = 2 if unit == "s" else 1
-    return f"{value:.{digits}f} {UNIT_LABELS.get(unit, unit)}"
+    return f"{value:.{digits}f} {unit_label(unit)}"
 
 
 def _cite(

@@ -24,7 +24,6 @@ import hashlib
 import logging
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
@@ -33,6 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from gaitlab.errors import ModelError
+from gaitlab.files import atomic_path
 from gaitlab.hashing import file_sha256
 
 logger = logging.getLogger(__name__)
@@ -360,14 +360,14 @@ def download_model(
     if target.is_file() and file_sha256(target) == spec.sha256:
         logger.info("model %s already installed at %s", name, target)
         return target
-    try:
-        dest.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=dest, prefix=f".{spec.filename}.", suffix=".part")
-    except OSError as exc:
-        raise ModelError(f"cannot write to models folder {dest}: {exc}") from exc
-    tmp = Path(tmp_name)
-    installed = False
-    try:
+    # The download lands in a hidden temporary file that replaces the model only once its
+    # hash is right: a failed or wrong download leaves nothing behind.
+    with atomic_path(target) as tmp:
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except OSError as exc:
+            raise ModelError(f"cannot write to models folder {dest}: {exc}") from exc
         logger.info("downloading model %s from %s", name, url)
         got = _stream_to(fd, url, timeout_s, name)
         if got != spec.sha256:
@@ -375,11 +375,6 @@ def download_model(
                 f"downloaded model '{name}' from {url} has sha256 {got}, expected "
                 f"{spec.sha256}; nothing was installed"
             )
-        os.replace(tmp, target)
-        installed = True
-    finally:
-        if not installed:
-            tmp.unlink(missing_ok=True)
     return target
 
 

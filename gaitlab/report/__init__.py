@@ -18,13 +18,13 @@ metric maths here: values come from the kinematics and findings stages.
 ==================  ============================================================
 """
 
-from gaitlab.report.data import ReportData, ResultFolderError, normalise_findings
+from gaitlab.report.data import ReportData, ResultFolderError, findings_view
 from gaitlab.report.outputs import rebuild_reports, write_outputs
 
 __all__ = [
     "ReportData",
     "ResultFolderError",
-    "normalise_findings",
+    "findings_view",
     "rebuild_reports",
     "write_outputs",
 ]

@@ -9,19 +9,13 @@ so both renderers say exactly the same thing.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from gaitlab import __version__
 from gaitlab.report.data import ReportData
-
-UNIT_TEXT: dict[str, str] = {
-    "deg": "°", "s": " s", "spm": " steps/min", "pct": " %", "pct_leg": " % leg",
-    "pct_trunk": " % trunk", "cm": " cm",
-}  # fmt: skip
-
-CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2, "not_measurable": 3}
+from gaitlab.result import NO_KINEMATICS, Band, Reference, Severity, unit_suffix
 
 
 def fmt_value(v: Any, unit: str = "", digits: int | None = None) -> str:
@@ -33,35 +27,32 @@ def fmt_value(v: Any, unit: str = "", digits: int | None = None) -> str:
     text = f"{float(v):.{digits}f}"
     if text.startswith("-") and not text.strip("-0."):
         text = text[1:]  # no "-0.0"
-    return f"{text}{UNIT_TEXT.get(unit, f' {unit}' if unit else '')}"
+    return f"{text}{unit_suffix(unit)}"
 
 
-def _edge_sources(refs: Any, references: Mapping[str, Mapping[str, Any]]) -> str:
+def _edge_sources(refs: Sequence[str], references: Mapping[str, Reference]) -> str:
     """Who stands behind a band edge; one no study sets says it is a project convention."""
     names, literature = [], False
-    for k in refs or []:
-        r = references.get(str(k)) or {}
-        literature |= r.get("kind") == "literature"
-        names.append("project convention" if k == "convention" else str(r.get("short_name") or k))
+    for k in refs:
+        r = references.get(k)
+        literature |= r is not None and r.kind == "literature"
+        names.append("project convention" if k == "convention" else (r and r.short_name) or k)
     if not literature and "project convention" not in names:
         names.insert(0, "project convention")
     return "; ".join(dict.fromkeys(names))
 
 
-def band_sources(
-    band: Mapping[str, Any], unit: str, references: Mapping[str, Mapping[str, Any]]
-) -> str:
+def band_sources(band: Band, unit: str, references: Mapping[str, Reference]) -> str:
     """A finding's band in one line, each edge with its source or "project convention".
 
     Parameters
     ----------
     band
-        The finding's ``band`` as result.json has it (``normal``, ``direction``, ``watch``
-        and ``high`` with ``edge`` and ``refs``).
+        The finding's band (``normal``, ``direction``, the ``watch`` and ``high`` edges).
     unit
         The banded value's unit.
     references
-        The result's ``findings.references`` (``kind`` and ``short_name`` per key).
+        The result's ``findings.references``.
 
     Returns
     -------
@@ -69,19 +60,18 @@ def band_sources(
         E.g. ``normal: under 5 deg; watch beyond 5.0° (project convention), high beyond
         8.0° (Dingenen 2018; project convention)``; "" without a band.
     """
-    if not band:
+    if band == Band():
         return ""
-    word = "below" if band.get("direction") == "below" else "beyond"
+    word = "below" if band.direction == "below" else "beyond"
     parts = []
-    for level in ("watch", "high"):
-        edge = band.get(level) or {}
-        if edge.get("edge") is None:
+    for level in Severity:
+        edge = band.watch if level is Severity.WATCH else band.high
+        if edge is None or edge.edge is None:
             continue
         parts.append(
-            f"{level} {word} {fmt_value(edge['edge'], unit)} "
-            f"({_edge_sources(edge.get('refs'), references)})"
+            f"{level} {word} {fmt_value(edge.edge, unit)} ({_edge_sources(edge.refs, references)})"
         )
-    normal = f"normal: {band['normal']}; " if band.get("normal") else ""
+    normal = f"normal: {band.normal}; " if band.normal else ""
     return normal + ", ".join(parts)
 
 
@@ -117,23 +107,21 @@ def keyframe_caption(name: str) -> str:
 def _metric_rows(data: ReportData) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     measurable, not_measurable = [], []
     for name, m in data.metrics.items():
-        unit = m.get("unit", "")
-        reasons = "; ".join(m.get("reasons") or [])
         row = {
             "name": name,
-            "definition": m.get("definition", ""),
-            "instant": m.get("instant", ""),
-            "median": fmt_value(m.get("median"), unit),
-            "iqr": fmt_value(m.get("iqr"), unit),
-            "left": fmt_value(m.get("left_median"), unit),
-            "right": fmt_value(m.get("right_median"), unit),
-            "lmr": fmt_value(m.get("left_minus_right"), unit),
-            "n": str(m.get("n", 0)),
-            "confidence": str(m.get("confidence", "")).replace("_", " "),
-            "confidence_class": str(m.get("confidence", "")),
-            "reasons": reasons,
+            "definition": m.definition,
+            "instant": m.instant,
+            "median": fmt_value(m.median, m.unit),
+            "iqr": fmt_value(m.iqr, m.unit),
+            "left": fmt_value(m.left_median, m.unit),
+            "right": fmt_value(m.right_median, m.unit),
+            "lmr": fmt_value(m.left_minus_right, m.unit),
+            "n": str(m.n),
+            "confidence": m.confidence.replace("_", " "),
+            "confidence_class": m.confidence.value,
+            "reasons": "; ".join(m.reasons),
         }
-        (not_measurable if m.get("confidence") == "not_measurable" else measurable).append(row)
+        (measurable if m.measurable else not_measurable).append(row)
     return measurable, not_measurable
 
 
@@ -155,16 +143,11 @@ def build_content(
     """
     images = images or {}
     r = data.result
-    clip = r.get("clip") or {}
-    pose = r.get("pose") or {}
-    kin = data.kinematics
+    clip, pose, model = r.clip, r.pose, r.pose.model
+    kin = data.kinematics or NO_KINEMATICS
     fb = data.findings
-    view = kin.get("view") or {}
-    running = kin.get("running") or {}
-    cadence = kin.get("cadence") or {}
-    cleaning = kin.get("cleaning") or {}
-    ev = kin.get("event_detection") or {}
-    model = pose.get("model") or {}
+    view, running, cadence, cleaning = kin.view, kin.running, kin.cadence, kin.cleaning
+    ev = kin.event_detection
 
     findings = []
     finding_images = {k: v for k, v in images.items() if k.startswith("finding_")}
@@ -207,55 +190,55 @@ def build_content(
         if key in used_keys or not used_keys
     ]
     quality = [
-        ("View", f"{view.get('view', 'unclear')} ({view.get('source', 'auto')}, confidence "
-                 f"{fmt_value(view.get('confidence'), '', 2)}): {view.get('reason', '')}"),
-        ("Activity", running.get("reason", "kinematics not run")),
-        ("Frames with a pose", f"{pose.get('frames_with_pose', '–')}/{pose.get('n_frames', '–')} "
-                               f"({fmt_value(100 * (pose.get('detection_rate') or 0), '', 1)} %)"),
-        ("Leg-label swaps repaired", fmt_value(100 * (cleaning.get("swap_share") or 0), "pct")
-         if cleaning.get("swap_share") is not None else "–"),
-        ("Cadence check", f"periodicity {fmt_value(cadence.get('cadence_spm'), 'spm')}, events "
-                          f"{fmt_value(cadence.get('events_cadence_spm'), 'spm')}"),
-        ("Far leg", "events inferred from the near leg" if ev.get("far_leg_inferred") else "seen"),
+        ("View", f"{view.view} ({view.source or 'auto'}, confidence "
+                 f"{fmt_value(view.confidence, '', 2)}): {view.reason}"),
+        ("Activity", running.reason),
+        ("Frames with a pose", f"{pose.frames_with_pose}/{pose.n_frames} "
+                               f"({fmt_value(100 * (pose.detection_rate or 0), '', 1)} %)"),
+        ("Leg-label swaps repaired", fmt_value(100 * cleaning.swap_share, "pct")
+         if cleaning.swap_share is not None else "–"),
+        ("Cadence check", f"periodicity {fmt_value(cadence.cadence_spm, 'spm')}, events "
+                          f"{fmt_value(cadence.events_cadence_spm, 'spm')}"),
+        ("Far leg", "events inferred from the near leg" if ev.far_leg_inferred else "seen"),
     ]  # fmt: skip
-    notes = [clip.get("cut_note"), *(ev.get("notes") or []), *(kin.get("notes") or [])]
+    notes = [clip.cut_note, *ev.notes, *kin.notes]
     quality += [("Note", n) for n in notes if n]
     method = [
-        ("Clip", f"{Path(clip.get('path', '?')).name}: "
-                 f"{clip.get('width_px')}x{clip.get('height_px')} upright "
-                 f"(rotated {clip.get('rotation_deg', 0)}°), {clip.get('codec', '?')}/"
-                 f"{clip.get('container', '?')}, {clip.get('n_frames')} frames, "
-                 f"{fmt_value(clip.get('duration_s'), 's')}"),
-        ("Frame rate", f"{fmt_value(clip.get('capture_fps'), '', 2)} fps measured from timestamps "
-                       f"(nominal {fmt_value(clip.get('nominal_fps'), '', 2)}"
-                       f"{', variable' if clip.get('vfr') else ''}; slow-motion x"
-                       f"{clip.get('slowmo_factor', 1):g})"),
-        ("Pose model", f"{model.get('name', '?')} ({model.get('backend', '')} "
-                       f"{model.get('backend_version', '')}), "
-                       f"sha256 {str(model.get('sha256', ''))[:16]}…"),
-        ("Cleaning", "; ".join(cleaning.get("steps") or []) or "–"),
-        ("gaitlab", f"{r.get('gaitlab_version', '?')} (result schema {r.get('schema_version')}, "
-                    f"report by {__version__}), analysed {r.get('created_utc', '')}"),
-        ("Clip sha256", str(clip.get("sha256", ""))),
+        ("Clip", f"{Path(clip.path).name}: "
+                 f"{clip.width_px}x{clip.height_px} upright "
+                 f"(rotated {clip.rotation_deg}°), {clip.codec or '?'}/"
+                 f"{clip.container or '?'}, {clip.n_frames} frames, "
+                 f"{fmt_value(clip.duration_s, 's')}"),
+        ("Frame rate", f"{fmt_value(clip.capture_fps, '', 2)} fps measured from timestamps "
+                       f"(nominal {fmt_value(clip.nominal_fps, '', 2)}"
+                       f"{', variable' if clip.vfr else ''}; slow-motion x"
+                       f"{clip.slowmo_factor:g})"),
+        ("Pose model", f"{model.name or '?'} ({model.backend} "
+                       f"{model.backend_version}), "
+                       f"sha256 {model.sha256[:16]}…"),
+        ("Cleaning", "; ".join(cleaning.steps) or "–"),
+        ("gaitlab", f"{r.gaitlab_version or '?'} (result schema {r.schema_version}, "
+                    f"report by {__version__}), analysed {r.created_utc}"),
+        ("Clip sha256", clip.sha256),
     ]  # fmt: skip
     quality += [("Report note", n) for n in data.notes]
     return {
-        "title": f"Running gait report: {Path(clip.get('path', 'clip')).name}",
-        "clip_name": Path(clip.get("path", "clip")).name,
-        "created": r.get("created_utc", ""),
-        "view": view.get("view", "unclear"),
+        "title": f"Running gait report: {Path(clip.path).name}",
+        "clip_name": Path(clip.path).name,
+        "created": r.created_utc,
+        "view": view.view,
         "summary": [
-            ("View", str(view.get("view", "unclear"))),
-            ("Activity", str(running.get("activity", "unknown"))),
-            ("Cadence", fmt_value(cadence.get("cadence_spm"), "spm", 0)),
+            ("View", view.view),
+            ("Activity", running.activity or "unknown"),
+            ("Cadence", fmt_value(cadence.cadence_spm, "spm", 0)),
             ("Strides", str(len(data.strides))),
-            ("Duration", fmt_value(clip.get("duration_s"), "s")),
-            ("Frame rate", fmt_value(clip.get("capture_fps"), "", 1) + " fps"),
+            ("Duration", fmt_value(clip.duration_s, "s")),
+            ("Frame rate", fmt_value(clip.capture_fps, "", 1) + " fps"),
         ],
         "findings_available": fb.available,
         "findings": findings,
-        "is_running": bool(running.get("is_running")),
-        "running_reason": running.get("reason", ""),
+        "is_running": running.is_running,
+        "running_reason": running.reason,
         "metrics": measurable,
         "not_measurable": not_measurable,
         "keyframes": keyframes,
@@ -266,7 +249,7 @@ def build_content(
         "findings_message": fb.message,
         "quality": quality,
         "method": method,
-        "sign_conventions": sorted((kin.get("sign_conventions") or {}).items()),
+        "sign_conventions": sorted(kin.sign_conventions.items()),
         "sources": sources,
         "video": video.name if video is not None else None,
     }

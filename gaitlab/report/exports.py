@@ -80,24 +80,18 @@ def write_frames_csv(data: ReportData, path: str | Path) -> Path:
 
 def stride_rows(data: ReportData) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the per-stride table."""
-    metric_names = [
-        n
-        for n, m in data.metrics.items()
-        if m.get("values") and m.get("confidence") != "not_measurable"
-    ]
+    metric_names = [n for n, m in data.metrics.items() if m.values and m.measurable]
     lookup: dict[str, dict[tuple[str, float], Any]] = {}
     for n in metric_names:
-        lookup[n] = {
-            (v["side"], round(float(v["time_s"]), 6)): v["value"] for v in data.metrics[n]["values"]
-        }
+        lookup[n] = {(v.side, round(float(v.time_s), 6)): v.value for v in data.metrics[n].values}
     header = [*STRIDE_COLUMNS, *metric_names]
     rows = []
     for k, s in enumerate(data.strides):
-        row = [str(k + 1), s["side"]]
-        row += [_cell(s.get(c), ".4f") for c in STRIDE_COLUMNS[2:6]]
-        row += [_cell(bool(s.get("inferred")))]
-        row += [_cell(s.get(c), ".4f") for c in STRIDE_COLUMNS[7:]]
-        key = (s["side"], round(float(s["foot_strike_s"]), 6))
+        row = [str(k + 1), s.side]
+        row += [_cell(getattr(s, c), ".4f") for c in STRIDE_COLUMNS[2:6]]
+        row += [_cell(s.inferred)]
+        row += [_cell(getattr(s, c), ".4f") for c in STRIDE_COLUMNS[7:]]
+        key = (s.side, round(float(s.foot_strike_s), 6))
         row += [_cell(lookup[n].get(key), ".4f") for n in metric_names]
         rows.append(row)
     return header, rows

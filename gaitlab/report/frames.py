@@ -21,6 +21,7 @@ from gaitlab.report.annotators import (
     side_view_arcs,
 )
 from gaitlab.report.data import ReportData, ReportFinding
+from gaitlab.result import Stride, unit_suffix
 
 #: Events are ringed for this long around their time (thin), bold on their own frame.
 EVENT_HALO_S = 0.06
@@ -83,20 +84,16 @@ class FrameOverlays:
         self._events = data.events
         self._strike_frames = {
             side: np.array(
-                [
-                    e["frame"]
-                    for e in self._events
-                    if e["side"] == side and e["kind"] == "foot_strike"
-                ],
+                [e.frame for e in self._events if e.side == side and e.kind == "foot_strike"],
                 dtype=int,
             )
             for side in ("left", "right")
         }
         self._stances = {
             side: [
-                (s["foot_strike_s"], s["toe_off_s"])
+                (s.foot_strike_s, s.toe_off_s)
                 for s in data.strides
-                if s["side"] == side and s.get("toe_off_s") is not None
+                if s.side == side and s.toe_off_s is not None
             ]
             for side in ("left", "right")
         }
@@ -105,11 +102,11 @@ class FrameOverlays:
         self._contours = masks is not None and data.is_side and data.facing is not None
 
     def _stance_values(self, metric: str) -> dict[tuple[str, float], float]:
-        block = self.data.metrics.get(metric) or {}
+        block = self.data.metrics.get(metric)
         out = {}
-        for v in block.get("values") or []:
-            if v.get("value") is not None:
-                out[(v["side"], round(float(v["time_s"]), 6))] = float(v["value"])
+        for v in block.values if block is not None else ():
+            if v.value is not None:
+                out[(v.side, round(float(v.time_s), 6))] = float(v.value)
         return out
 
     # ------------------------------------------------------------ per-frame state
@@ -179,18 +176,16 @@ class FrameOverlays:
         events = []
         tags = []
         for e in self._events:
-            dt = abs(e["time_s"] - t)
+            dt = abs(e.time_s - t)
             if dt > EVENT_HALO_S:
                 continue
-            current = e["frame"] == i
-            part = "heel" if e["kind"] == "foot_strike" else "foot_index"
-            at = d.landmarks_px[i, INDEX[f"{e['side']}_{part}"]] * scale
-            events.append(EventMark(e["side"], e["kind"], at, current))
+            current = e.frame == i
+            part = "heel" if e.kind == "foot_strike" else "foot_index"
+            at = d.landmarks_px[i, INDEX[f"{e.side}_{part}"]] * scale
+            events.append(EventMark(e.side, e.kind, at, current))
             if current:
-                kind = "foot strike" if e["kind"] == "foot_strike" else "toe-off"
-                tags.append(
-                    f"{SIDE_LETTER[e['side']]} {kind}{' (inferred)' if e.get('inferred') else ''}"
-                )
+                kind = "foot strike" if e.kind == "foot_strike" else "toe-off"
+                tags.append(f"{SIDE_LETTER[e.side]} {kind}{' (inferred)' if e.inferred else ''}")
         contour, label = self._contour(i, t, scale)
         return FrameData(
             index=i,
@@ -242,10 +237,10 @@ class FrameOverlays:
 
 
 # ---------------------------------------------------------------------- key frames
-def _representative_stride(data: ReportData, side: str) -> dict | None:
+def _representative_stride(data: ReportData, side: str) -> Stride | None:
     """The middle stride of one side in time, preferring strides not inferred."""
-    strides = [s for s in data.strides if s["side"] == side and s.get("toe_off_s") is not None]
-    seen = [s for s in strides if not s.get("inferred")]
+    strides = [s for s in data.strides if s.side == side and s.toe_off_s is not None]
+    seen = [s for s in strides if not s.inferred]
     pool = seen or strides
     return pool[len(pool) // 2] if pool else None
 
@@ -258,7 +253,9 @@ def keyframe_specs(data: ReportData) -> list[KeyFrameSpec]:
         s = _representative_stride(data, side)
         if s is None:
             continue
-        fs, to = float(s["foot_strike_s"]), float(s["toe_off_s"])
+        # The representative stride has a toe-off (strides without one are not picked).
+        fs = float(s.foot_strike_s)
+        to = float(s.toe_off_s) if s.toe_off_s is not None else fs
         for name, when, label in (
             ("foot_strike", fs, "foot strike"),
             ("midstance", 0.5 * (fs + to), "mid-stance"),
@@ -278,7 +275,7 @@ def keyframe_specs(data: ReportData) -> list[KeyFrameSpec]:
             continue
         when, stride_value = moment
         side_txt = f" ({f.side})" if f.side else ""
-        value = f": {stride_value:.1f}{_unit(f.unit)}" if stride_value is not None else ""
+        value = f": {stride_value:.1f}{unit_suffix(f.unit)}" if stride_value is not None else ""
         specs.append(
             KeyFrameSpec(
                 f"finding_{k + 1:02d}_{_slug(f.id or f.title)}",
@@ -289,18 +286,6 @@ def keyframe_specs(data: ReportData) -> list[KeyFrameSpec]:
             )
         )
     return specs
-
-
-def _unit(unit: str) -> str:
-    return {
-        "deg": "°",
-        "pct": " %",
-        "pct_leg": " % leg",
-        "spm": " spm",
-        "s": " s",
-        "cm": " cm",
-        "pct_trunk": " % trunk",
-    }.get(unit, f" {unit}" if unit else "")
 
 
 def _slug(text: str) -> str:
@@ -321,14 +306,13 @@ def worst_moment(data: ReportData, finding: ReportFinding) -> tuple[float, float
     """
     if finding.key_times_s:
         return float(finding.key_times_s[0]), None
-    block = data.metrics.get(finding.metric) or {}
+    block = data.metrics.get(finding.metric)
     values = [
-        v for v in block.get("values") or []
-        if v.get("value") is not None and (finding.side is None or v["side"] == finding.side)
+        (v, float(v.value)) for v in (block.values if block is not None else ())
+        if v.value is not None and (finding.side is None or v.side == finding.side)
     ]  # fmt: skip
     if not values:
         return None
     low = finding.metric in LOWER_IS_WORSE or (np.isfinite(finding.value) and finding.value < 0)
-    pick = (min if low else max)(values, key=lambda v: float(v["value"]))
-    at = pick.get("at_s")
-    return float(pick["time_s"] if at is None else at), float(pick["value"])
+    pick, value = (min if low else max)(values, key=lambda pair: pair[1])
+    return float(pick.time_s if pick.at_s is None else pick.at_s), value

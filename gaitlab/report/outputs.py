@@ -48,13 +48,7 @@ from typing import Any
 
 from gaitlab.files import write_text_atomic
 from gaitlab.hashing import file_sha256
-from gaitlab.report.data import (
-    KINEMATICS_SERIES_FILE,
-    RESULT_FILE,
-    SERIES_FILE,
-    ReportData,
-    save_kinematics_series,
-)
+from gaitlab.report.data import ReportData, save_kinematics_series
 from gaitlab.report.documents import (
     DocumentsProcess,
     fork_context,
@@ -64,6 +58,7 @@ from gaitlab.report.documents import (
 )
 from gaitlab.report.frames import keyframe_specs
 from gaitlab.report.render import MAX_SIDE_PX, ProgressFn, render_clip
+from gaitlab.result import KINEMATICS_SERIES_FILE, RESULT_FILE, SERIES_FILE
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +225,7 @@ def write_outputs(
     if isinstance(analysis_or_loaded_result, ReportData):
         data = analysis_or_loaded_result
         # Rebuilt in place: the result and its series stay (they are read, not rewritten).
-        series_name = (data.result.get("pose") or {}).get("series_file") or SERIES_FILE
+        series_name = data.result.pose.series_file or SERIES_FILE
         for role, name in (("result", RESULT_FILE), ("series", series_name)):
             if (out / name).is_file():
                 paths[role] = out / name

@@ -65,15 +65,15 @@ def png_bytes(fig: Figure) -> bytes:
 
 def _shade_stances(ax, data: ReportData) -> None:
     for s in data.strides:
-        if s.get("toe_off_s") is None:
+        if s.toe_off_s is None:
             continue
-        ax.axvspan(s["foot_strike_s"], s["toe_off_s"], color=side_hex(s["side"]), alpha=0.12, lw=0)
+        ax.axvspan(s.foot_strike_s, s.toe_off_s, color=side_hex(s.side), alpha=0.12, lw=0)
 
 
 def _mark_events(ax, data: ReportData) -> None:
     for e in data.events:
-        ls = "-" if e["kind"] == "foot_strike" else ":"
-        ax.axvline(e["time_s"], color=side_hex(e["side"]), ls=ls, lw=0.7, alpha=0.8)
+        ls = "-" if e.kind == "foot_strike" else ":"
+        ax.axvline(e.time_s, color=side_hex(e.side), ls=ls, lw=0.7, alpha=0.8)
 
 
 def angle_timeseries(data: ReportData) -> Figure | None:
@@ -111,7 +111,7 @@ def angle_timeseries(data: ReportData) -> Figure | None:
 
 def _metric_names(data: ReportData, names: Sequence[str]) -> list[str]:
     m = data.metrics
-    return [n for n in names if n in m and (m[n].get("confidence") != "not_measurable")]
+    return [n for n in names if n in m and m[n].measurable]
 
 
 def per_stride(data: ReportData) -> Figure | None:
@@ -126,14 +126,14 @@ def per_stride(data: ReportData) -> Figure | None:
     for ax, name in zip(axes, names, strict=False):
         block = data.metrics[name]
         for side in ("left", "right"):
-            vals = [v for v in block.get("values") or [] if v["side"] == side]
-            x = [v["time_s"] for v in vals]
-            y = [np.nan if v["value"] is None else v["value"] for v in vals]
+            vals = [v for v in block.values if v.side == side]
+            x = [v.time_s for v in vals]
+            y = [np.nan if v.value is None else v.value for v in vals]
             ax.plot(x, y, "o", color=side_hex(side), ms=4, label=side.capitalize())
-            med = block.get(f"{side}_median")
+            med = block.left_median if side == "left" else block.right_median
             if med is not None:
                 ax.axhline(med, color=side_hex(side), lw=1, ls="--", alpha=0.8)
-        ax.set_title(f"{name}  ({block.get('confidence', '')})", fontsize=8, loc="left")
+        ax.set_title(f"{name}  ({block.confidence})", fontsize=8, loc="left")
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     for ax in axes[len(names) :]:
@@ -150,8 +150,7 @@ def left_right(data: ReportData) -> Figure | None:
         for n in _metric_names(
             data, SIDE_STRIDE_METRICS if data.is_side else FRONTAL_STRIDE_METRICS
         )
-        if data.metrics[n].get("left_median") is not None
-        and data.metrics[n].get("right_median") is not None
+        if data.metrics[n].left_median is not None and data.metrics[n].right_median is not None
     ]
     if not names:
         return None
@@ -159,13 +158,13 @@ def left_right(data: ReportData) -> Figure | None:
     ax = fig.subplots()
     y = np.arange(len(names))
     h = 0.38
-    left = [data.metrics[n]["left_median"] for n in names]
-    right = [data.metrics[n]["right_median"] for n in names]
+    left = [data.metrics[n].left_median for n in names]
+    right = [data.metrics[n].right_median for n in names]
     ax.barh(y - h / 2, left, h, color=LEFT_HEX, label="Left")
     ax.barh(y + h / 2, right, h, color=RIGHT_HEX, label="Right")
     labels = []
     for n in names:
-        lmr = data.metrics[n].get("left_minus_right")
+        lmr = data.metrics[n].left_minus_right
         labels.append(f"{n}\nL-R {lmr:+.1f}" if lmr is not None else n)
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()

@@ -11,7 +11,6 @@ temporary folder is left to be deleted as before. Deleting the runner deletes th
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import uuid
@@ -20,13 +19,11 @@ from datetime import datetime
 from pathlib import Path
 
 from gaitlab.hashing import file_sha256
+from gaitlab.result import RESULT_FILE, ResultFolderError, read_result
 from gaitlab.store.database import LATER_FILES, SessionStore, check_runner_code
 from gaitlab.store.errors import StoreError
 from gaitlab.store.location import runner_folder_name, sessions_root
 from gaitlab.store.records import parse_utc, read_session_folder
-
-#: The result file of a result folder (as :data:`gaitlab.pipeline.RESULT_FILE`).
-RESULT_FILE = "result.json"
 
 
 @dataclass(frozen=True)
@@ -151,12 +148,10 @@ def save_to_history(
     code = check_runner_code(runner)
     src = Path(result_dir).resolve()
     try:
-        result = json.loads((src / RESULT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"{src}: no readable {RESULT_FILE} to save ({exc})") from None
-    if not isinstance(result, dict) or result.get("schema") != "gaitlab.result":
-        raise StoreError(f"{src}: not a gaitlab result folder")
-    created = parse_utc(result.get("created_utc"))
+        result = read_result(src)
+    except ResultFolderError as exc:
+        raise StoreError(f"{src}: not a gaitlab result folder to save ({exc.message})") from None
+    created = parse_utc(result.created_utc)
     base = Path(root) if root is not None else sessions_root(db.url)
     dest = saved_folder(base, code, created, file_sha256(src / RESULT_FILE))
     existed = dest.is_dir()

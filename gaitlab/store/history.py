@@ -17,7 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gaitlab.findings.change import LITERATURE_SDD, Sdd, compare_results
+from gaitlab.findings.change import (
+    LITERATURE_SDD,
+    Measured,
+    Sdd,
+    SessionMetrics,
+    compare_results,
+)
 from gaitlab.store.records import MetricSummary, SessionRecord
 
 #: Columns of the history CSV (one row per session and metric).
@@ -114,22 +120,10 @@ class Trend:
     basis: str
 
 
-def _as_result(session: SessionRecord, m: MetricSummary) -> dict[str, Any]:
-    """The smallest ``result.json``-like dict :func:`compare_results` reads for one metric."""
-    return {
-        "kinematics": {
-            "view": {"view": session.view},
-            "metrics": {
-                m.metric: {
-                    "unit": m.unit,
-                    "median": m.median,
-                    "iqr": m.spread_iqr,
-                    "n": m.n_strides,
-                    "confidence": m.confidence,
-                }
-            },
-        }
-    }
+def _as_session(session: SessionRecord, m: MetricSummary) -> SessionMetrics:
+    """One stored metric of a session, as :func:`compare_results` compares it."""
+    measured = Measured(m.unit, m.median, m.spread_iqr, m.n_strides, m.confidence)
+    return SessionMetrics(view=session.view, metrics={m.metric: measured})
 
 
 def metric_names(sessions: Sequence[SessionRecord]) -> list[str]:
@@ -164,7 +158,7 @@ def metric_move(
             sdd[metric].value if metric in sdd else None,
             sdd[metric].source if metric in sdd else "", "one session",
         )  # fmt: skip
-    (row,) = compare_results(_as_result(s0, m0), _as_result(s1, m1), sdd)
+    (row,) = compare_results(_as_session(s0, m0), _as_session(s1, m1), sdd)
     return MetricMove(
         metric=metric,
         unit=row.unit,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gaitlab.files import write_text_atomic
 from gaitlab.store.database import SessionStore
 from gaitlab.store.errors import UnknownSession
 
@@ -27,10 +28,7 @@ def save_notes(result_dir: str | Path, text: str, *, now: datetime | None = None
     path = Path(result_dir) / NOTES_FILE
     saved = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     payload = {"schema": NOTES_SCHEMA, "schema_version": 1, "saved_utc": saved, "text": text}
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False))
 
 
 def load_notes(result_dir: str | Path) -> str:

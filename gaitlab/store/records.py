@@ -1,12 +1,11 @@
 """What the store holds, as plain frozen dataclasses, and how a ``result.json`` maps onto them.
 
-:func:`session_from_result` is pure (a result dict in, a :class:`SessionRecord` out); reading
+:func:`session_from_result` is pure (a result document in, a :class:`SessionRecord` out); reading
 the folder and hashing its files is :func:`read_session_folder`'s job.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.hashing import file_sha256
+from gaitlab.result import RESULT_FILE, SERIES_FILE, ResultDocument, ResultFolderError, read_result
 from gaitlab.store.errors import StoreError
 
 #: Blocks of ``result.json``'s findings stored per session, in rank order.
-FINDING_BLOCKS = ("findings", "more_findings")
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ class SessionRecord:
     @property
     def result_path(self) -> Path:
         """Path of the session's ``result.json``."""
-        return Path(self.result_dir) / self.files.get("result", "result.json")
+        return Path(self.result_dir) / self.files.get("result", RESULT_FILE)
 
 
 def _float(value: Any) -> float | None:
@@ -173,45 +172,41 @@ def parse_utc(text: str | None) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
-def metric_summaries(result: Mapping[str, Any]) -> tuple[MetricSummary, ...]:
+def metric_summaries(result: ResultDocument) -> tuple[MetricSummary, ...]:
     """Per-metric summaries of a result, in the result's metric order."""
-    metrics = (result.get("kinematics") or {}).get("metrics") or {}
     return tuple(
         MetricSummary(
-            metric=str(name),
-            unit=str(m.get("unit") or ""),
-            median=_float(m.get("median")),
-            spread_iqr=_float(m.get("iqr")),
-            n_strides=int(m.get("n") or 0),
-            confidence=str(m.get("confidence") or "not_measurable"),
+            metric=name,
+            unit=m.unit,
+            median=_float(m.median),
+            spread_iqr=_float(m.iqr),
+            n_strides=m.n,
+            confidence=m.confidence.value,
         )
-        for name, m in metrics.items()
-        if isinstance(m, Mapping)
+        for name, m in result.metrics.items()
     )
 
 
-def finding_summaries(result: Mapping[str, Any]) -> tuple[FindingSummary, ...]:
+def finding_summaries(result: ResultDocument) -> tuple[FindingSummary, ...]:
     """The findings of a result (main ones, then the rest), ranked from 1."""
-    block = result.get("findings") or {}
-    items = [f for key in FINDING_BLOCKS for f in (block.get(key) or []) if isinstance(f, Mapping)]
     return tuple(
         FindingSummary(
             rank=i,
-            finding_id=str(f.get("id") or "finding"),
-            title=str(f.get("title") or f.get("id") or ""),
-            severity=str(f.get("severity") or ""),
-            metric=f.get("metric"),
-            value=_float(f.get("value")),
-            unit=f.get("unit"),
-            side=f.get("side"),
-            confidence=f.get("confidence"),
+            finding_id=f.id,
+            title=f.label,
+            severity=f.severity.value,
+            metric=f.metric or None,
+            value=_float(f.value),
+            unit=f.unit or None,
+            side=f.side,
+            confidence=f.confidence.value,
         )
-        for i, f in enumerate(items, start=1)
+        for i, f in enumerate(result.reported_findings, start=1)
     )
 
 
 def session_from_result(
-    result: Mapping[str, Any],
+    result: ResultDocument,
     *,
     runner: str,
     result_dir: str,
@@ -220,33 +215,28 @@ def session_from_result(
     pose_series_sha256: str | None = None,
     physio_notes: str = "",
 ) -> SessionRecord:
-    """The session a ``result.json`` describes (pure: no file access).
+    """The session a result document describes (pure: no file access).
 
     Raises
     ------
     StoreError
-        When ``result`` is not a gaitlab result.
+        When the result has no creation time.
     """
-    if result.get("schema") != "gaitlab.result":
-        raise StoreError(f"{result_dir}: not a gaitlab result (result.json of an analysis)")
-    kin = result.get("kinematics") or {}
-    request = result.get("request") or {}
-    pose = result.get("pose") or {}
-    clip = result.get("clip") or {}
-    view = (kin.get("view") or {}).get("view") or request.get("view") or "unclear"
+    view = result.kinematics.view.view if result.kinematics else result.request.view
+    settings = result.kinematics.settings if result.kinematics else {}
     series_name = files.get("series")
     return SessionRecord(
         runner=runner,
-        recorded_utc=parse_utc(result.get("created_utc")),
-        clip_path=str(clip.get("path") or ""),
-        clip_sha256=str(clip.get("sha256") or ""),
-        view=str(view),
+        recorded_utc=parse_utc(result.created_utc),
+        clip_path=result.clip.path,
+        clip_sha256=result.clip.sha256,
+        view=view or "unclear",
         settings={
-            "request": dict(request),
-            "pose_model": pose.get("model") or {},
-            "kinematics": kin.get("settings") or {},
+            "request": result.request.to_dict(),
+            "pose_model": result.pose.model.to_dict(),
+            "kinematics": dict(settings),
         },
-        gaitlab_version=str(result.get("gaitlab_version") or ""),
+        gaitlab_version=result.gaitlab_version,
         result_dir=result_dir,
         result_sha256=result_sha256,
         pose_series_path=os.path.join(result_dir, series_name) if series_name else None,
@@ -290,19 +280,20 @@ def read_session_folder(
     if files is None:
         # Keyed by file name (report.html and report.pdf share a stem), the two files other
         # code looks up by role under their output names.
-        roles = {"result.json": "result", "pose_series.npz": "series"}
+        roles = {RESULT_FILE: "result", SERIES_FILE: "series"}
         names = {roles.get(p.name, p.name): p.name for p in _files(folder)}
     else:
         names = {str(k): Path(v).name for k, v in files.items()}
-    names.setdefault("result", "result.json")
+    names.setdefault("result", RESULT_FILE)
     result_path = folder / names["result"]
+    if not result_path.is_file():
+        raise StoreError(f"{result_path}: cannot read the result (no such file)")
     try:
-        text = result_path.read_text(encoding="utf-8")
-        result = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"{result_path}: cannot read the result ({exc})") from None
-    if "series" not in names and (folder / "pose_series.npz").is_file():
-        names["series"] = "pose_series.npz"
+        result = read_result(result_path)
+    except ResultFolderError as exc:
+        raise StoreError(f"cannot read the result: {exc.message}") from None
+    if "series" not in names and (folder / SERIES_FILE).is_file():
+        names["series"] = SERIES_FILE
     series = folder / names["series"] if "series" in names else None
     return session_from_result(
         result,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CLIPS, REPO
+from tests.store.factories import TEMPLATE_ENV, save_template
 
 #: Seconds kept of each clip: above the 2 s minimum, short enough for CI (MediaPipe ~50 fps).
 TRIM_S = 2.5
@@ -51,3 +52,16 @@ def subprocess_env() -> dict[str, str]:
     """The environment for a batch run in a subprocess: this checkout first on the path."""
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
     return {**os.environ, "PYTHONPATH": path}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def result_template(tmp_path_factory: pytest.TempPathFactory):
+    """The synthetic runner's result.json, computed once and read by every worker process."""
+    path = save_template(tmp_path_factory.mktemp("template") / "result.json")
+    old = os.environ.get(TEMPLATE_ENV)
+    os.environ[TEMPLATE_ENV] = str(path)  # inherited by spawned workers and subprocesses
+    yield path
+    if old is None:
+        os.environ.pop(TEMPLATE_ENV, None)
+    else:
+        os.environ[TEMPLATE_ENV] = old

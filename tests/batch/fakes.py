@@ -19,6 +19,8 @@ from unittest import mock
 from gaitlab.batch import task as task_module
 from gaitlab.errors import NoRunnerFound, UnreadableVideo
 from gaitlab.hashing import file_sha256
+from tests.store.factories import metric as store_metric
+from tests.store.factories import result_dict
 
 #: File in the cache folder where the fake pose stage logs each inference it runs.
 INFERENCE_LOG = "inferences.log"
@@ -72,28 +74,17 @@ class FakeAnalysis:
         self._path = path
 
     def to_dict(self) -> dict[str, Any]:
+        """The real synthetic result with this fake clip's numbers."""
         spec = self._spec
-        result: dict[str, Any] = {
-            "schema": "gaitlab.result",
-            "clip": {
-                "path": str(self._path),
-                "width_px": 640,
-                "height_px": 360,
-                "n_frames": spec["n_frames"],
-                "duration_s": spec["n_frames"] / 30.0,
-                "capture_fps": 30.0,
-                "vfr": False,
-            },
-            "pose": {"detection_rate": spec["detection_rate"], "model": {"name": "fake"}},
-        }
-        if spec["metrics"] is not None:
-            result["kinematics"] = {
-                "view": {"view": "side-left", "confidence": 0.95},
-                "metrics": spec["metrics"],
-            }
-        if spec["findings"] is not None:
-            result["findings"] = spec["findings"]
-        return result
+        return result_dict(
+            "2026-12-07T10:00:00+00:00",
+            spec["metrics"],
+            clip=str(self._path),
+            sha256=self.series.video.sha256,
+            findings=spec["findings"],
+            n_frames=spec["n_frames"],
+            detection_rate=spec["detection_rate"],
+        )
 
 
 def fake_analyze(
@@ -161,9 +152,10 @@ def inference_count(cache_dir: Path) -> dict[str, int]:
     return counts
 
 
-def metric(median: float | None, confidence: str = "high", **extra: Any) -> dict[str, Any]:
-    """A metric block shaped like ``MetricResult.to_dict()``."""
-    return {"median": median, "iqr": 1.0, "confidence": confidence, "reasons": [], **extra}
+def metric(median: float | None, confidence: str = "high") -> dict[str, Any]:
+    """What a metric's summary says (applied to a real result by ``result_dict``)."""
+    values = store_metric(median, confidence=confidence)
+    return {**values, "confidence": values["confidence"].value, "reasons": list(values["reasons"])}
 
 
 def run_fake_batch_main() -> None:

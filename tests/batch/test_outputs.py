@@ -75,9 +75,9 @@ RECORDS = {
             "cadence_spm_median": 170,
             "cadence_spm_confidence": "medium",
             "n_findings": 1,
-            "findings": "trunk_lean_deg (moderate)",
+            "findings": "trunk_lean_forward (watch)",
         },
-        review=["pose found in only 70% of frames", "findings: trunk_lean_deg (moderate)"],
+        review=["pose found in only 70% of frames", "findings: trunk_lean_forward (watch)"],
     ),
     "k3": ClipRow(
         key="k3",

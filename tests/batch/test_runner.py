@@ -20,9 +20,16 @@ from gaitlab.batch.progress import LogProgress
 from gaitlab.batch.runner import BatchSettings, rebuild_outputs, run_batch
 from gaitlab.batch.task import ClipOutputs
 from gaitlab.errors import InvalidOption, ModelError
+from gaitlab.findings import normal
+from gaitlab.findings.knowledge import (
+    KnowledgeBase,
+    KnowledgeBaseError,
+    parse_knowledge_base,
+)
 from tests.batch.conftest import subprocess_env
 from tests.batch.fakes import fake_clip, fake_scorer, inference_count, metric
 from tests.conftest import REPO
+from tests.store.factories import engine_findings
 
 
 def make_clips(folder: Path) -> dict[str, Path]:
@@ -30,7 +37,7 @@ def make_clips(folder: Path) -> dict[str, Path]:
         "good1": fake_clip(
             folder / "good1.mp4",
             metrics={
-                "trunk_lean_deg": metric(7.0, normal_band=[3, 12]),
+                "trunk_lean_deg": metric(7.0),
                 "cadence_spm": metric(170),
             },
             findings=[],
@@ -39,7 +46,7 @@ def make_clips(folder: Path) -> dict[str, Path]:
         "good2": fake_clip(
             folder / "sub" / "good2.mov",
             metrics={"trunk_lean_deg": metric(15.0, "low"), "pelvic_drop_deg": metric(6.0)},
-            findings=[{"metric": "trunk_lean_deg", "severity": "moderate"}],
+            findings=[f.to_dict() for f in engine_findings({"cadence_spm": 149.3})],
             n_frames=50,
         ),
         "plain": fake_clip(folder / "plain.mp4", n_frames=20),  # no kinematics block
@@ -287,3 +294,19 @@ def test_sigkill_mid_batch_loses_nothing_finished(tmp_path: Path):
     rows = read_csv(out / "scores.csv")
     assert [r["status"] for r in rows] == ["ok"] * n
     assert not list((out / "clips").glob(".*")) and not list((out / "records").glob(".*"))
+
+
+def test_a_broken_knowledge_base_fails_the_summary_loudly(tmp_path: Path, monkeypatch):
+    # The summary's normal bands come from the knowledge base: a broken one is a packaging
+    # bug to surface, never a summary with its bands silently left out.
+    make_clips(tmp_path / "in")
+    run(tmp_path, [tmp_path / "in"])
+    broken = tmp_path / "knowledge_base.toml"
+    broken.write_text("schema_version = 1\n[[findings]]\nid = 'x'\n", encoding="utf-8")
+
+    def load_broken() -> KnowledgeBase:
+        return parse_knowledge_base(broken.read_text(encoding="utf-8"), origin=str(broken))
+
+    monkeypatch.setattr(normal, "load_knowledge_base", load_broken)
+    with pytest.raises(KnowledgeBaseError, match="schema_version"):
+        rebuild_outputs(tmp_path / "out")

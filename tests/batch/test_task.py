@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from gaitlab.batch.flatten import finding_items, flatten_result, metric_bands, review_reasons
+from gaitlab.batch.flatten import flatten_result, review_reasons
 from gaitlab.batch.inputs import ClipInput
 from gaitlab.batch.records import FileStore
 from gaitlab.batch.row import ClipRow
 from gaitlab.batch.task import ClipTask, result_folder_name, settings_dict, task_key
 from gaitlab.pipeline import AnalysisRequest
-from tests.batch.fakes import metric
+from gaitlab.result import ResultDocument
+from tests.store.factories import engine_findings, metric, result_dict
 
 SHA = "ab" * 32
 
@@ -75,36 +76,28 @@ def test_task_and_row_pickle_and_round_trip(tmp_path: Path):
     assert ClipRow.from_dict({**row.to_dict(), "added_later": 1}) == row
 
 
-RESULT = {
-    "schema": "gaitlab.result",
-    "clip": {"width_px": 960, "height_px": 540, "n_frames": 480, "capture_fps": 60.0, "vfr": False},
-    "pose": {"detection_rate": 0.98, "model": {"name": "full", "sha256": "x"}},
-    "kinematics": {
-        "view": {"view": "side-left", "confidence": 0.9},
-        "metrics": {
-            "trunk_lean_deg": metric(7.25, "high", normal_band=[3.0, 12.0]),
-            "hip_extension_deg": metric(4.0, "low"),
-            "pelvic_drop_deg": metric(None, "not_measurable"),
-            "cadence_spm": metric(171.0, "medium", band={"low": 160, "high": None}),
-        },
+#: A real result with chosen numbers: four metrics, and the engine's verdict on a cadence of
+#: 149.3 steps/min (below the 150 watch edge).
+RESULT = result_dict(
+    "2026-12-07T10:00:00+00:00",
+    {
+        "trunk_lean_deg": metric(7.25, 1.0, 12, "high"),
+        "hip_extension_deg": metric(4.0, 1.0, 12, "low"),
+        "pelvic_drop_deg": metric(None),
+        "cadence_spm": metric(171.0, 2.0, 12, "medium", "spm"),
     },
-    "findings": [
-        {
-            "metric": "hip_extension_deg",
-            "severity": "moderate",
-            "side": "left",
-            "normal_band": {"lo": 8.0, "hi": 20.0},
-        },
-        {"metric": "trunk_lean_deg", "severity": "none"},
-    ],
-}
+    findings=engine_findings({"cadence_spm": 149.3}),
+)
 
 
 def test_flatten_takes_every_metric_in_result_order():
-    row = flatten_result(RESULT)
-    assert list(row)[:6] == ["width_px", "height_px", "n_frames", "capture_fps", "vfr", "model"]
-    assert row["detection_rate"] == 0.98
-    assert (row["view"], row["view_confidence"]) == ("side-left", 0.9)
+    doc = ResultDocument.from_dict(RESULT)
+    row = flatten_result(doc)
+    assert list(row)[:6] == [
+        "width_px", "height_px", "rotation_deg", "n_frames", "duration_s", "capture_fps",
+    ]  # fmt: skip
+    assert row["detection_rate"] == doc.pose.detection_rate
+    assert (row["view"], row["view_confidence"]) == ("side-left", doc.kinematics.view.confidence)
     metric_cols = [
         c for c in row if c.endswith(("_median", "_confidence")) and c != "view_confidence"
     ]
@@ -121,36 +114,24 @@ def test_flatten_takes_every_metric_in_result_order():
     assert row["trunk_lean_deg_median"] == 7.25
     assert row["pelvic_drop_deg_median"] is None
     assert row["pelvic_drop_deg_confidence"] == "not_measurable"
-    # "none" severity is not a finding.
     assert row["n_findings"] == 1
-    assert row["findings"] == "hip_extension_deg (moderate, left)"
+    assert row["findings"] == "low_cadence (watch)"
 
 
 def test_flatten_of_a_result_without_kinematics_or_findings_has_quality_only():
-    row = flatten_result({"clip": {"n_frames": 10, "capture_fps": float("nan")}, "pose": {}})
-    assert row == {"n_frames": 10, "capture_fps": None}
-
-
-def test_findings_in_other_layouts():
-    assert len(finding_items({"findings": [{"name": "a", "severity": "mild"}]})) == 1
-    assert [f["name"] for f in finding_items({"a": {"severity": "high"}, "b": 3})] == ["a"]
-    assert finding_items("nonsense") == []
-
-
-def test_bands_come_from_metrics_and_findings():
-    assert metric_bands(RESULT) == {
-        "trunk_lean_deg": [3.0, 12.0],
-        "cadence_spm": [160.0, None],
-        "hip_extension_deg": [8.0, 20.0],
-    }
+    doc = ResultDocument.from_dict(result_dict("2026-12-07T10:00:00+00:00", None, findings=None))
+    row = flatten_result(doc)
+    assert "view" not in row and "n_findings" not in row
+    assert not [c for c in row if c.endswith("_median")]
+    assert row["n_frames"] == doc.clip.n_frames
 
 
 def test_review_reasons():
-    row = flatten_result(RESULT)
+    row = flatten_result(ResultDocument.from_dict(RESULT))
     reasons = review_reasons("ok", "", row)
     assert reasons == [
         "low confidence: hip_extension_deg",
-        "findings: hip_extension_deg (moderate, left)",
+        "findings: low_cadence (watch)",
     ]
     poor = {**row, "detection_rate": 0.5, "view_confidence": 0.3, "n_findings": 0}
     assert review_reasons("ok", "", poor)[:2] == [

@@ -6,21 +6,23 @@ import math
 import pytest
 
 from gaitlab.dashboard.compare import NotAResult, change_rows, parse_result
-from gaitlab.findings.change import LITERATURE_SDD, compare_results, median_se, stride_noise
+from gaitlab.findings.change import (
+    LITERATURE_SDD,
+    Measured,
+    SessionMetrics,
+    compare_results,
+    median_se,
+    stride_noise,
+)
+from gaitlab.result import RESULT_FILE, read_result
 
 
 def metric(median, iqr=1.0, n=10, unit="deg", confidence="high", reasons=()):
-    return {
-        "median": median, "iqr": iqr, "n": n, "unit": unit,
-        "confidence": confidence, "reasons": list(reasons),
-    }  # fmt: skip
+    return Measured(unit, median, iqr, n, confidence, tuple(reasons))
 
 
 def result(view="rear", **metrics):
-    return {
-        "schema": "gaitlab.result",
-        "kinematics": {"view": {"view": view}, "metrics": metrics},
-    }
+    return SessionMetrics(view, metrics)
 
 
 def by_name(rows):
@@ -42,9 +44,9 @@ def test_stride_noise_bound_is_the_95pct_bound_of_two_medians():
     # IQR 1.349 = one standard deviation; n = 8: SE of the median = sqrt(pi/2) / sqrt(8).
     se = median_se(1.349, 8)
     assert se == pytest.approx(math.sqrt(math.pi / 2) / math.sqrt(8))
-    bound = stride_noise({"iqr": 1.349, "n": 8}, {"iqr": 1.349, "n": 8})
+    bound = stride_noise(metric(0.0, 1.349, 8), metric(0.0, 1.349, 8))
     assert bound == pytest.approx(1.96 * math.sqrt(2) * se)
-    assert stride_noise({"iqr": 1.0, "n": 1}, {"iqr": 1.0, "n": 8}) is None
+    assert stride_noise(metric(0.0, 1.0, 1), metric(0.0, 1.0, 8)) is None
     assert median_se(None, 8) is None
 
 
@@ -94,12 +96,23 @@ def test_change_rows_format_values_with_units():
     assert rows[0]["counts when over"].startswith("2.8")
 
 
-def test_parse_result_accepts_a_result_and_explains_what_is_wrong():
-    good = result(pelvic_drop_deg=metric(8.0))
-    assert parse_result(json.dumps(good).encode()) == good
+def test_parse_result_accepts_a_result_and_explains_what_is_wrong(synthetic_result):
+    content = (synthetic_result / RESULT_FILE).read_bytes()
+    assert parse_result(content) == read_result(synthetic_result)
     with pytest.raises(NotAResult, match="not a JSON file"):
         parse_result(b"\x00\xff", "x.json")
     with pytest.raises(NotAResult, match="not a gaitlab result"):
         parse_result(b'{"a": 1}', "x.json")
+    # A result of a clip with no strides: the kinematics stage measured nothing.
+    bare = json.loads(content)
+    bare["kinematics"]["metrics"] = {}
     with pytest.raises(NotAResult, match="no measured metrics"):
-        parse_result(json.dumps(result()).encode(), "x.json")
+        parse_result(json.dumps(bare).encode(), "x.json")
+
+
+def test_two_results_of_one_clip_show_no_change(synthetic_result):
+    doc = read_result(synthetic_result)
+    rows = compare_results(doc, doc)
+    measured = [n for n, m in doc.metrics.items() if m.median is not None]
+    assert sorted(r.metric for r in rows) == sorted(measured)
+    assert all(r.delta == 0 and not r.changed for r in rows)

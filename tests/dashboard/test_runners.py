@@ -14,6 +14,7 @@ import pytest
 
 from gaitlab.cli import main
 from gaitlab.dashboard import runners
+from gaitlab.result import result_json
 from gaitlab.store import notes, open_store, read_session_folder
 from gaitlab.store.history import metric_trend
 from tests.conftest import REPO
@@ -53,8 +54,8 @@ def test_rows_labels_and_reopened_result(store_env):
                                                   "2026-03-02 09:00"]  # fmt: skip
     assert runners.session_label(sessions[0]).startswith(f"#{sessions[0].id} 2026-01-05 09:00")
     result, warning = runners.load_session_result(sessions[1])
-    assert result["kinematics"]["metrics"]["cadence_spm"]["median"] == 158.0 and warning == ""
-    sessions[1].result_path.write_text(json.dumps(result) + " ")
+    assert result.metrics["cadence_spm"].median == 158.0 and warning == ""
+    sessions[1].result_path.write_text(result_json(result) + " ")
     assert "changed since" in runners.load_session_result(sessions[1])[1]
     shutil.rmtree(sessions[2].result_dir)
     with pytest.raises(runners.ResultGone, match="no longer at"):

@@ -55,7 +55,7 @@ def test_angle_labels_are_readable():
 
 
 def test_phase_follows_the_strides(synthetic_data):
-    s = next(s for s in synthetic_data.strides if s.get("toe_off_s") is not None)
-    mid = 0.5 * (s["foot_strike_s"] + s["toe_off_s"])
+    s = next(s for s in synthetic_data.strides if s.toe_off_s is not None)
+    mid = 0.5 * (s.foot_strike_s + s.toe_off_s)
     i = int(np.argmin(np.abs(synthetic_data.time_s - mid)))
-    assert phase_at(synthetic_data, i)[s["side"]] == "stance"
+    assert phase_at(synthetic_data, i)[s.side] == "stance"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from types import SimpleNamespace
@@ -16,9 +17,13 @@ from gaitlab.findings import (
     findings_for_result,
     load_knowledge_base,
     metric_results_from_dict,
+    metric_results_from_result,
 )
+from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.metrics import StrideValue, not_measurable, summarise
+from gaitlab.result import Cleaning, ResultDocument, Running, Stride, View
+from tests.store.factories import real_result
 
 KB = load_knowledge_base()
 
@@ -40,27 +45,36 @@ def _metrics() -> dict:
     }
 
 
-def _result(metrics: dict) -> dict:
-    """A result.json as the pipeline writes it (strict JSON, NaN -> null)."""
-    kinematics = {
-        "format_version": 1,
-        "view": {"view": "side-right", "confidence": 0.9},
-        "running": {"is_running": True, "activity": "running", "reason": "running at 170"},
-        "cleaning": {"sample_rate_hz": 59.94},
-        "strides": [
-            {"side": "left", "foot_strike_s": 1.0, "toe_off_s": 1.25, "inferred": False},
-            {"side": "right", "foot_strike_s": 1.4, "toe_off_s": 1.65, "inferred": False},
-            {"side": "left", "foot_strike_s": 1.8, "toe_off_s": None, "inferred": True},
-        ],
-        "metrics": {name: m.to_dict() for name, m in metrics.items()},
-    }
-    text = json.dumps({"schema": "gaitlab.result", "kinematics": kinematics}, allow_nan=False)
-    return json.loads(text)
+def _result(metrics: dict) -> ResultDocument:
+    """A real result (the synthetic stick runner's) with these metrics, strides and rates.
+
+    The metrics go through strict JSON as the pipeline writes them (NaN -> null).
+    """
+    real = real_result()
+    assert real.kinematics is not None
+    saved = json.loads(
+        json.dumps(to_json_ready({n: m.to_dict() for n, m in metrics.items()}), allow_nan=False)
+    )
+    kinematics = dataclasses.replace(
+        real.kinematics,
+        view=View(view="side-right", confidence=0.9, source="detected"),
+        running=Running(is_running=True, activity="running", reason="running at 170"),
+        cleaning=Cleaning(sample_rate_hz=59.94),
+        strides=(
+            Stride(side="left", foot_strike_s=1.0, toe_off_s=1.25),
+            Stride(side="right", foot_strike_s=1.4, toe_off_s=1.65),
+            Stride(side="left", foot_strike_s=1.8, toe_off_s=None, inferred=True),
+        ),
+        metrics=ResultDocument.from_dict(
+            {**real.to_dict(), "kinematics": {**real.kinematics.to_dict(), "metrics": saved}}
+        ).metrics,
+    )
+    return dataclasses.replace(real, kinematics=kinematics)
 
 
 def test_metric_results_round_trip_through_json() -> None:
     original = _metrics()
-    rebuilt = metric_results_from_dict(_result(original))
+    rebuilt = metric_results_from_result(_result(original))
     assert list(rebuilt) == list(original)
     for name, m in original.items():
         assert rebuilt[name].to_dict() == m.to_dict()
@@ -72,30 +86,27 @@ def test_metric_results_round_trip_through_json() -> None:
 
 def test_values_saved_without_a_read_time_fall_back_to_foot_strike() -> None:
     result = _result(_metrics())
-    for v in result["kinematics"]["metrics"]["hip_extension_deg"]["values"]:
-        del v["at_s"]
-    hip = metric_results_from_dict(result)["hip_extension_deg"]
+    hip_saved = result.metrics["hip_extension_deg"]
+    old = dataclasses.replace(
+        hip_saved, values=tuple(dataclasses.replace(v, at_s=None) for v in hip_saved.values)
+    )
+    result = dataclasses.replace(
+        result,
+        kinematics=dataclasses.replace(
+            result.kinematics, metrics={**result.metrics, "hip_extension_deg": old}
+        ),
+    )
+    hip = metric_results_from_result(result)["hip_extension_deg"]
     assert all(math.isnan(v.at_s) for v in hip.values)
     assert [v.moment_s for v in hip.values] == [1.0, 1.4, 1.8, 2.2]
     assert findings_for_result(result, KB).findings[0].key_times_s[0] == 1.0
 
 
-@pytest.mark.parametrize("which", ["whole", "kinematics", "metrics"])
-def test_metric_results_accept_any_level_of_the_file(which: str) -> None:
-    result = _result(_metrics())
-    d = {
-        "whole": result,
-        "kinematics": result["kinematics"],
-        "metrics": result["kinematics"]["metrics"],
-    }
-    assert set(metric_results_from_dict(d[which])) == set(_metrics())
-
-
 def test_missing_field_is_named() -> None:
-    result = _result(_metrics())
-    del result["kinematics"]["metrics"]["hip_extension_deg"]["confidence"]
+    saved = {name: m.to_dict() for name, m in _result(_metrics()).metrics.items()}
+    del saved["hip_extension_deg"]["confidence"]
     with pytest.raises(ValueError, match=r"hip_extension_deg: field 'confidence' is missing"):
-        metric_results_from_dict(result)
+        metric_results_from_dict(saved)
 
 
 def test_context_from_result() -> None:
@@ -107,8 +118,11 @@ def test_context_from_result() -> None:
 
 def test_context_falls_back_to_the_pose_rate() -> None:
     result = _result(_metrics())
-    del result["kinematics"]["cleaning"]
-    result["pose"] = {"sample_rate_hz": 29.97}
+    result = dataclasses.replace(
+        result,
+        kinematics=dataclasses.replace(result.kinematics, cleaning=Cleaning()),
+        pose=dataclasses.replace(result.pose, sample_rate_hz=29.97),
+    )
     assert context_from_result(result).capture_fps == pytest.approx(29.97)
 
 

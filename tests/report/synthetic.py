@@ -16,34 +16,8 @@ from tests.kinematics.stickrunner import RunnerSpec, make_run
 #: A small side-view run: 4 s at 30 fps on a 640x480 frame.
 SPEC = RunnerSpec(fps=30.0, duration_s=4.0, px_per_m=160.0, view="side-right", seed=3)
 
-#: A findings block in the shape the findings stage is expected to produce.
-FINDINGS = {
-    "findings": [
-        {
-            "id": "limited_hip_extension",
-            "title": "Limited hip extension",
-            "severity": "moderate",
-            "side": "left",
-            "metric": "hip_extension_deg",
-            "value": 4.0,
-            "unit": "deg",
-            "confidence": "medium",
-            "explanation": "The thigh stays <near> the trunk line at toe-off & the back works.",
-            "cues": ["Keep the upper back tall", "Extend at the hip, not the back"],
-            "exercises": [
-                {"name": "Single-leg glute bridge", "how": "3 x 10 per side", "sources": ["003"]},
-                "Figure-four stretch",
-            ],
-            "sources": ["004"],
-        }
-    ],
-    "general_advice": [{"text": "Warm up with leg swings and lateral lunges", "sources": ["003"]}],
-    "safety": ["See a professional when pain is sharp, persistent, or limits daily life."],
-    "sources": {
-        "003": {"title": "Running without pain: exercises for post-run hip relief"},
-        "004": {"title": "Running and hip pain"},
-    },
-}
+#: Text with markup put into the engine's one finding, so escaping is checked on known text.
+MARKUP = "The foot lands <far> ahead of the hips & the shin reaches forward."
 
 
 def write_clip(path: Path, n_frames: int, fps: float, size: tuple[int, int]) -> Path:
@@ -79,3 +53,17 @@ def synthetic_analysis(tmp_path: Path, spec: RunnerSpec = SPEC) -> ClipAnalysis:
     xy = series.xy_px - np.nanmedian(series.xy_px, axis=(0, 1)) + np.array([320.0, 240.0])
     series = dataclasses.replace(series, video=video, xy_px=xy)
     return analyze_series(series, AnalysisRequest(view="auto"))
+
+
+def analysis_with_markup(tmp_path: Path) -> ClipAnalysis:
+    """:func:`synthetic_analysis` with :data:`MARKUP` as its first finding's explanation.
+
+    The stick runner overstrides by construction (its foot lands 0.33 m ahead of the hip):
+    the findings engine reports ``overstride`` on it. Only the explanation's text changes.
+    """
+    analysis = synthetic_analysis(tmp_path)
+    first, *rest = analysis.findings.findings
+    findings = dataclasses.replace(
+        analysis.findings, findings=(dataclasses.replace(first, explanation=MARKUP), *rest)
+    )
+    return dataclasses.replace(analysis, findings=findings)

@@ -108,8 +108,8 @@ def test_pdf_converts_to_pages_and_page_one_shows_the_findings(
     first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
                            check=True, capture_output=True, text=True).stdout  # fmt: skip
     assert "Findings" in first
-    assert "1. Limited hip extension" in first
-    assert "severity moderate" in first
+    assert "1. Overstriding" in first
+    assert "severity watch" in first
     assert "Safety first" in first
     # What to do if it hurts: on page 1, above the findings, each item with its article.
     assert "If it hurts now" in first

@@ -10,16 +10,18 @@ from pathlib import Path
 import av
 import pytest
 
-from gaitlab.report import ReportData, ResultFolderError, normalise_findings, rebuild_reports
+from gaitlab.findings import load_knowledge_base
+from gaitlab.report import ReportData, ResultFolderError, findings_view, rebuild_reports
 from gaitlab.report.data import DEFAULT_SAFETY
 from gaitlab.report.frames import keyframe_specs
+from gaitlab.result import read_result
 
 EXPECTED = {
     "result", "series", "kinematics_series", "video", "frames_csv", "strides_csv", "trc", "mot",
     "html", "pdf", "plot_angles", "plot_per_stride", "plot_left_right",
     "keyframe_left_foot_strike", "keyframe_left_midstance", "keyframe_left_toe_off",
     "keyframe_right_foot_strike", "keyframe_right_midstance", "keyframe_right_toe_off",
-    "finding_01_limited_hip_extension", "outputs",
+    "finding_01_overstride", "outputs",
 }  # fmt: skip
 
 
@@ -47,14 +49,16 @@ def test_video_is_h264_yuv420p_with_every_frame(synthetic_outputs: dict[str, Pat
 def test_result_json_carries_kinematics_and_findings(synthetic_outputs: dict[str, Path]) -> None:
     result = json.loads(synthetic_outputs["result"].read_text())
     assert result["kinematics"]["running"]["is_running"]
-    assert result["findings"]["findings"][0]["id"] == "limited_hip_extension"
+    # The stick runner lands 0.33 m ahead of the hip: the engine reports overstriding.
+    assert [f["id"] for f in result["findings"]["findings"]] == ["overstride"]
 
 
 def test_html_is_self_contained_and_escaped(synthetic_outputs: dict[str, Path]) -> None:
     html = synthetic_outputs["html"].read_text()
-    assert "Limited hip extension" in html
-    assert "&lt;near&gt; the trunk line at toe-off &amp; the back" in html
-    assert "Running and hip pain" in html  # citation resolved to its title
+    assert "Overstriding" in html
+    assert "The foot lands &lt;far&gt; ahead of the hips &amp; the shin" in html
+    # Citations resolved to the articles' short names.
+    assert "Running without pain: exercises for post-run hip relief" in html
     assert "See a professional" in html
     for external in ("http://", "https://", "<script", "<link", "@import"):
         assert external not in html
@@ -70,11 +74,13 @@ def test_keyframes_follow_the_strides(synthetic_outputs: dict[str, Path]) -> Non
             specs[f"keyframe_{side}_{k}"].frame for k in ("foot_strike", "midstance", "toe_off")
         )
         assert fs <= mid <= to
-        ev = {(e["kind"], e["frame"]) for e in data.events if e["side"] == side}
+        ev = {(e.kind, e.frame) for e in data.events if e.side == side}
         assert ("foot_strike", fs) in ev and ("toe_off", to) in ev
-    # The finding's frame is a left toe-off (hip extension is read at toe-off).
-    f = specs["finding_01_limited_hip_extension"]
-    assert ("left", "toe_off", f.frame) in {(e["side"], e["kind"], e["frame"]) for e in data.events}
+    # The finding's frame is a foot strike of its leg (the shank angle is read at strike).
+    (finding,) = data.findings.findings
+    f = specs["finding_01_overstride"]
+    events = {(e.side, e.kind, e.frame) for e in data.events}
+    assert (finding.side, "foot_strike", f.frame) in events
 
 
 def test_rebuild_reports_without_pose(synthetic_outputs: dict[str, Path], tmp_path: Path) -> None:
@@ -86,7 +92,7 @@ def test_rebuild_reports_without_pose(synthetic_outputs: dict[str, Path], tmp_pa
     paths = rebuild_reports(out)
     assert {"html", "pdf", "frames_csv", "keyframe_left_toe_off"} <= set(paths)
     assert (out / "frames.csv").read_text() == (src / "frames.csv").read_text()
-    assert "Limited hip extension" in (out / "report.html").read_text()
+    assert "Overstriding" in (out / "report.html").read_text()
 
 
 def test_rebuild_when_the_clip_moved(
@@ -129,10 +135,11 @@ def test_rebuild_recomputes_missing_kinematics(
     (out / "result.json").write_text(json.dumps(result))
     shutil.copy(src / "pose_series.npz", out / "pose_series.npz")
     data = ReportData.from_result_dir(out)
-    assert len(data.kinematics["strides"]) == len(kin["strides"])
-    for got, want in zip(data.kinematics["strides"], kin["strides"], strict=True):
+    assert data.kinematics is not None
+    assert len(data.kinematics.strides) == len(kin["strides"])
+    for got, want in zip(data.kinematics.strides, kin["strides"], strict=True):
         # The saved pose series is float32, so events move by far less than a frame.
-        assert got["foot_strike_s"] == pytest.approx(want["foot_strike_s"], abs=1e-4)
+        assert got.foot_strike_s == pytest.approx(want["foot_strike_s"], abs=1e-4)
     assert data.notes == ("kinematics recomputed from the saved pose series",)
 
 
@@ -141,28 +148,18 @@ def test_missing_result_folder_is_a_clear_error(tmp_path: Path) -> None:
         rebuild_reports(tmp_path)
 
 
-def test_findings_adapter_accepts_the_likely_shapes() -> None:
-    empty = normalise_findings(None)
+def test_findings_view_resolves_the_articles(synthetic_outputs: dict[str, Path]) -> None:
+    kb = load_knowledge_base()
+    empty = findings_view(None)
     assert not empty.available and [t for t, _ in empty.safety] == list(DEFAULT_SAFETY)
-    block = normalise_findings([{"id": "x", "title": "X", "value": "3.5", "side": "both",
-                                 "sources": [{"id": "004", "title": "Running and hip pain"}],
-                                 "exercises": ["Clamshell", {"name": "Bridge", "dose": "3x10",
-                                                             "source": "003"}]}])  # fmt: skip
-    f = block.findings[0]
-    assert f.value == 3.5 and f.side is None
-    assert f.exercises[0].name == "Clamshell" and f.exercises[1].how == "3x10"
-    assert f.exercises[1].sources == ("003",)
-    assert block.cite(f.sources) == "Running and hip pain"
-    assert [t for t, _ in block.safety] == list(DEFAULT_SAFETY)  # none given: the default
-
-    class Block:
-        def to_dict(self) -> dict:
-            return {"items": [{"title": "Y"}], "safety": {"disclaimer": "Not a diagnosis.",
-                                                          "items": ["See a physio."]}}  # fmt: skip
-
-    b = normalise_findings(Block())
-    assert b.findings[0].title == "Y"
-    assert [t for t, _ in b.safety] == ["Not a diagnosis.", "See a physio."]
+    block = findings_view(read_result(synthetic_outputs["result"]).findings)
+    (f,) = block.findings
+    # Each article key the finding cites is printed as that article's short name.
+    assert f.sources[:2] == ("shop", "therapist")
+    assert block.cite(f.sources[:2]) == "; ".join(
+        kb.articles[k].short_name for k in ("shop", "therapist")
+    )
+    assert [t for t, _ in block.safety] == [f"{a.title}: {a.text}" for a in kb.safety]
 
 
 def test_manifest_lists_every_output_written(synthetic_outputs: dict[str, Path]) -> None:

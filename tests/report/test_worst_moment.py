@@ -8,6 +8,7 @@ import pytest
 
 from gaitlab.report.data import ReportFinding
 from gaitlab.report.frames import worst_moment
+from gaitlab.result import MetricSummary
 
 
 def _finding(metric: str, value: float, side: str | None = "left", keys=()) -> ReportFinding:
@@ -18,7 +19,13 @@ def _finding(metric: str, value: float, side: str | None = "left", keys=()) -> R
 
 
 def _data(values: list[dict]) -> SimpleNamespace:
-    block = {"instant": "peak, foot strike to the other foot's strike", "values": values}
+    block = MetricSummary.from_dict(
+        {
+            "confidence": "high",
+            "instant": "peak, foot strike to the other foot's strike",
+            "values": values,
+        }
+    )
     return SimpleNamespace(metrics={"hip_extension_deg": block}, strides=[])
 
 

@@ -14,13 +14,11 @@ import sqlalchemy as sa
 from gaitlab.store import StoreError, UnknownRunner, migrate, open_store, read_session_folder
 from gaitlab.store.database import create_engine
 from gaitlab.store.location import resolve_store_url
-from tests.store.factories import metric, result_dict, write_result_folder
+from tests.store.factories import engine_findings, metric, result_dict, write_result_folder
 
 TABLES = {"runners", "sessions", "metric_summaries", "findings"}
-FINDING = {
-    "id": "low_cadence", "title": "Low cadence", "severity": "watch", "side": None,
-    "metric": "cadence_spm", "value": 149.3, "unit": "spm", "confidence": "medium",
-}  # fmt: skip
+#: The findings engine's verdict on a cadence of 149.3 steps/min: below the 150 watch edge.
+FINDINGS = engine_findings({"cadence_spm": 149.3})
 
 
 def session_folder(root: Path, name: str, created: str, hip_deg: float | None = 10.0):
@@ -32,7 +30,7 @@ def session_folder(root: Path, name: str, created: str, hip_deg: float | None = 
             "pelvic_drop_deg": metric(None),
         },
         clip=f"{name}.mp4",
-        findings=[FINDING],
+        findings=FINDINGS,
     )
     return write_result_folder(root / name, result)
 

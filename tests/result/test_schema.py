@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from gaitlab.resultfile import RESULT_SCHEMA_VERSION, ResultFolderError, check_result
+from gaitlab.result import RESULT_SCHEMA_VERSION, ResultFolderError, check_result
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,8 @@ def test_a_newer_schema_is_refused_with_what_to_do(result: dict):
         (lambda r: r["kinematics"]["events"][0].update(time_s=None),
          "kinematics.events[0].time_s must be a number, got null"),
         (lambda r: r["kinematics"].update(metrics=[]), "kinematics.metrics must be an object"),
-        (lambda r: r.update(findings="none"), "findings must be an object or a list"),
+        (lambda r: r.update(findings="none"), "findings must be an object, got the text"),
+        (lambda r: r["findings"].update(findings={}), "findings.findings must be a list"),
     ],
 )  # fmt: skip
 def test_a_wrong_shape_names_the_first_bad_field(result: dict, edit, message):
@@ -53,3 +54,19 @@ def test_a_wrong_shape_names_the_first_bad_field(result: dict, edit, message):
         check_result(doc, "result.json")
     assert exc.value.message.startswith("result.json: not a readable result (")
     assert message in exc.value.message
+
+
+def test_an_older_schema_is_refused_with_what_to_do(result: dict):
+    older = {**result, "schema_version": RESULT_SCHEMA_VERSION - 1}
+    with pytest.raises(ResultFolderError, match="written by an older gaitlab") as exc:
+        check_result(older, "r/result.json")
+    assert exc.value.message.endswith("analyse the clip again") and exc.value.exit_code == 4
+
+
+@pytest.mark.parametrize("severity", ["medium", "severe", "info", "WATCH", ""])
+def test_a_severity_outside_the_vocabulary_is_not_readable(result: dict, severity: str):
+    doc = copy.deepcopy(result)
+    finding = (doc["findings"]["findings"] or doc["findings"]["checks"])[0]
+    finding["severity"] = severity
+    with pytest.raises(ResultFolderError, match="severity must be one of watch, high"):
+        check_result(doc, "result.json")

@@ -1,11 +1,11 @@
-"""The ``result.json`` document read back: its version and its shape checked before use.
+"""The shape of ``result.json``, checked before any value of a file is used.
 
 ``gaitlab report`` (and anything else that reloads a result folder) must not trust the file:
-it may come from a newer gaitlab, or have been edited by hand or by another tool. Before any
-value is used, :func:`check_result` refuses a newer ``schema_version`` with a clear message
-and checks the shape of every block the report reads (types, the ``left``/``right`` sides,
-event frames inside the clip). A document that fails is "not a readable result"
-(:class:`ResultFolderError`, exit code 4), never an internal error.
+it may come from a newer or an older gaitlab, or have been edited by hand or by another tool.
+:func:`check_result` refuses another ``schema_version`` with a clear message and checks the
+shape of every block (types, the ``left``/``right`` sides, severities and confidence levels
+from :mod:`gaitlab.result.vocab`, event frames inside the clip). A document that fails is "not
+a readable result" (:class:`ResultFolderError`, exit code 4), never an internal error.
 
 Blocks may carry more keys than listed here (a later minor addition); a listed key with the
 wrong type is an error, and so is a missing required one.
@@ -20,13 +20,12 @@ from typing import Any
 
 from gaitlab import __version__
 from gaitlab.errors import GaitlabError
+from gaitlab.result.vocab import RESULT_FILE, Confidence, Severity
 
 #: Version of the ``result.json`` layout; bump on incompatible change.
 RESULT_SCHEMA_VERSION = 1
 #: The ``schema`` value of a gaitlab result.
 RESULT_SCHEMA = "gaitlab.result"
-#: File name of the result inside a result folder.
-RESULT_FILE = "result.json"
 
 
 class ResultFolderError(GaitlabError):
@@ -162,21 +161,6 @@ def obj(required: Mapping[str, Check], optional: Mapping[str, Check] | None = No
     return check
 
 
-def either(*checks: Check, expected: str) -> Check:
-    """Passes when any of ``checks`` does."""
-
-    def check(value: Any, where: str) -> None:
-        for c in checks:
-            try:
-                c(value, where)
-                return
-            except _Bad:
-                continue
-        raise _Bad(where, expected, value)
-
-    return check
-
-
 def nullable(inner: Check) -> Check:
     """null, or what ``inner`` accepts."""
 
@@ -189,8 +173,8 @@ def nullable(inner: Check) -> Check:
 
 SIDE = text(choices=("left", "right"))
 _TEXTS = listof(text())
-_TEXT_ITEM = either(text(), obj({}), expected="text or an object")
-_SOURCES = either(text(), listof(_TEXT_ITEM), obj({}), expected="text, a list or an object")
+_SEVERITY = text(choices=tuple(Severity))
+_CONFIDENCE = text(choices=tuple(Confidence))
 
 _CLIP = obj(
     {
@@ -264,7 +248,7 @@ _METRIC_VALUE = obj(
     {"inferred": flag(), "at_s": number(null=True)},
 )
 _METRIC = obj(
-    {"confidence": text()},
+    {"confidence": _CONFIDENCE},
     {
         "name": text(),
         "unit": text(),
@@ -299,38 +283,78 @@ _KINEMATICS = obj(
         "notes": _TEXTS,
     },
 )  # fmt: skip
-_FINDING = obj(
+_KEYS = listof(text())
+_EDGE = obj({"edge": number(null=True)}, {"refs": _KEYS, "why": text()})
+_BAND = obj({}, {"direction": text(), "normal": text(), "watch": _EDGE, "high": _EDGE})
+_CUE = obj({"text": text()}, {"sources": _KEYS, "refs": _KEYS})
+_EXERCISE = obj(
+    {"name": text()},
+    {k: text() for k in ("key", "how", "purpose", "dose")} | {"sources": _KEYS},
+)
+_KEY_FRAME = obj(
+    {"time_s": number(null=True)},
+    {"side": text(null=True, choices=("left", "right")), "value": number(null=True),
+     "instant": text()},
+)  # fmt: skip
+_EVIDENCE = obj(
     {},
+    {"metric": text(), "statistic": text(), "value": number(null=True), "unit": text(),
+     "confidence": _CONFIDENCE},
+)  # fmt: skip
+
+
+def _finding(value: Any, where: str) -> None:
+    _FINDING(value, where)
+
+
+_FINDING = obj(
+    {"id": text(), "severity": _SEVERITY, "confidence": _CONFIDENCE},
     {
-        "id": text(),
-        "title": text(null=True),
-        "severity": text(null=True),
-        "side": text(null=True),
-        "metric": text(null=True),
+        "title": text(),
+        "category": text(),
+        "side": text(null=True, choices=("left", "right")),
+        "side_note": text(),
+        "metric": text(),
         "value": number(null=True),
-        "unit": text(null=True),
-        "confidence": text(null=True),
-        "explanation": text(null=True),
-        "cues": nullable(listof(_TEXT_ITEM)),
-        "exercises": nullable(listof(_TEXT_ITEM)),
-        "sources": nullable(_SOURCES),
-        "key_times_s": nullable(listof(number(null=True))),
-        "key_frames": nullable(listof(obj({}, {"time_s": number(null=True)}))),
+        "unit": text(),
+        "band": _BAND,
+        "confidence_reasons": _KEYS,
+        "explanation": text(),
+        "clinical": text(),
+        "cues": listof(_CUE),
+        "exercises": listof(_EXERCISE),
+        "sources": _KEYS,
+        "refs": _KEYS,
+        "key_times_s": listof(number(null=True)),
+        "key_frames": listof(_KEY_FRAME),
+        "evidence": listof(_EVIDENCE),
+        "parts": listof(_finding),
+        "retake": _KEYS,
     },
 )
+_ASSESSMENT = obj(
+    {"finding_id": text(), "status": text()},
+    {"title": text(), "metric": text(), "side": text(null=True, choices=("left", "right")),
+     "value": number(null=True), "unit": text(), "band": text(), "confidence": _CONFIDENCE,
+     "reasons": _KEYS},
+)  # fmt: skip
+_ADVICE = obj({"text": text()}, {"id": text(), "title": text(), "sources": _KEYS})
+_GUIDE = obj({"text": text()}, {"id": text(), "when": _KEYS, "refs": _KEYS, "sources": _KEYS})
 _FINDINGS_BLOCK = obj(
-    {},
+    {"status": text(), "findings": listof(_FINDING)},
     {
-        "findings": nullable(listof(_FINDING)),
-        "items": nullable(listof(_FINDING)),
-        "more_findings": nullable(listof(_FINDING)),
-        "general_advice": nullable(listof(_TEXT_ITEM)),
-        "advice": nullable(listof(_TEXT_ITEM)),
-        "safety": nullable(either(text(), listof(_TEXT_ITEM), obj({}),
-                                  expected="text, a list or an object")),
-        "sources": nullable(either(listof(_TEXT_ITEM), obj({}), expected="a list or an object")),
-        "references": nullable(obj({})),
-        "message": text(null=True),
+        "message": text(),
+        "more_findings": listof(_FINDING),
+        "checks": listof(_FINDING),
+        "assessments": listof(_ASSESSMENT),
+        "pain_first": listof(_ADVICE),
+        "general_advice": listof(_ADVICE),
+        "safety": listof(_ADVICE),
+        "filming_guide": listof(_GUIDE),
+        "sources": mapping_of(obj({}, {k: text() for k in
+                                       ("key", "file", "short_name", "publisher")})),
+        "references": mapping_of(obj({}, {k: text() for k in
+                                          ("key", "kind", "short_name", "citation", "note")})),
     },
 )  # fmt: skip
 _RESULT = obj(
@@ -341,8 +365,7 @@ _RESULT = obj(
         "request": obj({}, {"view": text(null=True), "height_cm": number(null=True),
                             "slowmo_factor": number(null=True), "model": text(null=True)}),
         "kinematics": nullable(_KINEMATICS),
-        "findings": nullable(either(_FINDINGS_BLOCK, listof(_FINDING),
-                                    expected="an object or a list")),
+        "findings": nullable(_FINDINGS_BLOCK),
     },
 )  # fmt: skip
 
@@ -366,7 +389,8 @@ def check_result(document: Any, source: str | Path = RESULT_FILE) -> dict[str, A
     ------
     ResultFolderError
         Not a gaitlab result; a ``schema_version`` newer than :data:`RESULT_SCHEMA_VERSION`
-        (update gaitlab); or a block of the wrong shape (the message names the first one).
+        (update gaitlab) or older (analyse the clip again); or a block of the wrong shape (the
+        message names the first one).
     """
     if not isinstance(document, Mapping) or document.get("schema") != RESULT_SCHEMA:
         schema = document.get("schema") if isinstance(document, Mapping) else None
@@ -380,6 +404,11 @@ def check_result(document: Any, source: str | Path = RESULT_FILE) -> dict[str, A
         raise ResultFolderError(
             f"{source}: written by a newer gaitlab (result schema {version}; gaitlab "
             f"{__version__} reads schema {RESULT_SCHEMA_VERSION}): update gaitlab to read it"
+        )
+    if _is_number(version) and version < RESULT_SCHEMA_VERSION:
+        raise ResultFolderError(
+            f"{source}: written by an older gaitlab (result schema {version}; gaitlab "
+            f"{__version__} reads schema {RESULT_SCHEMA_VERSION}): analyse the clip again"
         )
     try:
         _RESULT(document, "")
