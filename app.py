@@ -24,7 +24,7 @@ from typing import Any
 
 import streamlit as st
 
-from gaitlab.dashboard import compare, runners, scrubber, summary
+from gaitlab.dashboard import compare, cycles, runners, scrubber, summary
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
@@ -33,6 +33,7 @@ from gaitlab.findings.normal import normal_bands
 from gaitlab.io.video import VideoLimits
 from gaitlab.pipeline import RESULT_FILE, AnalysisRequest, default_pose_settings
 from gaitlab.report import ReportData
+from gaitlab.report.cycles import cycle_panels
 from gaitlab.store import (
     STORE_ENV,
     SessionStore,
@@ -308,7 +309,9 @@ def show_scrubber(out: Path, clip: str) -> None:
     data = report_data(out)
     renderer = frame_renderer(out, clip)
     n = renderer.n_frames
-    i = st.slider("Frame", 0, n - 1, n // 2, key=f"scrub-{out.name}")
+    key = f"scrub-{out.name}"
+    # A stride picked in the gait-cycle chart sets the frame through the session state.
+    i = st.slider("Frame", 0, n - 1, None if key in st.session_state else n // 2, key=key)
     t = float(data.time_s[i])
     left, right = st.columns([3, 1])
     try:
@@ -326,17 +329,62 @@ def show_scrubber(out: Path, clip: str) -> None:
     )
 
 
+def show_gait_cycle(out: Path) -> None:
+    """Each angle over the gait cycle; clicking a stride opens it in the scrubber above."""
+    panels = cycle_panels(report_data(out))
+    if not panels:
+        return
+    st.subheader("Gait cycle")
+    st.caption(
+        "Every stride from foot strike (0 %) to the next strike of the same foot (100 %): "
+        "thin = one stride, bold = mean, shaded = +-1 SD, dashed = mean toe-off, grey = "
+        "typical runner where a study gives one. Hover for values; click a stride to open "
+        "its frames in the scrubber (double-click clears)."
+    )
+    for row in range(0, len(panels), 2):
+        for col, panel in zip(st.columns(2), panels[row : row + 2], strict=False):
+            col.altair_chart(
+                cycles.cycle_chart(panel),
+                on_select="rerun",
+                key=f"cycle-{out.name}-{panel.series}",
+                use_container_width=True,
+            )
+
+
+def open_picked_stride(out: Path) -> None:
+    """Move the scrubber to the start of a stride just clicked in a gait-cycle chart."""
+    applied: dict[str, int | None] = st.session_state.setdefault("applied-picks", {})
+    for key in [k for k in st.session_state if str(k).startswith(f"cycle-{out.name}-")]:
+        stride = cycles.picked_stride(st.session_state[key])
+        if stride is None or applied.get(key) == stride:
+            applied[key] = stride
+            continue
+        applied[key] = stride
+        frames = cycles.stride_frames(report_data(out), stride)
+        if frames is not None:
+            st.session_state[f"scrub-{out.name}"] = frames[0]
+            st.session_state["stride-open"] = (stride, *frames)
+    opened = st.session_state.get("stride-open")
+    if opened:
+        st.info(
+            f"Stride {opened[0]}: frames {opened[1]}-{opened[2]} (the scrubber starts at its "
+            "foot strike; step through with the arrow keys)."
+        )
+
+
 def show_physio(cur: dict[str, Any]) -> None:
     """Scrubber, key frames, plots, per-stride table, asymmetry, notes."""
     out = Path(cur["dir"])
     result = json.loads((out / RESULT_FILE).read_text())
     st.subheader("Frame by frame")
+    open_picked_stride(out)
     show_scrubber(out, cur["clip"])
     st.subheader("Key frames")
     gallery = summary.keyframe_gallery(out, result)
     for row in range(0, len(gallery), 3):
         for col, (caption, path) in zip(st.columns(3), gallery[row : row + 3], strict=False):
             col.image(str(path), caption=caption)
+    show_gait_cycle(out)
     st.subheader("Angles over time")
     for name in ("plot_angles", "plot_per_stride", "plot_left_right"):
         if (out / f"{name}.png").is_file():
