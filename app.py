@@ -24,7 +24,7 @@ from typing import Any
 
 import streamlit as st
 
-from gaitlab.dashboard import compare, cycles, runners, scrubber, summary
+from gaitlab.dashboard import compare, cycles, firstscreen, runners, scrubber, summary
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
@@ -228,20 +228,62 @@ def analyse(upload: Any, sample: str, view: str, height_cm: float, slowmo: float
     history.append({"label": f"{label} ({result['created_utc']})", "result": result})
 
 
+def show_first_screen(out: Path, result: dict[str, Any]) -> None:
+    """The one or two findings that matter most, each with its picture and first step."""
+    firsts = firstscreen.top_findings(result, out)
+    if not firsts:
+        return
+    st.subheader("What matters most")
+    for f in firsts:
+        side = f" ({f.card.side})" if f.card.side else ""
+        pic, text = st.columns([1, 1])
+        if f.image is not None:
+            pic.image(str(f.image), caption=f"{f.card.title}: the stride where it shows most")
+        text.markdown(f"**{f.card.rank}. {f.card.title}{side}**: {f.card.value_text}")
+        text.write(f.meaning)
+        text.markdown(
+            f"**First thing to do:** {f.first_step.text} *({'; '.join(f.first_step.sources)})*"
+        )
+
+
+def show_weekly_plan(out: Path, result: dict[str, Any]) -> None:
+    """A short week of the top findings' exercises, with the articles' doses."""
+    plan = firstscreen.weekly_plan(firstscreen.top_findings(result, out))
+    if not plan:
+        return
+    st.subheader("Your week")
+    for col, group in zip(st.columns(len(plan)), plan, strict=True):
+        col.markdown(f"**{group.when}**")
+        col.caption(group.note)
+        col.markdown(
+            "\n".join(
+                f"- **{i.name}**"
+                + (f": {i.dose}" if i.dose else "")
+                + f" *({'; '.join(i.sources)})*"
+                for i in group.items
+            )
+        )
+
+
 def show_runner(cur: dict[str, Any]) -> None:
     """Clip quality, findings with fixes, safety, annotated video."""
     out = Path(cur["dir"])
     result = json.loads((out / RESULT_FILE).read_text())
     level, message = summary.run_status(result)
-    getattr(st, level)(message)
-    # Pain first: shown before anything measured, whatever the clip.
-    st.subheader("If it hurts now")
-    st.warning(
-        "\n".join(
-            f"- {a.text} *({'; '.join(a.sources)})*"
-            for a in summary.advice_items(result, "pain_first")
+    main_col, pain_col = st.columns([3, 2])
+    with pain_col:
+        # Pain first: on the first screen, whatever the clip.
+        st.subheader("If it hurts now")
+        st.warning(
+            "\n".join(
+                f"- {a.text} *({'; '.join(a.sources)})*"
+                for a in summary.advice_items(result, "pain_first")
+            )
         )
-    )
+    with main_col:
+        show_first_screen(out, result)
+    getattr(st, level)(message)
+    show_weekly_plan(out, result)
     st.subheader("Clip quality")
     items = summary.clip_quality(result)
     for col, item in zip(st.columns(len(items)), items, strict=True):
@@ -623,6 +665,31 @@ def show_downloads(cur: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------- page
+def upload_form(*, stacked: bool) -> tuple[Any, str, str, float, float]:
+    """The clip, view, height and slow-motion inputs; one column when ``stacked``."""
+    with st.expander("How to film your run", expanded=False):
+        st.markdown(FILMING_GUIDE)
+    col_up, col_sample = (st.container(), st.container()) if stacked else st.columns([2, 1])
+    upload = col_up.file_uploader(
+        f"Upload a running clip (.mp4 or .mov, up to {max_upload_mb()} MB and "
+        f"{MAX_DURATION_S / 60:.0f} minutes)",
+        type=UPLOAD_TYPES,
+        key="upload",
+    )
+    sample = col_sample.selectbox(
+        "No clip? Try a sample clip", [NO_SAMPLE, *sample_clips()], key="sample"
+    )
+    col1, col2, col3 = (st.container(),) * 3 if stacked else st.columns(3)
+    view = col1.selectbox(
+        "View", ["auto", "side", "rear", "front"], key="view", help="auto: detected"
+    )
+    height = col2.number_input(
+        "Your height (cm, optional)", 0.0, 250.0, 0.0, step=1.0, key="height"
+    )
+    slowmo = col3.number_input("Slow-motion factor", 1.0, 16.0, 1.0, step=1.0, key="slowmo")
+    return upload, sample, view, height, slowmo
+
+
 def main() -> None:
     """Draw the page."""
     st.set_page_config(page_title="gaitlab", page_icon="🏃", layout="wide")
@@ -638,28 +705,16 @@ def main() -> None:
             "may report page use to Streamlit. Start it with `gaitlab dashboard` instead."
         )
     workspace()
-    with st.expander("How to film your run", expanded=False):
-        st.markdown(FILMING_GUIDE)
-    col_up, col_sample = st.columns([2, 1])
-    upload = col_up.file_uploader(
-        f"Upload a running clip (.mp4 or .mov, up to {max_upload_mb()} MB and "
-        f"{MAX_DURATION_S / 60:.0f} minutes)",
-        type=UPLOAD_TYPES,
-        key="upload",
-    )
-    sample = col_sample.selectbox(
-        "No clip? Try a sample clip", [NO_SAMPLE, *sample_clips()], key="sample"
-    )
-    col1, col2, col3 = st.columns(3)
-    view = col1.selectbox(
-        "View", ["auto", "side", "rear", "front"], key="view", help="auto: detected"
-    )
-    height = col2.number_input(
-        "Your height (cm, optional)", 0.0, 250.0, 0.0, step=1.0, key="height"
-    )
-    slowmo = col3.number_input("Slow-motion factor", 1.0, 16.0, 1.0, step=1.0, key="slowmo")
-    if st.button("Analyse", type="primary", key="analyse"):
-        analyse(upload, sample, view, height, slowmo)
+    # Once a clip is analysed the form moves to the sidebar: the results open the page.
+    analysed = current() is not None
+    with st.sidebar if analysed else st.container():
+        if analysed:
+            st.header("Analyse another clip")
+        upload, sample, view, height, slowmo = upload_form(stacked=analysed)
+        if st.button("Analyse", type="primary", key="analyse"):
+            analyse(upload, sample, view, height, slowmo)
+            if current() is not None and not analysed:
+                st.rerun()
 
     cur = current()
     if cur:

@@ -19,6 +19,7 @@ from gaitlab.findings import FindingsReport, findings_for_analysis
 from gaitlab.io.video import VideoLimits
 from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
+from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.view import USER_VIEWS
 from gaitlab.options import HEIGHT_CM
 from gaitlab.pose.backend import MediaPipeSettings
@@ -62,6 +63,8 @@ class AnalysisRequest:
         Video acceptance limits.
     kinematics
         Cleaning, event and confidence parameters.
+    corrections
+        A reviewer's corrections to the detected events (none by default).
     """
 
     view: str = "auto"
@@ -69,6 +72,7 @@ class AnalysisRequest:
     pose: PoseSettings = field(default_factory=default_pose_settings)
     limits: VideoLimits = field(default_factory=VideoLimits)
     kinematics: KinematicsSettings = field(default_factory=KinematicsSettings)
+    corrections: Corrections = field(default_factory=Corrections)
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
@@ -184,7 +188,11 @@ def analyze_series(series: PoseSeries, request: AnalysisRequest | None = None) -
     """
     request = request or AnalysisRequest()
     kinematics = analyze_kinematics(
-        series, view=request.view, height_cm=request.height_cm, settings=request.kinematics
+        series,
+        view=request.view,
+        height_cm=request.height_cm,
+        settings=request.kinematics,
+        corrections=request.corrections,
     )
     return ClipAnalysis(
         request=request,

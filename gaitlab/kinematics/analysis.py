@@ -44,6 +44,7 @@ from gaitlab.kinematics.confidence import (
     grade_view,
     grade_visibility,
 )
+from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
 from gaitlab.kinematics.events import (
@@ -211,6 +212,7 @@ class GaitAnalysis:
     cm_per_px: float | None
     settings: KinematicsSettings
     notes: tuple[str, ...] = field(default=())
+    corrections: Corrections = field(default_factory=Corrections)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready ``kinematics`` block of result.json (NaN -> null, no arrays)."""
@@ -249,6 +251,8 @@ class GaitAnalysis:
             "sign_conventions": dict(SIGN_CONVENTIONS),
             "settings": self.settings.to_dict(),
             "notes": list(self.notes),
+            # The reviewer's edits the events above include (empty: as detected).
+            "corrections": self.corrections.to_dict(),
         }
 
 
@@ -440,6 +444,7 @@ def analyze_kinematics(
     height_cm: float | None = None,
     settings: KinematicsSettings | None = None,
     pelvis_tilt_deg: np.ndarray | None = None,
+    corrections: Corrections | None = None,
 ) -> GaitAnalysis:
     """Analyse one clip's landmarks: clean, view, events, strides, metrics, confidence.
 
@@ -457,6 +462,9 @@ def analyze_kinematics(
     pelvis_tilt_deg : (n,) float, optional
         Image-based pelvic obliquity (+ = left hip higher), e.g. from the waistband method;
         when absent pelvic drop falls back to the hip landmarks at low confidence.
+    corrections
+        A reviewer's edits to the detected events and excluded strides
+        (:mod:`gaitlab.kinematics.corrections`), applied before strides are built.
 
     Returns
     -------
@@ -467,7 +475,10 @@ def analyze_kinematics(
     ValueError
         On an unknown ``view``, a non-positive ``height_cm`` or a tilt series of the wrong
         length.
+    gaitlab.kinematics.corrections.CorrectionError
+        When a correction does not fit the detected events.
     """
+    corrections = corrections or Corrections()
     settings = settings or KinematicsSettings()
     if view != "auto" and view not in USER_VIEWS:
         raise ValueError(f"view must be 'auto' or one of {USER_VIEWS}, got {view!r}")
@@ -502,7 +513,8 @@ def analyze_kinematics(
 
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
     detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
-    strides = tuple(build_strides(detection))
+    detection = corrections.apply(detection, t)
+    strides = corrections.keep_strides(build_strides(detection), t)
     ev_cad = _events_cadence(detection)
     agree = bool(np.isfinite(ev_cad) and abs(ev_cad - cad.cadence_spm) <= 0.03 * cad.cadence_spm)
     cadence = CadenceSummary(cad.cadence_spm, cad.periodicity, ev_cad, agree)
@@ -514,6 +526,9 @@ def analyze_kinematics(
         else None
     )
     notes = list(detection.notes)
+    if corrections:
+        # The report's quality notes say the events are not all the machine's.
+        notes.append(corrections.summary())
     if direction.direction_changes:
         notes.append(f"the runner turned round {direction.direction_changes} time(s)")
     far_side = None
@@ -565,6 +580,7 @@ def analyze_kinematics(
         cm_per_px=cm_per_px,
         settings=settings,
         notes=tuple(notes),
+        corrections=corrections,
     )
 
 
