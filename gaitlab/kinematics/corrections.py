@@ -31,6 +31,7 @@ from gaitlab.kinematics.events import EventDetection, GaitEvent, Stride
 ACTIONS = ("move", "add", "delete", "exclude_stride")
 KINDS = ("foot_strike", "toe_off")
 SIDES = ("left", "right")
+_KIND_NAMES = {"foot_strike": "foot strike", "toe_off": "toe-off"}
 
 
 class CorrectionError(UsageError):
@@ -82,7 +83,7 @@ class EventEdit:
 
     def describe(self) -> str:
         """One line for lists and the undo button."""
-        what = f"{self.side} {self.kind.replace('_', ' ')}"
+        what = f"{self.side} {_KIND_NAMES[self.kind]}"
         if self.action == "move":
             return f"moved the {what} at frame {self.frame} to frame {self.to_frame}"
         if self.action == "add":
@@ -266,6 +267,6 @@ def _find(events: Sequence[GaitEvent], side: str, kind: str, frame: int) -> int 
 def _nearest(events: Sequence[GaitEvent], edit: EventEdit) -> str:
     frames = sorted(e.frame for e in events if e.side == edit.side and e.kind == edit.kind)
     if not frames:
-        return f"there is no {edit.side} {edit.kind.replace('_', ' ')} in this result"
+        return f"there is no {edit.side} {_KIND_NAMES[edit.kind]} in this result"
     near = sorted(frames, key=lambda f: abs(f - edit.frame))[:3]
     return f"no such event there; the nearest are at frames {', '.join(map(str, sorted(near)))}"

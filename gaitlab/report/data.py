@@ -450,12 +450,19 @@ class ReportData:
         # Recompute the per-frame arrays (and the block, if absent) from the saved landmarks.
         # Imported here: a result folder with its saved arrays reloads without the analysis
         # stack (SciPy, the findings) in memory.
+        from gaitlab.kinematics.corrections import Corrections
         from gaitlab.pipeline import AnalysisRequest, analyze_series
 
         request = result.get("request") or {}
+        # A reviewer's corrections (gaitlab.corrections) are part of the result.
+        edits = Corrections.from_dict((result.get("kinematics") or {}).get("corrections"))
         kin = analyze_series(
             series,
-            AnalysisRequest(view=request.get("view") or "auto", height_cm=request.get("height_cm")),
+            AnalysisRequest(
+                view=request.get("view") or "auto",
+                height_cm=request.get("height_cm"),
+                corrections=edits,
+            ),
         ).kinematics
         notes: tuple[str, ...] = ()
         if not result.get("kinematics"):
