@@ -24,6 +24,7 @@ from typing import Any
 
 import streamlit as st
 
+from gaitlab.corrections.folder import apply_corrections, load_corrections
 from gaitlab.dashboard import compare, cycles, firstscreen, runners, scrubber, summary
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
@@ -31,6 +32,7 @@ from gaitlab.errors import GaitlabError
 from gaitlab.findings.change import compare_results
 from gaitlab.findings.normal import normal_bands
 from gaitlab.io.video import VideoLimits
+from gaitlab.kinematics.corrections import EventEdit
 from gaitlab.pipeline import RESULT_FILE, AnalysisRequest, default_pose_settings
 from gaitlab.report import ReportData
 from gaitlab.report.cycles import cycle_panels
@@ -46,7 +48,7 @@ from gaitlab.store.forget import forget_runner
 from gaitlab.store.history import metric_trend
 from gaitlab.store.location import display_url, store_exists
 from gaitlab.store.notes import set_session_notes
-from gaitlab.store.records import SessionRecord
+from gaitlab.store.records import SessionRecord, read_session_folder
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_videos"
 UPLOAD_TYPES = ["mp4", "mov", "m4v"]
@@ -414,6 +416,70 @@ def open_picked_stride(out: Path) -> None:
         )
 
 
+def show_corrections(out: Path) -> None:
+    """Move, add or delete an event at the scrubber's frame, exclude a stride, undo."""
+    data = report_data(out)
+    saved = load_corrections(out)
+    frame = int(st.session_state.get(f"scrub-{out.name}", len(data.time_s) // 2))
+    st.subheader("Correct the events")
+    contact = data.metrics.get("contact_time_s") or {}
+    cols = st.columns(4)
+    for col, side in zip(cols, ("left", "right"), strict=False):
+        value = contact.get(f"{side}_median")
+        col.metric(f"Contact time, {side}", "-" if value is None else f"{value * 1000:.0f} ms")
+    cols[2].metric("Strides", len(data.strides))
+    cols[3].metric("Corrections", len(saved.edits), help=saved.summary() or None)
+    events = data.events
+    labels = [f"frame {e['frame']}: {e['side']} {e['kind'].replace('_', ' ')}" for e in events]
+    near = min(range(len(events)), key=lambda i: abs(events[i]["frame"] - frame), default=0)
+    left, mid, right = st.columns(3)
+    pick = left.selectbox("Event", range(len(events)), index=near, key="fix-event",
+                          format_func=lambda i: labels[i]) if events else None  # fmt: skip
+    edit = None
+    # The scrubber reruns on its own (a fragment): its frame is read when a button is pressed.
+    if pick is not None and left.button("Move it to the scrubber's frame", key="fix-move"):
+        e = events[pick]
+        edit = EventEdit("move", e["side"], e["kind"], int(e["frame"]), frame)
+    if pick is not None and left.button("Delete it", key="fix-delete"):
+        e = events[pick]
+        edit = EventEdit("delete", e["side"], e["kind"], int(e["frame"]))
+    side = mid.radio("Side", ["left", "right"], horizontal=True, key="fix-side")
+    kind = mid.radio("Event kind", ["foot_strike", "toe_off"], horizontal=True, key="fix-kind",
+                     format_func=lambda k: k.replace("_", " "))  # fmt: skip
+    if mid.button("Add it at the scrubber's frame", key="fix-add"):
+        edit = EventEdit("add", side, kind, frame)
+    strides = data.strides
+    stride = right.selectbox(
+        "Stride", range(len(strides)), key="fix-stride",
+        format_func=lambda i: f"{i + 1}: {strides[i]['side']} from "
+        f"{strides[i]['foot_strike_s']:.2f} s",
+    ) if strides else None  # fmt: skip
+    if stride is not None and right.button("Exclude this stride", key="fix-exclude"):
+        first = cycles.stride_frames(data, stride + 1)
+        edit = EventEdit("exclude_stride", strides[stride]["side"], "foot_strike", first[0])
+    undo = right.button("Undo the last correction", key="fix-undo", disabled=not saved)
+    for i, e in enumerate(saved.edits, 1):
+        st.caption(f"{i}. {e.describe()}")
+    if edit is None and not undo:
+        return
+    new = saved.added(edit) if edit is not None else saved.undone()
+    try:
+        with st.spinner("Recomputing metrics, findings, plots and reports..."):
+            apply_corrections(out, new, keyframes=False)
+    except GaitlabError as exc:
+        st.error(f"Not applied: {exc.message}")
+        return
+    session = stored_session(out)
+    if session is not None:
+        # The stored session's numbers (history, trends) follow the corrected result.
+        store = result_store(os.environ.get(STORE_ENV, ""))
+        store.record_session(read_session_folder(out, session.runner,
+                                                 physio_notes=session.physio_notes))  # fmt: skip
+    st.session_state.pop("report_data", None)
+    st.session_state.pop("renderers", None)
+    st.rerun()
+
+
 def show_physio(cur: dict[str, Any]) -> None:
     """Scrubber, key frames, plots, per-stride table, asymmetry, notes."""
     out = Path(cur["dir"])
@@ -421,6 +487,7 @@ def show_physio(cur: dict[str, Any]) -> None:
     st.subheader("Frame by frame")
     open_picked_stride(out)
     show_scrubber(out, cur["clip"])
+    show_corrections(out)
     st.subheader("Key frames")
     gallery = summary.keyframe_gallery(out, result)
     for row in range(0, len(gallery), 3):

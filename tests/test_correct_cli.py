@@ -46,6 +46,7 @@ def left_stride(d: Path, k: int = 1) -> tuple[int, int]:
 def test_move_recomputes_saves_reports_undoes_and_exports(result_dir: Path, capsys) -> None:
     fs, to = left_stride(result_dir)
     before = left_contact(result_dir, fs)
+    created = result(result_dir)["created_utc"]
     labels = result_dir.parent / "labels.json"
     code = main(["correct", str(result_dir), "--move-toe-off", "left", str(to), str(to + 2),
                  "--export-labels", str(labels), "--no-keyframes"])  # fmt: skip
@@ -53,6 +54,9 @@ def test_move_recomputes_saves_reports_undoes_and_exports(result_dir: Path, caps
     # 30 fps: two frames later is 67 ms more contact (the reviewer's event sits on its frame).
     assert left_contact(result_dir, fs) - before == pytest.approx(2 / 30, abs=0.5 / 30)
     assert load_corrections(result_dir).summary() == "1 event corrected by the reviewer"
+    # Still the session of the day it was filmed (history orders by it), corrected later.
+    assert result(result_dir)["created_utc"] == created
+    assert result(result_dir)["corrected_utc"] >= created
     html = (result_dir / "report.html").read_text()
     assert "1 event corrected by the reviewer" in html
     doc = json.loads(labels.read_text())

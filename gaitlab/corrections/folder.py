@@ -106,6 +106,12 @@ def apply_corrections(
     )
     analysis = analyze_series(series, request)
     write_result(analysis, out)
+    # The session happened when the clip was analysed: keep that date (history and trends
+    # order sessions by it) and say when it was corrected.
+    fixed = json.loads((out / RESULT_FILE).read_text(encoding="utf-8"))
+    fixed["corrected_utc"] = fixed["created_utc"]
+    fixed["created_utc"] = result.get("created_utc", fixed["created_utc"])
+    write_text_atomic(out / RESULT_FILE, json.dumps(fixed, indent=2, allow_nan=False))
     write_outputs(
         ReportData.from_analysis(analysis), out, video=False, keyframes=keyframes,
         reports=reports, clip_path=clip_path,
