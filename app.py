@@ -236,14 +236,14 @@ def show_first_screen(out: Path, result: dict[str, Any]) -> None:
     if not firsts:
         return
     st.subheader("What matters most")
-    for f in firsts:
+    # Side by side, so that both pictures are on the first screen.
+    for col, f in zip(st.columns(len(firsts)), firsts, strict=True):
         side = f" ({f.card.side})" if f.card.side else ""
-        pic, text = st.columns([1, 1])
         if f.image is not None:
-            pic.image(str(f.image), caption=f"{f.card.title}: the stride where it shows most")
-        text.markdown(f"**{f.card.rank}. {f.card.title}{side}**: {f.card.value_text}")
-        text.write(f.meaning)
-        text.markdown(
+            col.image(str(f.image))
+        col.markdown(f"**{f.card.rank}. {f.card.title}{side}**: {f.card.value_text}")
+        col.write(f.meaning)
+        col.markdown(
             f"**First thing to do:** {f.first_step.text} *({'; '.join(f.first_step.sources)})*"
         )
 
@@ -391,7 +391,7 @@ def show_gait_cycle(out: Path) -> None:
                 cycles.cycle_chart(panel),
                 on_select="rerun",
                 key=f"cycle-{out.name}-{panel.series}",
-                use_container_width=True,
+                width="stretch",
             )
 
 
@@ -459,7 +459,7 @@ def show_corrections(out: Path) -> None:
         edit = EventEdit("exclude_stride", strides[stride]["side"], "foot_strike", first[0])
     undo = right.button("Undo the last correction", key="fix-undo", disabled=not saved)
     for i, e in enumerate(saved.edits, 1):
-        st.caption(f"{i}. {e.describe()}")
+        st.caption(f"Correction {i}: {e.describe()}")
     if edit is None and not undo:
         return
     new = saved.added(edit) if edit is not None else saved.undone()

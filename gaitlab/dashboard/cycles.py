@@ -69,10 +69,12 @@ def cycle_chart(panel: CyclePanel, *, height_px: int = 260) -> alt.LayerChart:
     base = alt.Chart(alt.Data(values=stride_rows))
     curves = base.mark_line(strokeWidth=1).encode(
         x=x,
-        y=alt.Y("value_deg:Q", title=panel.title),
+        y=alt.Y("value_deg:Q", title="deg"),
         color=colour,
         detail="stride:N",
-        opacity=alt.condition(pick, alt.value(0.9), alt.value(0.25)),
+        # Before a click nothing is picked (empty=False): every stride stays faint.
+        opacity=alt.condition(pick, alt.value(0.9), alt.value(0.25), empty=False),
+        strokeWidth=alt.condition(pick, alt.value(2.5), alt.value(1), empty=False),
     )
     tooltip = [
         alt.Tooltip("stride:N", title="stride"),
@@ -85,7 +87,7 @@ def cycle_chart(panel: CyclePanel, *, height_px: int = 260) -> alt.LayerChart:
     points = (
         base.mark_circle(size=40)
         .encode(x=x, y="value_deg:Q", color=colour, tooltip=tooltip,
-                opacity=alt.condition(pick, alt.value(0.6), alt.value(0.08)))
+                opacity=alt.condition(pick, alt.value(0.6), alt.value(0.05), empty=False))
         .add_params(pick)
     )  # fmt: skip
     mean_base = alt.Chart(alt.Data(values=mean_rows))
@@ -115,8 +117,9 @@ def cycle_chart(panel: CyclePanel, *, height_px: int = 260) -> alt.LayerChart:
             .mark_rect(color="#777777", opacity=0.2)
             .encode(x="x0:Q", x2="x1:Q", y="lo:Q", y2="hi:Q", tooltip=["band:N"])
         )
-    layers += [spread, curves, mean, toe, points]
-    return alt.layer(*layers).properties(height=height_px)
+    layers += [spread, curves, points, mean, toe]
+    title = alt.TitleParams(panel.title, anchor="start", fontSize=13)
+    return alt.layer(*layers).properties(height=height_px, title=title)
 
 
 def _all(panel: CyclePanel) -> np.ndarray:
