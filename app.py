@@ -44,11 +44,12 @@ from gaitlab.store import (
     resolve_store_url,
     save_to_history,
 )
+from gaitlab.store.corrected import record_corrected
 from gaitlab.store.forget import forget_runner
 from gaitlab.store.history import metric_trend
 from gaitlab.store.location import display_url, store_exists
 from gaitlab.store.notes import set_session_notes
-from gaitlab.store.records import SessionRecord, read_session_folder
+from gaitlab.store.records import SessionRecord
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_videos"
 UPLOAD_TYPES = ["mp4", "mov", "m4v"]
@@ -469,12 +470,9 @@ def show_corrections(out: Path) -> None:
     except GaitlabError as exc:
         st.error(f"Not applied: {exc.message}")
         return
-    session = stored_session(out)
-    if session is not None:
+    if stored_session(out) is not None:
         # The stored session's numbers (history, trends) follow the corrected result.
-        store = result_store(os.environ.get(STORE_ENV, ""))
-        store.record_session(read_session_folder(out, session.runner,
-                                                 physio_notes=session.physio_notes))  # fmt: skip
+        record_corrected(result_store(os.environ.get(STORE_ENV, "")), out)
     st.session_state.pop("report_data", None)
     st.session_state.pop("renderers", None)
     st.rerun()
