@@ -427,8 +427,12 @@ def show_corrections(out: Path) -> None:
     cols = st.columns(4)
     for col, side in zip(cols, ("left", "right"), strict=False):
         value = contact.get(f"{side}_median")
-        col.metric(f"Contact time, {side}", "-" if value is None else f"{value * 1000:.0f} ms")
-    cols[2].metric("Strides", len(data.strides))
+        n = sum(1 for v in contact.get("values") or [] if v["side"] == side and v["value"])
+        col.metric(
+            f"Contact time, {side} ({n} strides)",
+            "-" if value is None else f"{value * 1000:.0f} ms",
+        )
+    cols[2].metric("Strides used", len(data.strides))
     cols[3].metric("Corrections", len(saved.edits), help=saved.summary() or None)
     events = data.events
     labels = [f"frame {e['frame']}: {e['side']} {e['kind'].replace('_', ' ')}" for e in events]
@@ -466,7 +470,8 @@ def show_corrections(out: Path) -> None:
     new = saved.added(edit) if edit is not None else saved.undone()
     try:
         with st.spinner("Recomputing metrics, findings, plots and reports..."):
-            apply_corrections(out, new, keyframes=False)
+            # Key frames too: the finding pictures show the worst stride, which may change.
+            apply_corrections(out, new, clip_path=current()["clip"])
     except GaitlabError as exc:
         st.error(f"Not applied: {exc.message}")
         return

@@ -131,15 +131,19 @@ def test_gait_cycle_chart_hover_and_click_opens_the_stride(page) -> None:
 
 
 def _metric(page, label: str) -> str:
-    block = page.locator("[data-testid=stMetric]").filter(has_text=label).first
-    return block.locator("[data-testid=stMetricValue]").inner_text()
+    """Label and value of the metric whose label starts with ``label``."""
+    return page.locator("[data-testid=stMetric]").filter(has_text=label).first.inner_text()
+
+
+def _count(text: str) -> int:
+    return int(text.split()[-1])
 
 
 def test_deleting_a_foot_strike_changes_the_metrics_and_undo_restores_them(page) -> None:
     page.get_by_role("tab", name="Physio review").click()
     page.get_by_text("Correct the events", exact=True).wait_for()
     settle(page)
-    strides, contact = _metric(page, "Strides"), _metric(page, "Contact time, left")
+    strides, contact = _metric(page, "Strides used"), _metric(page, "Contact time, left")
     select = page.locator("[data-testid=stSelectbox]").filter(has_text="Event").first
     select.scroll_into_view_if_needed()
     select.click()
@@ -155,16 +159,14 @@ def test_deleting_a_foot_strike_changes_the_metrics_and_undo_restores_them(page)
         page.screenshot(path=str(ARTIFACTS / "clinic_corrections_full.png"), full_page=True)
     settle(page)
     # The strike ended one left stride and began the next: both are gone.
-    assert int(_metric(page, "Strides")) == int(strides) - 2
-    assert _metric(page, "Contact time, left") != contact
+    assert _count(_metric(page, "Strides used")) == _count(strides) - 2
+    # Left contact time: its median over two strides fewer.
+    fewer = int(re.search(r"\((\d+) strides\)", contact).group(1)) - 2
+    assert f"Contact time, left ({fewer} strides)" in _metric(page, "Contact time, left")
     page.get_by_text("Correct the events", exact=True).scroll_into_view_if_needed()
     keep(page, "clinic_corrections")
     page.get_by_role("button", name="Undo the last correction").click()
-    page.wait_for_function(
-        "n => [...document.querySelectorAll('[data-testid=stMetric]')].some("
-        "m => m.innerText.includes('Strides') && m.innerText.includes(n))",
-        arg=strides,
-        timeout=180_000,
-    )
+    done.wait_for(state="detached", timeout=180_000)
     settle(page)
+    assert _metric(page, "Strides used") == strides
     assert _metric(page, "Contact time, left") == contact
