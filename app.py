@@ -408,8 +408,8 @@ def open_picked_stride(out: Path) -> None:
         frames = cycles.stride_frames(report_data(out), stride)
         if frames is not None:
             st.session_state[f"scrub-{out.name}"] = frames[0]
-            st.session_state["stride-open"] = (stride, *frames)
-    opened = st.session_state.get("stride-open")
+            st.session_state[f"stride-open-{out.name}"] = (stride, *frames)
+    opened = st.session_state.get(f"stride-open-{out.name}")
     if opened:
         st.info(
             f"Stride {opened[0]}: frames {opened[1]}-{opened[2]} (the scrubber starts at its "
