@@ -24,15 +24,18 @@ from typing import Any
 
 import streamlit as st
 
-from gaitlab.dashboard import compare, runners, scrubber, summary
+from gaitlab.corrections.folder import apply_corrections, load_corrections
+from gaitlab.dashboard import compare, cycles, firstscreen, runners, scrubber, summary
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
 from gaitlab.findings.change import compare_results
 from gaitlab.findings.normal import normal_bands
 from gaitlab.io.video import VideoLimits
+from gaitlab.kinematics.corrections import EventEdit
 from gaitlab.pipeline import AnalysisRequest, default_pose_settings
 from gaitlab.report import ReportData
+from gaitlab.report.cycles import cycle_panels
 from gaitlab.result import RESULT_FILE, ResultDocument, Severity, read_result
 from gaitlab.store import (
     STORE_ENV,
@@ -42,6 +45,7 @@ from gaitlab.store import (
     resolve_store_url,
     save_to_history,
 )
+from gaitlab.store.corrected import record_corrected
 from gaitlab.store.forget import forget_runner
 from gaitlab.store.history import metric_trend
 from gaitlab.store.location import display_url, store_exists
@@ -228,20 +232,62 @@ def analyse(upload: Any, sample: str, view: str, height_cm: float, slowmo: float
     history.append({"label": f"{label} ({result.created_utc})", "result": result})
 
 
+def show_first_screen(out: Path, result: ResultDocument) -> None:
+    """The one or two findings that matter most, each with its picture and first step."""
+    firsts = firstscreen.top_findings(result, out)
+    if not firsts:
+        return
+    st.subheader("What matters most")
+    # Side by side, so that both pictures are on the first screen.
+    for col, f in zip(st.columns(len(firsts)), firsts, strict=True):
+        side = f" ({f.card.side})" if f.card.side else ""
+        if f.image is not None:
+            col.image(str(f.image))
+        col.markdown(f"**{f.card.rank}. {f.card.title}{side}**: {f.card.value_text}")
+        col.write(f.meaning)
+        col.markdown(
+            f"**First thing to do:** {f.first_step.text} *({'; '.join(f.first_step.sources)})*"
+        )
+
+
+def show_weekly_plan(out: Path, result: ResultDocument) -> None:
+    """A short week of the top findings' exercises, with the articles' doses."""
+    plan = firstscreen.weekly_plan(firstscreen.top_findings(result, out))
+    if not plan:
+        return
+    st.subheader("Your week")
+    for col, group in zip(st.columns(len(plan)), plan, strict=True):
+        col.markdown(f"**{group.when}**")
+        col.caption(group.note)
+        col.markdown(
+            "\n".join(
+                f"- **{i.name}**"
+                + (f": {i.dose}" if i.dose else "")
+                + f" *({'; '.join(i.sources)})*"
+                for i in group.items
+            )
+        )
+
+
 def show_runner(cur: dict[str, Any]) -> None:
     """Clip quality, findings with fixes, safety, annotated video."""
     out = Path(cur["dir"])
     result = read_result(out)
     level, message = summary.run_status(result)
-    getattr(st, level)(message)
-    # Pain first: shown before anything measured, whatever the clip.
-    st.subheader("If it hurts now")
-    st.warning(
-        "\n".join(
-            f"- {a.text} *({'; '.join(a.sources)})*"
-            for a in summary.advice_items(result, "pain_first")
+    main_col, pain_col = st.columns([3, 2])
+    with pain_col:
+        # Pain first: on the first screen, whatever the clip.
+        st.subheader("If it hurts now")
+        st.warning(
+            "\n".join(
+                f"- {a.text} *({'; '.join(a.sources)})*"
+                for a in summary.advice_items(result, "pain_first")
+            )
         )
-    )
+    with main_col:
+        show_first_screen(out, result)
+    getattr(st, level)(message)
+    show_weekly_plan(out, result)
     st.subheader("Clip quality")
     items = summary.clip_quality(result)
     for col, item in zip(st.columns(len(items)), items, strict=True):
@@ -309,7 +355,9 @@ def show_scrubber(out: Path, clip: str) -> None:
     data = report_data(out)
     renderer = frame_renderer(out, clip)
     n = renderer.n_frames
-    i = st.slider("Frame", 0, n - 1, n // 2, key=f"scrub-{out.name}")
+    key = f"scrub-{out.name}"
+    # A stride picked in the gait-cycle chart sets the frame through the session state.
+    i = st.slider("Frame", 0, n - 1, None if key in st.session_state else n // 2, key=key)
     t = float(data.time_s[i])
     left, right = st.columns([3, 1])
     try:
@@ -327,17 +375,130 @@ def show_scrubber(out: Path, clip: str) -> None:
     )
 
 
+def show_gait_cycle(out: Path) -> None:
+    """Each angle over the gait cycle; clicking a stride opens it in the scrubber above."""
+    panels = cycle_panels(report_data(out))
+    if not panels:
+        return
+    st.subheader("Gait cycle")
+    st.caption(
+        "Every stride from foot strike (0 %) to the next strike of the same foot (100 %): "
+        "thin = one stride, bold = mean, shaded = +-1 SD, dashed = mean toe-off, grey = "
+        "typical runner where a study gives one. Hover for values; click a stride to open "
+        "its frames in the scrubber (double-click clears)."
+    )
+    for row in range(0, len(panels), 2):
+        for col, panel in zip(st.columns(2), panels[row : row + 2], strict=False):
+            col.altair_chart(
+                cycles.cycle_chart(panel),
+                on_select="rerun",
+                key=f"cycle-{out.name}-{panel.series}",
+                width="stretch",
+            )
+
+
+def open_picked_stride(out: Path) -> None:
+    """Move the scrubber to the start of a stride just clicked in a gait-cycle chart."""
+    applied: dict[str, int | None] = st.session_state.setdefault("applied-picks", {})
+    for key in [k for k in st.session_state if str(k).startswith(f"cycle-{out.name}-")]:
+        stride = cycles.picked_stride(st.session_state[key])
+        if stride is None or applied.get(key) == stride:
+            applied[key] = stride
+            continue
+        applied[key] = stride
+        frames = cycles.stride_frames(report_data(out), stride)
+        if frames is not None:
+            st.session_state[f"scrub-{out.name}"] = frames[0]
+            st.session_state[f"stride-open-{out.name}"] = (stride, *frames)
+    opened = st.session_state.get(f"stride-open-{out.name}")
+    if opened:
+        st.info(
+            f"Stride {opened[0]}: frames {opened[1]}-{opened[2]} (the scrubber starts at its "
+            "foot strike; step through with the arrow keys)."
+        )
+
+
+def show_corrections(out: Path) -> None:
+    """Move, add or delete an event at the scrubber's frame, exclude a stride, undo."""
+    data = report_data(out)
+    saved = load_corrections(out)
+    frame = int(st.session_state.get(f"scrub-{out.name}", len(data.time_s) // 2))
+    st.subheader("Correct the events")
+    contact = data.metrics.get("contact_time_s")
+    cols = st.columns(4)
+    for col, side in zip(cols, ("left", "right"), strict=False):
+        value = None if contact is None else getattr(contact, f"{side}_median")
+        values = () if contact is None else contact.values
+        n = sum(1 for v in values if v.side == side and v.value)
+        col.metric(
+            f"Contact time, {side} ({n} strides)",
+            "-" if value is None else f"{value * 1000:.0f} ms",
+        )
+    cols[2].metric("Strides used", len(data.strides))
+    cols[3].metric("Corrections", len(saved.edits), help=saved.summary() or None)
+    events = data.events
+    labels = [f"frame {e.frame}: {e.side} {e.kind.replace('_', ' ')}" for e in events]
+    near = min(range(len(events)), key=lambda i: abs((events[i].frame or 0) - frame), default=0)
+    left, mid, right = st.columns(3)
+    pick = left.selectbox("Event", range(len(events)), index=near, key="fix-event",
+                          format_func=lambda i: labels[i]) if events else None  # fmt: skip
+    edit = None
+    # The scrubber reruns on its own (a fragment): its frame is read when a button is pressed.
+    if pick is not None and left.button("Move it to the scrubber's frame", key="fix-move"):
+        e = events[pick]
+        edit = EventEdit("move", e.side, e.kind, int(e.frame or 0), frame)
+    if pick is not None and left.button("Delete it", key="fix-delete"):
+        e = events[pick]
+        edit = EventEdit("delete", e.side, e.kind, int(e.frame or 0))
+    side = mid.radio("Side", ["left", "right"], horizontal=True, key="fix-side")
+    kind = mid.radio("Event kind", ["foot_strike", "toe_off"], horizontal=True, key="fix-kind",
+                     format_func=lambda k: k.replace("_", " "))  # fmt: skip
+    if mid.button("Add it at the scrubber's frame", key="fix-add"):
+        edit = EventEdit("add", side, kind, frame)
+    strides = data.strides
+    stride = right.selectbox(
+        "Stride", range(len(strides)), key="fix-stride",
+        format_func=lambda i: f"{i + 1}: {strides[i].side} from "
+        f"{strides[i].foot_strike_s:.2f} s",
+    ) if strides else None  # fmt: skip
+    if stride is not None and right.button("Exclude this stride", key="fix-exclude"):
+        first = cycles.stride_frames(data, stride + 1)
+        edit = EventEdit("exclude_stride", strides[stride].side, "foot_strike", first[0])
+    undo = right.button("Undo the last correction", key="fix-undo", disabled=not saved)
+    for i, e in enumerate(saved.edits, 1):
+        st.caption(f"Correction {i}: {e.describe()}")
+    if edit is None and not undo:
+        return
+    new = saved.added(edit) if edit is not None else saved.undone()
+    try:
+        with st.spinner("Recomputing metrics, findings, plots and reports..."):
+            # Key frames too: the finding pictures show the worst stride, which may change.
+            apply_corrections(out, new, clip_path=current()["clip"])
+    except GaitlabError as exc:
+        st.error(f"Not applied: {exc.message}")
+        return
+    if stored_session(out) is not None:
+        # The stored session's numbers (history, trends) follow the corrected result.
+        record_corrected(result_store(os.environ.get(STORE_ENV, "")), out)
+    st.session_state.pop("report_data", None)
+    st.session_state.pop("renderers", None)
+    st.rerun()
+
+
 def show_physio(cur: dict[str, Any]) -> None:
     """Scrubber, key frames, plots, per-stride table, asymmetry, notes."""
     out = Path(cur["dir"])
     result = read_result(out)
     st.subheader("Frame by frame")
+    open_picked_stride(out)
     show_scrubber(out, cur["clip"])
+    show_corrections(out)
     st.subheader("Key frames")
     gallery = summary.keyframe_gallery(out, result)
     for row in range(0, len(gallery), 3):
         for col, (caption, path) in zip(st.columns(3), gallery[row : row + 3], strict=False):
             col.image(str(path), caption=caption)
+    show_gait_cycle(out)
     st.subheader("Angles over time")
     for name in ("plot_angles", "plot_per_stride", "plot_left_right"):
         if (out / f"{name}.png").is_file():
@@ -576,6 +737,31 @@ def show_downloads(cur: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------- page
+def upload_form(*, stacked: bool) -> tuple[Any, str, str, float, float]:
+    """The clip, view, height and slow-motion inputs; one column when ``stacked``."""
+    with st.expander("How to film your run", expanded=False):
+        st.markdown(FILMING_GUIDE)
+    col_up, col_sample = (st.container(), st.container()) if stacked else st.columns([2, 1])
+    upload = col_up.file_uploader(
+        f"Upload a running clip (.mp4 or .mov, up to {max_upload_mb()} MB and "
+        f"{MAX_DURATION_S / 60:.0f} minutes)",
+        type=UPLOAD_TYPES,
+        key="upload",
+    )
+    sample = col_sample.selectbox(
+        "No clip? Try a sample clip", [NO_SAMPLE, *sample_clips()], key="sample"
+    )
+    col1, col2, col3 = (st.container(),) * 3 if stacked else st.columns(3)
+    view = col1.selectbox(
+        "View", ["auto", "side", "rear", "front"], key="view", help="auto: detected"
+    )
+    height = col2.number_input(
+        "Your height (cm, optional)", 0.0, 250.0, 0.0, step=1.0, key="height"
+    )
+    slowmo = col3.number_input("Slow-motion factor", 1.0, 16.0, 1.0, step=1.0, key="slowmo")
+    return upload, sample, view, height, slowmo
+
+
 def main() -> None:
     """Draw the page."""
     st.set_page_config(page_title="gaitlab", page_icon="🏃", layout="wide")
@@ -591,28 +777,16 @@ def main() -> None:
             "may report page use to Streamlit. Start it with `gaitlab dashboard` instead."
         )
     workspace()
-    with st.expander("How to film your run", expanded=False):
-        st.markdown(FILMING_GUIDE)
-    col_up, col_sample = st.columns([2, 1])
-    upload = col_up.file_uploader(
-        f"Upload a running clip (.mp4 or .mov, up to {max_upload_mb()} MB and "
-        f"{MAX_DURATION_S / 60:.0f} minutes)",
-        type=UPLOAD_TYPES,
-        key="upload",
-    )
-    sample = col_sample.selectbox(
-        "No clip? Try a sample clip", [NO_SAMPLE, *sample_clips()], key="sample"
-    )
-    col1, col2, col3 = st.columns(3)
-    view = col1.selectbox(
-        "View", ["auto", "side", "rear", "front"], key="view", help="auto: detected"
-    )
-    height = col2.number_input(
-        "Your height (cm, optional)", 0.0, 250.0, 0.0, step=1.0, key="height"
-    )
-    slowmo = col3.number_input("Slow-motion factor", 1.0, 16.0, 1.0, step=1.0, key="slowmo")
-    if st.button("Analyse", type="primary", key="analyse"):
-        analyse(upload, sample, view, height, slowmo)
+    # Once a clip is analysed the form moves to the sidebar: the results open the page.
+    analysed = current() is not None
+    with st.sidebar if analysed else st.container():
+        if analysed:
+            st.header("Analyse another clip")
+        upload, sample, view, height, slowmo = upload_form(stacked=analysed)
+        if st.button("Analyse", type="primary", key="analyse"):
+            analyse(upload, sample, view, height, slowmo)
+            if current() is not None and not analysed:
+                st.rerun()
 
     cur = current()
     if cur:

@@ -17,6 +17,7 @@ from typing import NoReturn
 from gaitlab import __version__
 from gaitlab.batch.cli import add_batch_parser
 from gaitlab.cli_options import add_pose_max_side
+from gaitlab.corrections.cli import add_correct_parser
 from gaitlab.dashboard.launch import add_dashboard_parser
 from gaitlab.errors import GaitlabError
 from gaitlab.files import check_output_dir, one_line, safe_folder_name
@@ -374,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_synth_parser(sub)
     add_store_parsers(sub)
     add_dashboard_parser(sub)
+    add_correct_parser(sub)
     return parser
 
 

@@ -21,6 +21,7 @@ from gaitlab.imaging.camera_motion import scene_shifts_px
 from gaitlab.io.video import VideoLimits, iter_frames
 from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
+from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.view import USER_VIEWS
 from gaitlab.options import HEIGHT_CM
 from gaitlab.pose.backend import MediaPipeSettings
@@ -75,6 +76,8 @@ class AnalysisRequest:
         Video acceptance limits.
     kinematics
         Cleaning, event and confidence parameters.
+    corrections
+        A reviewer's corrections to the detected events (none by default).
     """
 
     view: str = "auto"
@@ -82,6 +85,7 @@ class AnalysisRequest:
     pose: PoseSettings = field(default_factory=default_pose_settings)
     limits: VideoLimits = field(default_factory=VideoLimits)
     kinematics: KinematicsSettings = field(default_factory=KinematicsSettings)
+    corrections: Corrections = field(default_factory=Corrections)
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
@@ -245,6 +249,7 @@ def analyze_series(
         settings=request.kinematics,
         camera_shift_px=camera_shift_px,
         runner_change=runner_change,
+        corrections=request.corrections,
     )
     return ClipAnalysis(
         request=request,

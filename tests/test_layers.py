@@ -142,6 +142,7 @@ COMMAND_SHELLS = {
     "gaitlab/batch/cli.py",
     "gaitlab/store/cli.py",
     "gaitlab/synth/cli.py",
+    "gaitlab/corrections/cli.py",
 }
 #: Other imports of gaitlab modules inside functions, each deferring a heavy dependency.
 #: A cycle is never a reason: lint-imports sees imports inside functions too.
@@ -149,6 +150,7 @@ DEFERRED = {
     ("gaitlab/batch/runner.py", "gaitlab.store"): "SQLAlchemy, only for clips with a runner",
     ("gaitlab/batch/task.py", "gaitlab.store"): "SQLAlchemy, only for clips with a runner",
     ("gaitlab/report/data.py", "gaitlab.pipeline"): "SciPy, only to recompute kinematics",
+    ("gaitlab/report/data.py", "gaitlab.kinematics.corrections"): "SciPy, as the line above",
     ("gaitlab/report/outputs.py", "gaitlab.pipeline"): "SciPy, not when rebuilding reports",
     ("gaitlab/report/documents.py", "gaitlab.report.plots"): "matplotlib, in its own process",
     ("gaitlab/report/documents.py", "gaitlab.report.html"): "jinja2, in its own process",

@@ -47,6 +47,7 @@ from gaitlab.kinematics.confidence import (
     grade_visibility,
 )
 from gaitlab.kinematics.contacts import nearest_frame
+from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
 from gaitlab.kinematics.edits import without_freezes
@@ -250,6 +251,7 @@ def analyze_kinematics(
     pelvis_tilt_deg: np.ndarray | None = None,
     camera_shift_px: np.ndarray | None = None,
     runner_change: np.ndarray | None = None,
+    corrections: Corrections | None = None,
 ) -> GaitAnalysis:
     """Analyse one clip's landmarks: clean, view, events, strides, metrics, confidence.
 
@@ -274,6 +276,9 @@ def analyze_kinematics(
     runner_change : (n,) float, optional
         Mean grey-level change of the runner's box from each frame to the next (row 0
         NaN): frozen pictures (a paused or edited video) are left out (:mod:`.edits`).
+    corrections
+        A reviewer's edits to the detected events and excluded strides
+        (:mod:`gaitlab.kinematics.corrections`), applied before strides are built.
 
     Returns
     -------
@@ -284,7 +289,10 @@ def analyze_kinematics(
     ValueError
         On an unknown ``view``, a non-positive ``height_cm`` or a tilt series of the wrong
         length.
+    gaitlab.kinematics.corrections.CorrectionError
+        When a correction does not fit the detected events.
     """
+    corrections = corrections or Corrections()
     settings = settings or KinematicsSettings()
     if view != "auto" and view not in USER_VIEWS:
         raise ValueError(f"view must be 'auto' or one of {USER_VIEWS}, got {view!r}")
@@ -339,7 +347,8 @@ def analyze_kinematics(
 
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
     detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
-    strides = tuple(build_strides(detection))
+    detection = corrections.apply(detection, t)
+    strides = corrections.keep_strides(build_strides(detection), t)
     cad = short_clip_cadence(t, cad, detection)
     ev_cad = _events_cadence(detection)
     agree = bool(np.isfinite(ev_cad) and abs(ev_cad - cad.cadence_spm) <= 0.03 * cad.cadence_spm)
@@ -361,6 +370,9 @@ def analyze_kinematics(
         else None
     )
     notes = list(detection.notes)
+    if corrections:
+        # The report's quality notes say the events are not all the machine's.
+        notes.append(corrections.summary())
     if freeze_note:
         notes.append(freeze_note)
     if np.isfinite(view_res.oblique_yaw_deg) and view_res.oblique_yaw_deg >= OBLIQUE_NOTE_DEG:
@@ -424,6 +436,7 @@ def analyze_kinematics(
         notes=tuple(notes),
         camera=camera,
         camera_level=level,
+        corrections=corrections,
     )
 
 

@@ -223,6 +223,9 @@ def estimate_cadence(
     # pass-by: the receding hips read 69 steps/min while the feet stepped at ~175).
     f_min = _two_cycles_hz(time_s, xy_up)
     f_lo, f_hi = max(settings.step_hz_min / 2, f_min), settings.step_hz_max / 2
+    if not f_lo < f_hi:
+        # Hips seen in one frame, or for less than two of the fastest strides: no rhythm.
+        return CadenceEstimate(float("nan"), float("nan"), 0.0)
     freqs = np.arange(f_lo, f_hi, 0.002)
     hip_x = mid(xy_up, "hip")[:, 0]
     signals = []

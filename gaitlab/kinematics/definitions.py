@@ -264,3 +264,63 @@ _DEFS = (
 
 #: All metric definitions by name.
 METRICS: dict[str, MetricDefinition] = {d.name: d for d in _DEFS}
+
+
+# ---------------------------------------------------------------------- physical ranges
+#: The range a value can take on a human runner, per metric and per per-frame angle series
+#: (side prefix dropped: ``left_knee_flexion_deg`` -> ``knee_flexion_deg``). A value outside
+#: is a tracking artefact (a leg read upside down, a landmark on the background), never a
+#: measurement, so plots mask it. The limits are anatomical (joint ranges of motion with a
+#: margin for 2D projection and sprinting), deliberately wide: they catch artefacts, they do
+#: not judge form (that is the findings' bands).
+PHYSICAL_RANGES: dict[str, tuple[float, float]] = {
+    # Per-frame angle series (gaitlab.kinematics.angles).
+    # Knee: a few degrees of hyperextension to full flexion (heel to buttock, ~160 deg).
+    "knee_flexion_deg": (-15.0, 165.0),
+    # Thigh vs trunk line: ~30 deg passive hip extension plus pelvic tilt in 2D; flexion up
+    # to ~130 deg at a sprinter's knee lift.
+    "hip_extension_deg": (-135.0, 45.0),
+    "thigh_extension_deg": (-135.0, 60.0),
+    "thigh_angle_deg": (-60.0, 135.0),
+    # Shank vs vertical: ahead of the knee at a reaching strike, near horizontal behind it
+    # when the heel comes up under the buttock in swing.
+    "shank_angle_deg": (-150.0, 90.0),
+    # A runner upright enough to run: leaning past these falls over.
+    "trunk_lean_deg": (-45.0, 60.0),
+    "lateral_trunk_lean_deg": (-40.0, 40.0),
+    "pelvic_obliquity_deg": (-30.0, 30.0),
+    # Per-stride metrics (METRICS) that are not one of the series above.
+    "knee_flexion_strike_deg": (-15.0, 165.0),
+    "knee_flexion_midstance_deg": (-15.0, 165.0),
+    "shank_angle_strike_deg": (-150.0, 90.0),
+    "trunk_backward_swing_deg": (-60.0, 60.0),
+    "pelvic_drop_deg": (-30.0, 30.0),
+    "lumbar_arch_angle_deg": (-60.0, 90.0),
+    "lumbar_hollow_depth_pct_trunk": (-50.0, 50.0),
+    # A foot cannot be further from the hip than the leg is long.
+    "overstride_pct_leg": (-100.0, 100.0),
+    "foot_midline_offset_pct_leg": (-100.0, 100.0),
+    "step_width_pct_leg": (-100.0, 100.0),
+    "vertical_oscillation_pct_leg": (0.0, 50.0),
+    "vertical_oscillation_cm": (0.0, 50.0),
+    # Slow jogging to the fastest sprinters (~290 steps/min).
+    "cadence_spm": (60.0, 300.0),
+    "contact_time_s": (0.0, 1.0),
+    "flight_time_s": (-0.5, 1.0),
+    "duty_factor_pct": (0.0, 100.0),
+}
+
+
+def physical_range(name: str) -> tuple[float, float] | None:
+    """The physical range of a metric or angle series (``left_``/``right_`` ignored), or None.
+
+    Parameters
+    ----------
+    name
+        Metric name (``knee_flexion_strike_deg``) or per-frame series name
+        (``left_knee_flexion_deg``).
+    """
+    for prefix in ("left_", "right_"):
+        if name.startswith(prefix) and name.removeprefix(prefix) in PHYSICAL_RANGES:
+            return PHYSICAL_RANGES[name.removeprefix(prefix)]
+    return PHYSICAL_RANGES.get(name)

@@ -16,6 +16,7 @@ from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics.angles import SIGN_CONVENTIONS
 from gaitlab.kinematics.camera import CameraMotion
 from gaitlab.kinematics.cleaning import CleaningReport
+from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.events import EventDetection, Stride
 from gaitlab.kinematics.level import CameraLevel
 from gaitlab.kinematics.metrics import MetricResult
@@ -106,6 +107,8 @@ class GaitAnalysis:
     camera_level
         The camera roll read from the scene and whether the angles were levelled by it
         (None for analyses built without one).
+    corrections
+        The reviewer's edits included in the events and strides (empty: as detected).
     """
 
     time_s: np.ndarray
@@ -128,6 +131,7 @@ class GaitAnalysis:
     notes: tuple[str, ...] = field(default=())
     camera: CameraMotion | None = None
     camera_level: CameraLevel | None = None
+    corrections: Corrections = field(default_factory=Corrections)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready ``kinematics`` block of result.json (NaN -> null, no arrays)."""
@@ -169,6 +173,8 @@ class GaitAnalysis:
             "sign_conventions": dict(SIGN_CONVENTIONS),
             "settings": self.settings.to_dict(),
             "notes": list(self.notes),
+            # The reviewer's edits the events above include (empty: as detected).
+            "corrections": self.corrections.to_dict(),
         }
 
 

@@ -353,11 +353,18 @@ class ReportData:
         # Recompute the per-frame arrays (and the block, if absent) from the saved landmarks.
         # Imported here: a result folder with its saved arrays reloads without the analysis
         # stack (SciPy, the findings) in memory.
+        from gaitlab.kinematics.corrections import Corrections
         from gaitlab.pipeline import AnalysisRequest, analyze_series
 
+        # A reviewer's corrections (gaitlab.corrections) are part of the result.
+        saved = result.kinematics.corrections if result.kinematics is not None else None
         kin = analyze_series(
             series,
-            AnalysisRequest(view=result.request.view or "auto", height_cm=result.request.height_cm),
+            AnalysisRequest(
+                view=result.request.view or "auto",
+                height_cm=result.request.height_cm,
+                corrections=Corrections.from_dict(saved),
+            ),
         ).kinematics
         notes: tuple[str, ...] = ()
         if result.kinematics is None:

@@ -1,9 +1,12 @@
-"""Plots of one clip: angle time series, per-stride values, left vs right.
+"""Plots of one clip: angle time series, per-stride values, left vs right, gait cycle.
 
 Built with matplotlib's object API (:class:`matplotlib.figure.Figure` on the Agg canvas: no
 pyplot, no global state). Left and right use the colours of
 :mod:`gaitlab.report.style`, as in the video. Each function returns a Figure; :func:`save_png`
-writes it. The values plotted are the kinematics stage's (nothing is computed here).
+writes it. The values plotted are the kinematics stage's (nothing is computed here), with
+values outside a metric's physical range masked as artefacts
+(:data:`gaitlab.kinematics.definitions.PHYSICAL_RANGES`). The gait-cycle figure lives in
+:mod:`gaitlab.report.cycles`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from gaitlab.kinematics.cycles import mask_unphysical
+from gaitlab.report.cycles import gait_cycle_figure
 from gaitlab.report.data import ReportData
 from gaitlab.report.style import LEFT_HEX, RIGHT_HEX, TRUNK_HEX, side_hex
 
@@ -97,7 +102,11 @@ def angle_timeseries(data: ReportData) -> Figure | None:
                 continue
             colour = side_hex(side) if side else TRUNK_HEX
             label = side.capitalize() if side else None
-            ax.plot(t, data.angles[name], color=colour, lw=1.4, label=label)
+            # Artefacts outside the angle's physical range never reach the plot.
+            (line,) = ax.plot(
+                t, mask_unphysical(name, data.angles[name]), color=colour, lw=1.4, label=label
+            )
+            line.set_gid(name)
         ax.set_title(title, fontsize=9, loc="left")
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=8)
@@ -129,7 +138,11 @@ def per_stride(data: ReportData) -> Figure | None:
             vals = [v for v in block.values if v.side == side]
             x = [v.time_s for v in vals]
             y = [np.nan if v.value is None else v.value for v in vals]
-            ax.plot(x, y, "o", color=side_hex(side), ms=4, label=side.capitalize())
+            (line,) = ax.plot(
+                x, mask_unphysical(name, np.asarray(y, dtype=float)), "o",
+                color=side_hex(side), ms=4, label=side.capitalize(),
+            )  # fmt: skip
+            line.set_gid(name)
             med = block.left_median if side == "left" else block.right_median
             if med is not None:
                 ax.axhline(med, color=side_hex(side), lw=1, ls="--", alpha=0.8)
@@ -158,10 +171,18 @@ def left_right(data: ReportData) -> Figure | None:
     ax = fig.subplots()
     y = np.arange(len(names))
     h = 0.38
-    left = [data.metrics[n].left_median for n in names]
-    right = [data.metrics[n].right_median for n in names]
-    ax.barh(y - h / 2, left, h, color=LEFT_HEX, label="Left")
-    ax.barh(y + h / 2, right, h, color=RIGHT_HEX, label="Right")
+    for side, offset, colour in (("left", -h / 2, LEFT_HEX), ("right", h / 2, RIGHT_HEX)):
+        medians = [
+            float(
+                mask_unphysical(
+                    n, np.array([getattr(data.metrics[n], f"{side}_median")], dtype=float)
+                )[0]
+            )
+            for n in names
+        ]
+        bars = ax.barh(y + offset, medians, h, color=colour, label=side.capitalize())
+        for bar, n in zip(bars, names, strict=True):
+            bar.set_gid(n)
     labels = []
     for n in names:
         lmr = data.metrics[n].left_minus_right
@@ -185,6 +206,7 @@ def all_plots(data: ReportData) -> dict[str, Figure]:
         ("plot_angles", angle_timeseries),
         ("plot_per_stride", per_stride),
         ("plot_left_right", left_right),
+        ("plot_gait_cycle", gait_cycle_figure),
     ):
         fig = fn(data)
         if fig is not None:

@@ -245,6 +245,7 @@ class Kinematics(Block):
     sign_conventions: Mapping[str, str] = field(default_factory=dict)
     settings: Mapping[str, Json] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    corrections: Mapping[str, Json] | None = None
 
     _readers: ClassVar[Mapping[str, Reader]] = {
         "view": View.from_dict,

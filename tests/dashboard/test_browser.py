@@ -196,18 +196,20 @@ def test_upload_analyse_play_and_scrub(page) -> None:
     page.get_by_role("tab", name="Physio review").click()
     caption = page.get_by_text("Frame 240 at 4.000 s")
     caption.wait_for()
-    image = page.locator("[data-testid=stImage] img").first
-    src_before = image.get_attribute("src")
+    # The scrubber's image is the one captioned with its frame (the runner's tab has images
+    # of its own earlier in the page).
+    scrub_img = (
+        "() => [...document.querySelectorAll('[data-testid=stImage]')]"
+        ".find(e => e.innerText.startsWith('Frame ')).querySelector('img').src"
+    )
+    src_before = page.evaluate(scrub_img)
     slider = page.get_by_role("slider").first
     slider.focus()
     for _ in range(30):
         slider.press("ArrowRight")
     page.get_by_text("Frame 270 at 4.500 s").wait_for()
     settle(page)
-    page.wait_for_function(
-        "src => document.querySelector('[data-testid=stImage] img').src !== src",
-        arg=page.evaluate("s => new URL(s, location.href).href", src_before),
-    )
+    page.wait_for_function(f"src => ({scrub_img})() !== src", arg=src_before)
     page.screenshot(path=str(ARTIFACTS / "04_physio_scrubber.png"))
     page.get_by_text("Key frames", exact=True).scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "05_physio_keyframes.png"))

@@ -52,3 +52,30 @@ def test_the_bundled_knowledge_base_bands_every_median_rule_metric():
             assert high is not None and high <= r.band.watch.edge
         else:
             assert low is not None and low >= r.band.watch.edge
+
+
+def test_cited_bands_keep_only_edges_a_study_sets():
+    from gaitlab.findings.normal import cited_bands
+
+    base = KB.findings[0]
+    lit = next(k for k, r in KB.references.items() if r.kind == "literature")
+
+    def with_refs(rule, refs):
+        watch = dataclasses.replace(rule.band.watch, refs=refs)
+        return dataclasses.replace(rule, band=dataclasses.replace(rule.band, watch=watch))
+
+    rules = (
+        with_refs(_rule(base, "lean_deg", "median", "above", 12.0), (lit,)),
+        with_refs(_rule(base, "lean_deg", "median", "below", 3.0), ("convention",)),
+        with_refs(_rule(base, "ext_deg", "per_side", "below", 5.0), ("convention",)),
+    )
+    bands = cited_bands(dataclasses.replace(KB, findings=rules))
+    assert set(bands) == {"lean_deg"}
+    assert (bands["lean_deg"].low, bands["lean_deg"].high) == (None, 12.0)
+    assert bands["lean_deg"].sources == (lit,)
+    # The bundled knowledge base: trunk lean both ends from Teng 2015, the shank at strike
+    # from Souza 2016; hip extension (a project convention only) has no cited band.
+    real = cited_bands()
+    assert (real["trunk_lean_deg"].low, real["trunk_lean_deg"].high) == (-2.0, 15.0)
+    assert real["shank_angle_strike_deg"].high == 10.0
+    assert "hip_extension_deg" not in real

@@ -206,3 +206,15 @@ def test_short_pass_by_uses_every_complete_step(view, cadence):
     a = analyze_kinematics(make_run(spec).series)
     assert "complete steps" in a.cadence.note
     assert a.cadence.cadence_spm == pytest.approx(cadence, abs=1.5)
+
+
+@pytest.mark.parametrize("frames_with_hips", [0, 1, 3])
+def test_a_runner_seen_too_briefly_has_no_rhythm_and_no_error(frames_with_hips: int):
+    # Hips in one frame (or for a fraction of a stride) leave no frequency to search: the
+    # cadence is unknown, never an error (a clip where the pose model saw a "person" once).
+    n = 90
+    time_s = np.arange(n) / 30.0
+    xy = np.full((n, 33, 2), np.nan)
+    xy[:frames_with_hips] = np.random.default_rng(0).uniform(100, 300, (frames_with_hips, 33, 2))
+    est = estimate_cadence(time_s, xy, KinematicsSettings(), sagittal=True)
+    assert np.isnan(est.cadence_spm) and est.periodicity == 0.0

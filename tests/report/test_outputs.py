@@ -18,7 +18,7 @@ from gaitlab.result import read_result
 
 EXPECTED = {
     "result", "series", "kinematics_series", "video", "frames_csv", "strides_csv", "trc", "mot",
-    "html", "pdf", "plot_angles", "plot_per_stride", "plot_left_right",
+    "html", "pdf", "plot_angles", "plot_per_stride", "plot_left_right", "plot_gait_cycle",
     "keyframe_left_foot_strike", "keyframe_left_midstance", "keyframe_left_toe_off",
     "keyframe_right_foot_strike", "keyframe_right_midstance", "keyframe_right_toe_off",
     "finding_01_overstride", "outputs",
