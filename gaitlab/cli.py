@@ -328,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=WORKERS.argtype(),
         metavar="N",
         help="pose landmarkers run in parallel on time segments of the clip (default 1: one "
-        "pass; 2 is ~1.5x faster on 2 cores, with landmarks that differ slightly after the "
+        "pass; 2 is faster on a multi-core machine, with landmarks that differ slightly after the "
         "segment boundary; with 2 or more, the plots and reports are also written by a second "
         "process while the video renders: same files, ~120-190 MB more memory)",
     )

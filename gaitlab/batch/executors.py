@@ -7,7 +7,7 @@ where it runs.
 * :class:`LocalExecutor`: a ``ProcessPoolExecutor`` with the ``spawn`` start method (MediaPipe
   and its threads are not fork-safe), one process per core: MediaPipe uses about one core per
   clip, so more processes than cores only adds memory (~315 MB each). When the workers fill
-  the machine each is pinned to a core of its own (:data:`PIN_WORKERS`).
+  the machine each is pinned to a core of its own (``LocalExecutor(pin=...)``).
 * :class:`RayExecutor`: one Ray task per clip (``num_cpus=1``), on a local Ray started for the
   batch or on an existing cluster. Inputs and the output folder must be visible at the same
   paths on every node (a shared file system), because workers read clips and write results
@@ -105,16 +105,6 @@ class FrameReporter:
             pass
 
 
-#: Pin each local worker to a core of its own when there are as many workers as usable
-#: cores (None: that rule; True/False: always, when there are enough cores / never). One
-#: worker uses ~1.3 cores when it has them (MediaPipe's own threads, the decode-ahead
-#: thread), so unpinned workers take time from each other's cores (on 2 cores, 2 pinned
-#: workers did 1.77x one worker against 1.62x unpinned: medians of interleaved runs of
-#: ``benchmarks/batch.py``, docs/performance.md). Fewer workers than cores stay free to
-#: use the spare cores.
-PIN_WORKERS: bool | None = None
-
-
 def _init_local_worker(log_dir: str | None, cores: Any = None) -> None:
     """Run in each worker process at start-up."""
     if cores is not None:
@@ -161,6 +151,13 @@ class LocalExecutor:
         Folder for the workers' stdout/stderr (None: inherit the dispatcher's).
     frame_progress
         Send per-frame progress from the workers (adds one small manager process).
+    pin
+        Pin each worker to a core of its own: None (the default) pins when there are as
+        many workers as usable cores; True whenever there are enough cores; False never.
+        One worker uses more than one core when it can (MediaPipe's own threads, the
+        decode-ahead thread), so unpinned workers take time from each other's cores;
+        fewer workers than cores stay free to use the spare ones. The measurements behind
+        the default are in docs/performance.md (batch throughput).
     """
 
     name = "local"
@@ -172,10 +169,12 @@ class LocalExecutor:
         *,
         log_dir: Path | None = None,
         frame_progress: bool = False,
+        pin: bool | None = None,
     ) -> None:
         if jobs < 1:
             raise BatchInputError(f"--jobs must be at least 1, got {jobs}")
         self.slots = jobs
+        self._pin = pin
         self._scorer = scorer
         self._log_dir = str(log_dir) if log_dir is not None else None
         self._ctx = get_context("spawn")
@@ -192,7 +191,7 @@ class LocalExecutor:
     def _new_pool(self) -> ProcessPoolExecutor:
         cores = None
         usable = usable_cores()
-        pin = PIN_WORKERS if PIN_WORKERS is not None else self.slots == len(usable) > 1
+        pin = self._pin if self._pin is not None else self.slots == len(usable) > 1
         if pin and len(usable) >= self.slots:
             cores = self._ctx.Queue()
             for core in usable[: self.slots]:

@@ -47,11 +47,10 @@ from gaitlab.result import read_result
 #: Longest part of a result folder name taken from the clip's name.
 MAX_NAME_CHARS = 48
 #: Whether a batch worker decodes ahead of inference in a thread (with FFmpeg's own
-#: decoding threads). Although the workers already run one clip per core, it pays (2
-#: workers on 2 cores: 10-11 % more frames/s in paired runs of ``benchmarks/batch.py
-#: --compare-prefetch --jobs 2``, docs/performance.md): a landmarker leaves its core idle
-#: between frames, and a clip's serial steps (start-up, kinematics, writing) leave the
-#: other worker's decode thread room.
+#: decoding threads). It pays even with one clip per core: a landmarker leaves its core
+#: idle between frames, and a clip's serial steps (start-up, kinematics, writing) leave the
+#: other worker's decode thread room. ``benchmarks/batch.py --compare-prefetch`` measures
+#: it (figures in docs/performance.md).
 WORKER_PREFETCH = True
 
 

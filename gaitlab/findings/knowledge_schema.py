@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gaitlab.errors import GaitlabError
+from gaitlab.result.vocab import Severity
 
 #: Version of the knowledge-base layout this loader understands.
 SCHEMA_VERSION = 2
@@ -34,7 +35,7 @@ CATEGORIES: tuple[str, ...] = ("form", "asymmetry")
 #: Kinds of reference behind a threshold.
 REFERENCE_KINDS: tuple[str, ...] = ("literature", "project")
 #: Severities a rule may be capped at (``[findings.cap]``).
-CAP_SEVERITIES: tuple[str, ...] = ("watch", "high")
+CAP_SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
 #: Statistics that compare the left and the right side (the noise rules apply to these).
 LEFT_RIGHT_STATISTICS: tuple[str, ...] = (
     "abs_left_minus_right",

@@ -48,8 +48,8 @@ log = logging.getLogger(__name__)
 
 #: Default long side of the annotated video and key frames (pixels).
 MAX_SIDE_PX = 960
-#: x264 speed preset of the annotated video: ``ultrafast`` is ~4x cheaper than ``veryfast``
-#: per frame (measured at 540x960: 2.0 vs 4.8 ms of CPU) ...
+#: x264 speed preset of the annotated video: ``ultrafast``, the cheapest per frame (the
+#: measurement behind it is in docs/performance.md) ...
 X264_PRESET = "ultrafast"
 #: ... with back the options that cost little and shrink the file most: CABAC entropy
 #: coding, 3 B-frames (fixed placement, no look-ahead search) and 8x8 transforms with intra
@@ -80,7 +80,7 @@ class H264Writer:
     threads
         x264 threads. One by default: the writer runs beside decoding and drawing (and, in a
         batch, beside other clips), where x264's own threads only add switching overhead
-        (~12 % more CPU a frame measured with FFmpeg's automatic count on 2 cores).
+        (docs/performance.md).
     """
 
     def __init__(
@@ -196,8 +196,8 @@ def open_face_detector(threads: int = 2) -> MediaPipeFaceDetector:
     Parameters
     ----------
     threads
-        Model instances searching side by side (two use both cores of a 2-core machine
-        while the drawing waits for them).
+        Model instances searching side by side (two keep two cores busy while the drawing
+        waits for them).
 
     Raises
     ------
