@@ -17,6 +17,7 @@ touching the floor is what the ground truth calls contact.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,9 +80,42 @@ def parse_colour(text: str) -> RGB:
     raise ValueError(f"unknown colour {text!r}: use one of {sorted(COLOURS)} or #rrggbb")
 
 
+#: Top patterns: ``plain``; ``stripes`` (horizontal bands of ``accent`` round the chest);
+#: ``block`` (chest in ``accent``, waist in ``shirt``: a second horizontal edge above the
+#: waistband).
+TOP_PATTERNS: tuple[str, ...] = ("plain", "stripes", "block")
+#: Bottoms: fitted ``shorts``; ``long_shorts`` down to mid-thigh; ``tights`` to the ankle.
+BOTTOMS: tuple[str, ...] = ("shorts", "long_shorts", "tights")
+#: How the top is worn: ``tucked`` (the shorts' waistband is the visible edge) or
+#: ``untucked`` (a loose hem hangs over the shorts and flaps, see :func:`hem_motion`).
+TOP_FITS: tuple[str, ...] = ("tucked", "untucked")
+
+
 @dataclass(frozen=True)
 class Outfit:
-    """Colours of the figure (0-1 RGB)."""
+    """Colours and cut of the figure (colours 0-1 RGB).
+
+    Attributes
+    ----------
+    shirt, shorts, skin, hair, shoes, soles
+        Colours.
+    accent
+        Second colour of a patterned top.
+    top_pattern
+        One of :data:`TOP_PATTERNS`.
+    bottoms
+        One of :data:`BOTTOMS`.
+    top_fit
+        One of :data:`TOP_FITS`.
+    waistband_curve_m
+        How much lower the shorts' top edge is at the middle of the back and front than at
+        the sides (m; negative = higher): seen from behind, a curved waistband.
+    girth_scale
+        Multiplies the width and depth of the trunk and limbs (not lengths: the skeleton,
+        and so every true joint centre, is the same).
+    hem_bounce_m, hem_sway_deg
+        Amplitudes of the untucked hem's motion against the trunk (:func:`hem_motion`).
+    """
 
     shirt: RGB = COLOURS["red"]
     shorts: RGB = COLOURS["navy"]
@@ -89,6 +123,59 @@ class Outfit:
     hair: RGB = (0.16, 0.10, 0.06)
     shoes: RGB = (0.20, 0.22, 0.30)
     soles: RGB = (0.95, 0.95, 0.95)
+    accent: RGB = (0.92, 0.92, 0.90)
+    top_pattern: str = "plain"
+    bottoms: str = "shorts"
+    top_fit: str = "tucked"
+    waistband_curve_m: float = 0.0
+    girth_scale: float = 1.0
+    hem_bounce_m: float = 0.02
+    hem_sway_deg: float = 6.0
+
+    def __post_init__(self) -> None:
+        for name, value, allowed in (
+            ("top_pattern", self.top_pattern, TOP_PATTERNS),
+            ("bottoms", self.bottoms, BOTTOMS),
+            ("top_fit", self.top_fit, TOP_FITS),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        if abs(self.waistband_curve_m) > 0.03:
+            raise ValueError("waistband_curve_m must be within +-0.03 m (the shirt's hem)")
+        if not 0.8 <= self.girth_scale <= 1.3:
+            raise ValueError("girth_scale must be within 0.8-1.3")
+
+
+def hem_motion(
+    phase: NDArray[np.float64], outfit: Outfit, seed: int = 0
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Motion of an untucked hem against the trunk, per stride phase.
+
+    A loose hem lags the trunk's bounce (once per step, twice per stride) and swings from
+    side to side with the legs (once per stride). Both are sinusoids with seeded phase lags;
+    zero for a tucked top.
+
+    Parameters
+    ----------
+    phase
+        ``(n,)`` stride phase.
+    outfit
+        Gives the fit and the amplitudes.
+    seed
+        Seeds the phase lags.
+
+    Returns
+    -------
+    dz_m, roll_deg
+        ``(n,)`` vertical offset (m, + up) and roll about the trunk's forward axis (deg).
+    """
+    phase = np.asarray(phase, dtype=np.float64)
+    if outfit.top_fit != "untucked":
+        return np.zeros_like(phase), np.zeros_like(phase)
+    lag_z, lag_r = np.random.default_rng(seed).uniform(0.0, 2.0 * np.pi, 2)
+    dz = outfit.hem_bounce_m * np.sin(4.0 * np.pi * phase + lag_z)
+    roll = outfit.hem_sway_deg * np.sin(2.0 * np.pi * phase + lag_r)
+    return dz, roll
 
 
 @dataclass(frozen=True)
@@ -115,6 +202,8 @@ class Part:
     triangles: NDArray[np.int32]
     rgb: RGB
     normals: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 3)))
+    #: Moves against its segment by :func:`hem_motion` (an untucked hem).
+    flap: bool = False
 
 
 def _vertex_normals(v: NDArray[np.float64], tri: NDArray[np.int32]) -> NDArray[np.float64]:
@@ -267,23 +356,22 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
 
     # Pelvis (origin: mid-hip; waist/lumbar joint at z = 0.10). Shorts with a rear bulge for
     # the buttocks: a backward arch of the low back shows as a deeper hollow above it.
-    add(
-        _part(
-            "pelvis_shorts",
-            "pelvis",
-            *loft(
-                [
-                    (-0.10, 0.085, 0.150, -0.010),
-                    (-0.05, 0.110, 0.168, -0.022),
-                    (0.00, 0.112, 0.165, -0.018),
-                    (0.05, 0.100, 0.150, -0.006),
-                    (0.105, 0.094, 0.143, 0.000),
-                ],
-                power=2.3,
-            ),
-            o.shorts,
-        )
+    shorts_v, shorts_t = loft(
+        [
+            (-0.10, 0.085, 0.150, -0.010),
+            (-0.05, 0.110, 0.168, -0.022),
+            (0.00, 0.112, 0.165, -0.018),
+            (0.05, 0.100, 0.150, -0.006),
+            (0.105, 0.094, 0.143, 0.000),
+        ],
+        power=2.3,
     )
+    if o.waistband_curve_m:
+        # Lower the top ring (and its cap centre) most at the middle of back and front.
+        top = shorts_v[:, 2] > 0.1
+        across = np.clip(shorts_v[top, 1] / 0.143, -1.0, 1.0)
+        shorts_v[top, 2] -= o.waistband_curve_m * (1.0 - across**2)
+    add(_part("pelvis_shorts", "pelvis", shorts_v, shorts_t, o.shorts))
     # Abdomen (origin: lumbar joint, 0.10 above mid-hip; chest joint at +0.136). Tucked-in
     # shirt: its lower edge sits inside the shorts so the visible waistband is the shorts'.
     add(
@@ -302,25 +390,47 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
             o.shirt,
         )
     )
-    # Chest (origin: chest joint; shoulders at z = 0.2435, y = +-0.183; neck at z = 0.224).
-    add(
-        _part(
-            "chest_shirt",
-            "chest",
-            *loft(
-                [
-                    (-0.040, 0.096, 0.146, 0.008),
-                    (0.040, 0.104, 0.158, 0.012),
-                    (0.110, 0.108, 0.170, 0.006),
-                    (0.180, 0.098, 0.182, -0.010),
-                    (0.225, 0.078, 0.170, -0.018),
-                    (0.255, 0.050, 0.090, -0.018),
-                ],
-                power=2.4,
-            ),
-            o.shirt,
+    if o.top_fit == "untucked":
+        # A loose hem hanging over the shorts to just below the hip joints, flaring out.
+        add(
+            dataclasses.replace(
+                _part(
+                    "hem_shirt",
+                    "abdomen",
+                    *loft(
+                        [
+                            (-0.150, 0.140, 0.186, -0.010),
+                            (-0.080, 0.132, 0.181, -0.010),
+                            (-0.020, 0.112, 0.166, 0.000),
+                            (0.030, 0.095, 0.142, 0.004),
+                        ],
+                        power=2.3,
+                    ),
+                    o.shirt,
+                ),
+                flap=True,
+            )
         )
-    )
+    # Chest (origin: chest joint; shoulders at z = 0.2435, y = +-0.183; neck at z = 0.224).
+    chest_sections = [
+        (-0.040, 0.096, 0.146, 0.008),
+        (0.040, 0.104, 0.158, 0.012),
+        (0.110, 0.108, 0.170, 0.006),
+        (0.180, 0.098, 0.182, -0.010),
+        (0.225, 0.078, 0.170, -0.018),
+        (0.255, 0.050, 0.090, -0.018),
+    ]
+    upper = o.accent if o.top_pattern == "block" else o.shirt
+    add(_part("chest_shirt", "chest", *loft(chest_sections, power=2.4), upper))
+    if o.top_pattern == "stripes":
+        cs = np.asarray(chest_sections)
+        for k, (z0, z1) in enumerate(((-0.02, 0.01), (0.05, 0.08), (0.12, 0.15))):
+            rings = [
+                (z, *(float(np.interp(z, cs[:, 0], cs[:, c])) + 0.004 for c in (1, 2)), 0.0)
+                for z in (z0, z1)
+            ]
+            rings = [(z, rx, ry, float(np.interp(z, cs[:, 0], cs[:, 3]))) for z, rx, ry, _ in rings]
+            add(_part(f"stripe_{k}_shirt", "chest", *loft(rings, power=2.4), o.accent))
     for side, sgn in (("l", 1.0), ("r", -1.0)):
         sh = OFFSET_M[SEG[f"upperarm_{side}"]]
         add(
@@ -328,7 +438,7 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                 f"deltoid_{side}",
                 "chest",
                 *ellipsoid((sh[0], sgn * 0.178, sh[2] - 0.012), (0.058, 0.056, 0.055)),
-                o.shirt,
+                upper,
             )
         )
     # Head (origin: neck joint). Neck, skull, hair cap, ears, face.
@@ -380,7 +490,7 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                 f"sleeve_{side}",
                 f"upperarm_{side}",
                 *loft([(-0.115, 0.050, 0.050, 0.0), (0.035, 0.060, 0.058, 0.0)]),
-                o.shirt,
+                upper,
             )
         )
         add(
@@ -436,6 +546,22 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                 o.shorts,
             )
         )
+        if o.bottoms == "long_shorts":
+            add(
+                _part(
+                    f"thigh_{side}_long_shorts",
+                    f"thigh_{side}",
+                    *loft(
+                        [
+                            (-0.340, 0.064, 0.064, 0.004),
+                            (-0.25, 0.078, 0.076, 0.0),
+                            (-0.18, 0.085, 0.085, 0.0),
+                        ]
+                    ),
+                    o.shorts,
+                )
+            )
+        legs = o.shorts if o.bottoms == "tights" else o.skin
         add(
             _part(
                 f"thigh_{side}_skin",
@@ -448,7 +574,7 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                         (-0.17, 0.080, 0.078, 0.0),
                     ]
                 ),
-                o.skin,
+                legs,
             )
         )
         add(
@@ -465,7 +591,7 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                         (0.03, 0.048, 0.048, 0.0),
                     ]
                 ),
-                o.skin,
+                legs,
             )
         )
         # Shoe: white sole box holding the contact points, coloured upper around the ankle.
@@ -494,4 +620,31 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
             power=3.0,
         )
         add(_part(f"shoe_{side}", f"foot_{side}", upper_v, upper_t, o.shoes))
+    if o.girth_scale != 1.0:
+        parts = [_girth(p, o.girth_scale) for p in parts]
     return parts
+
+
+#: Parts whose width and depth follow ``Outfit.girth_scale`` (head, hands and shoes do not).
+_GIRTH_PREFIXES: tuple[str, ...] = (
+    "pelvis_",
+    "abdomen_",
+    "chest_",
+    "hem_",
+    "stripe_",
+    "deltoid_",
+    "sleeve_",
+    "upperarm_",
+    "forearm_",
+    "thigh_",
+    "shank_",
+)
+
+
+def _girth(part: Part, scale: float) -> Part:
+    """The part widened about its segment's long axis (lengths kept)."""
+    if not part.name.startswith(_GIRTH_PREFIXES):
+        return part
+    v = part.vertices_m.copy()
+    v[:, :2] *= scale
+    return dataclasses.replace(part, vertices_m=v, normals=_vertex_normals(v, part.triangles))
