@@ -24,7 +24,12 @@ import platformdirs
 from gaitlab.errors import InvalidOption, NoRunnerFound
 from gaitlab.hashing import file_sha256
 from gaitlab.imaging.appearance import appearance_lab
-from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
+from gaitlab.imaging.waistband import (
+    NOT_FOUND,
+    WAISTBAND_METHOD,
+    WaistbandLine,
+    waistband_line,
+)
 from gaitlab.io.video import (
     VideoLimits,
     fit_size,
@@ -196,6 +201,8 @@ def cache_key(
     """
     # v2: the runner is chosen among several people when the one-person pass looks wrong.
     content = {"video": video_sha256, "model": model_sha256, "settings": asdict(settings), "v": 2}
+    if settings.waistband:
+        content["waistband_method"] = WAISTBAND_METHOD  # a new edge method re-measures
     del content["settings"]["max_side_px"]
     if len(segments) > 1:
         content["segments"] = [asdict(seg) for seg in segments]
@@ -614,6 +621,7 @@ def _assemble(
             ok=np.array([b.ok for b in bands], dtype=bool),
             inlier_share=np.array([b.inlier_share for b in bands], dtype=float),
             contrast=np.array([b.contrast for b in bands], dtype=float),
+            offset_trunk=np.array([b.offset_trunk for b in bands], dtype=float),
         )
     return time_s, arrays, masks, waistband, with_decoded_frames(info, time_s)
 
