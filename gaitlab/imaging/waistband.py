@@ -28,8 +28,8 @@ Quality gates (all must pass for ``ok``): share of edge points on the curve, con
 edge against the box's typical change and in absolute terms (``min_edge_lab``: shading alone,
 on a top and shorts of one colour, makes a weaker step than a kit boundary), a sag of at
 most ``max_sag_trunk`` across the box, and agreement of the slopes of the left and right
-halves once the common curvature is removed. Same-colour kit and arms across the waist fail them; then the frame says "not
-measurable" rather than guessing.
+halves once the common curvature is removed. Same-colour kit and arms across the waist fail
+them; then the frame says "not measurable" rather than guessing.
 
 The edge's height above the mid-hip (``offset_trunk``, in trunk lengths, along the
 perpendicular of the hip line) is kept for the clip-level check that tells a waistband from
@@ -194,7 +194,7 @@ def waistband_line(
     edge_lab = float(np.median(strength[inliers])) if inliers.any() else 0.0
     contrast = edge_lab / noise
     half_w = 0.5 * (x1 - x0)
-    sag = c2 * half_w**2 / trunk
+    sag = -c2 * half_w**2 / trunk  # + = the middle is lower (image y grows downwards)
     # Halves: slopes of the edge with the common curvature removed.
     flat = edge_y - c2 * u**2
     half = edge_x.size // 2

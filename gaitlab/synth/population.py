@@ -218,6 +218,8 @@ def draw_clip(
         np.degrees(2.0 * np.arctan(RUNNER_HEIGHT_M * height / (2.0 * runner_px * distance)))
     )
     fov = float(np.clip(fov, 15.0, 80.0))
+    # With the field of view clipped to a phone's range, the runner's height follows from it.
+    runner_px = RUNNER_HEIGHT_M * height / (2.0 * distance * np.tan(np.radians(fov) / 2.0))
     yaw_max = 30.0 if view_kind == "side" else 10.0
     camera = Camera(
         view=view,
@@ -253,7 +255,7 @@ def draw_clip(
         "view_kind": view_kind,
         "kit": kit,
         "waist_contrast_lab": round(_lab_distance(shirt, shorts), 1),
-        "runner_px": round(runner_px, 1),
+        "runner_px": round(float(runner_px), 1),
         "fps": fps,
         "width_px": width,
         "height_px": height,
