@@ -12,7 +12,7 @@ median over its stances, with the same pairing of definitions as the sample benc
 confidence. The report gives, for every metric, the median, 90th percentile and worst
 absolute clip error, overall and for each level of each drawn factor; the planted faults'
 detection (a finding of the fault's rule id among the reported findings) on faulty clips and
-false findings on normal clips; and the pelvic-drop targets of issue 23.
+false findings on normal clips; and the pelvic-drop targets across clothing.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def _pelvis_targets(rows: list[dict[str, Any]]) -> list[str]:
     def pct(a: int, b: int) -> str:
         return f"{a}/{b} ({100 * a / b:.0f} %)" if b else "0/0"
 
-    out = ["| pelvic-drop target (issue 23) | measured | target |", "|---|---|---|"]
+    out = ["| pelvic-drop target | measured | target |", "|---|---|---|"]
     out.append(
         f"| measurable, rear clips with a visible waistband (contrasting, tucked) | "
         f"{pct(len(meas), len(visible))} | >= 85 % |"
