@@ -19,6 +19,8 @@ Method
    ``y = a + b u + c u^2`` with ``u = x - x_mid_hip`` is fitted to them and refitted on the
    points within ``inlier_tol_trunk`` of it. The tilt is the parabola's slope at the mid-hip,
    ``b``: a left-right symmetric curve adds only ``c``, so its shape does not bias the tilt.
+   When the sag across the box is under ``min_sag_trunk`` the edge is taken as straight and
+   the line through the Theil-Sen inliers is used instead (one parameter fewer, less noise).
 
 The angle is measured in the image: ``angle = atan(b)`` with image y down, so
 **+ = the image-right end of the line is lower**. Which hip that is depends on the view (from
@@ -57,6 +59,7 @@ class WaistbandSettings:
     edge_half_height_trunk: float = 0.03
     inlier_tol_trunk: float = 0.015
     curve_tol_trunk: float = 0.05
+    min_sag_trunk: float = 0.01
     max_sag_trunk: float = 0.12
     min_inlier_share: float = 0.6
     min_contrast: float = 2.0
@@ -66,7 +69,7 @@ class WaistbandSettings:
 
 
 #: Version of the edge method; part of the pose cache key (a new method re-measures).
-WAISTBAND_METHOD = "parabola-v2"  # v1: a straight line, relative contrast only
+WAISTBAND_METHOD = "parabola-v3"  # v1: a line only; v2: always a parabola
 
 
 @dataclass(frozen=True)
@@ -189,11 +192,18 @@ def waistband_line(
         coef = np.polyfit(u[inliers], edge_y[inliers], 2)
         inliers = np.abs(edge_y - np.polyval(coef, u)) <= tol
     c2, b, a = (float(v) for v in coef)
+    half_w = 0.5 * (x1 - x0)
+    if abs(c2) * half_w**2 / trunk < s.min_sag_trunk:
+        # No curvature worth a third parameter: the straight line's slope is less noisy.
+        a, b = _theil_sen(u, edge_y)
+        inliers = np.abs(edge_y - (a + b * u)) <= tol
+        if inliers.sum() >= 6:
+            b, a = (float(v) for v in np.polyfit(u[inliers], edge_y[inliers], 1))
+        c2 = 0.0
     inlier_share = float(inliers.mean())
     noise = float(np.median(change)) + 1e-6
     edge_lab = float(np.median(strength[inliers])) if inliers.any() else 0.0
     contrast = edge_lab / noise
-    half_w = 0.5 * (x1 - x0)
     sag = -c2 * half_w**2 / trunk  # + = the middle is lower (image y grows downwards)
     # Halves: slopes of the edge with the common curvature removed.
     flat = edge_y - c2 * u**2
