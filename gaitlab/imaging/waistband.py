@@ -27,8 +27,10 @@ The angle is measured in the image: ``angle = atan(b)`` with image y down, so
 behind the runner's right is image-right); the kinematics stage converts it.
 
 Quality gates (all must pass for ``ok``): share of edge points on the curve, contrast of the
-edge against the box's typical change and in absolute terms (``min_edge_lab``: shading alone,
-on a top and shorts of one colour, makes a weaker step than a kit boundary), a sag of at
+edge against the box's typical change and in absolute terms (``min_edge_lab``), a change of
+colour that shading cannot make (the RGB colours above and below the edge differ in
+direction by ``min_colour_angle_deg`` or in brightness by more than ``max_shading_ratio``:
+a lit and a shaded part of one colour differ only by a factor), a sag of at
 most ``max_sag_trunk`` across the box, and agreement of the slopes of the left and right
 halves once the common curvature is removed. Same-colour kit and arms across the waist fail
 them; then the frame says "not measurable" rather than guessing.
@@ -63,13 +65,15 @@ class WaistbandSettings:
     max_sag_trunk: float = 0.12
     min_inlier_share: float = 0.6
     min_contrast: float = 2.0
-    min_edge_lab: float = 30.0
+    min_edge_lab: float = 15.0
+    min_colour_angle_deg: float = 6.0
+    max_shading_ratio: float = 2.2
     max_halves_diff_deg: float = 6.0
     min_trunk_px: float = 40.0
 
 
 #: Version of the edge method; part of the pose cache key (a new method re-measures).
-WAISTBAND_METHOD = "parabola-v3"  # v1: a line only; v2: always a parabola
+WAISTBAND_METHOD = "parabola-v4"  # v1 line; v2 parabola; v3 line if straight; v4 hue gate
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,7 @@ class WaistbandLine:
     sag_trunk
         How much lower the edge's middle is than its ends across the box, trunk lengths.
     edge_lab
-        Median colour step across the edge (OpenCV 8-bit Lab units): shading on a
-        same-colour top and shorts makes a step of ~20-25, a kit boundary 40 and more.
+        Median colour step across the edge (OpenCV 8-bit Lab units).
     """
 
     angle_deg: float
@@ -119,6 +122,31 @@ def _theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     b = float(np.median((y[j] - y[i])[keep] / dx[keep]))
     a = float(np.median(y - b * x))
     return a, b
+
+
+def _band_means(img: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of the ``k`` rows above and below each row in ``rows`` (cumulative sums)."""
+    img = img.astype(np.float32)
+    csum = np.concatenate([np.zeros((1, *img.shape[1:]), np.float32), np.cumsum(img, axis=0)])
+    return (csum[rows] - csum[rows - k]) / k, (csum[rows + k] - csum[rows]) / k
+
+
+def _colour_step(
+    crop: np.ndarray, rows: np.ndarray, k: int, peak: np.ndarray, inliers: np.ndarray
+) -> tuple[float, float]:
+    """Angle (deg) between the RGB colours above and below the edge, and their length ratio.
+
+    Medians over the edge's inlier columns of the ``k``-row means on each side.
+    """
+    if not inliers.any():
+        return 0.0, 1.0
+    above, below = _band_means(crop, rows, k)
+    cols = np.flatnonzero(inliers)
+    a = np.median(above[peak[cols], cols], axis=0) + 1.0
+    b = np.median(below[peak[cols], cols], axis=0) + 1.0
+    cos = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+    angle = float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+    return angle, float(np.linalg.norm(b) / np.linalg.norm(a))
 
 
 def waistband_line(
@@ -158,13 +186,10 @@ def waistband_line(
     if x0 < 0 or y0 < 0 or x1 > w or y1 > h or x1 - x0 < 8 or y1 - y0 < 2 * k + 3:
         return NOT_FOUND
 
-    lab = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2LAB)
-    lab = lab.astype(np.float32)
-    # Mean of k rows above and below each candidate row, via cumulative sums.
-    csum = np.concatenate([np.zeros((1, *lab.shape[1:]), np.float32), np.cumsum(lab, axis=0)])
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB).astype(np.float32)
     rows = np.arange(k, lab.shape[0] - k + 1)
-    above = (csum[rows] - csum[rows - k]) / k
-    below = (csum[rows + k] - csum[rows]) / k
+    above, below = _band_means(lab, rows, k)
     change = np.linalg.norm(below - above, axis=2)  # (len(rows), n_cols)
 
     peak = np.argmax(change, axis=0)
@@ -204,6 +229,13 @@ def waistband_line(
     noise = float(np.median(change)) + 1e-6
     edge_lab = float(np.median(strength[inliers])) if inliers.any() else 0.0
     contrast = edge_lab / noise
+    colour_angle, shading_ratio = _colour_step(crop, rows, k, peak, inliers)
+    # Shading scales a colour's RGB (and its gamma-encoded values) by one factor: the
+    # direction stays and the brightness changes by a modest ratio. A kit boundary turns
+    # the direction or changes the brightness by more.
+    kit_boundary = colour_angle >= s.min_colour_angle_deg or not (
+        1.0 / s.max_shading_ratio <= shading_ratio <= s.max_shading_ratio
+    )
     sag = -c2 * half_w**2 / trunk  # + = the middle is lower (image y grows downwards)
     # Halves: slopes of the edge with the common curvature removed.
     flat = edge_y - c2 * u**2
@@ -215,6 +247,7 @@ def waistband_line(
         inlier_share >= s.min_inlier_share
         and contrast >= s.min_contrast
         and edge_lab >= s.min_edge_lab
+        and kit_boundary
         and halves <= s.max_halves_diff_deg
         and abs(sag) <= s.max_sag_trunk
     )
