@@ -130,10 +130,20 @@ def test_edge_height_above_the_hips_is_reported():
     assert waistband_line(img, xy).offset_trunk == pytest.approx(0.25, abs=0.02)
 
 
-def test_a_shading_step_on_one_colour_is_not_a_waistband():
-    # Top and shorts of one colour, one a shade darker (a lit and a shaded surface): the step
-    # is ~15 Lab units, a kit boundary's is 40 and more.
-    img, xy = rear_figure(3.0, shirt=(150, 60, 60), shorts=(130, 50, 50), noise=2.0)
+@pytest.mark.parametrize("factor", [0.55, 0.7, 1.4, 1.6])
+def test_a_shading_step_on_one_colour_is_not_a_waistband(factor):
+    # Top and shorts of one colour, the shorts lit more or less (RGB scaled by one factor):
+    # a clear edge, but no kit boundary.
+    shirt = np.array([150, 60, 60])
+    img, xy = rear_figure(3.0, shirt=tuple(shirt), shorts=tuple(shirt * factor), noise=2.0)
     line = waistband_line(img, xy)
-    assert line.edge_lab < 30.0
+    assert line.edge_lab > 15.0 and line.inlier_share > 0.9
     assert not line.ok
+
+
+def test_two_colours_of_equal_brightness_are_a_waistband():
+    # Red over green, about equally bright: no brightness step, the colour turns.
+    img, xy = rear_figure(3.0, shirt=(160, 60, 60), shorts=(60, 130, 60), noise=2.0)
+    line = waistband_line(img, xy)
+    assert line.ok
+    assert line.angle_deg == pytest.approx(3.0, abs=0.3)
