@@ -248,7 +248,10 @@ def _pelvis_targets(rows: list[dict[str, Any]]) -> list[str]:
         f"{r['metrics']['pelvic_drop_deg']['truth']:+.1f})"
         for r in planted
     )
-    out.append(f"| planted +8 deg drop read as (clip value) | {reads or 'none measured'} | 6-10 |")
+    out.append(
+        f"| planted +8 deg drop clips: clip value (truth: the source's drop + 8) | "
+        f"{reads or 'none measured'} | within 2 deg |"
+    )
     out.append(
         f"| not measurable, untucked top or same-colour kit | {pct(len(refused), len(hidden))} "
         f"| >= 90 % |"
