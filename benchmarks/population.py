@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.errors import GaitlabError
 from gaitlab.pipeline import AnalysisRequest, analyze_clip
 
 #: Planted fault -> the findings rule that should report it.
@@ -127,6 +128,21 @@ def score_clip(analysis: Any, truth: dict[str, Any], truth_key: dict[str, str]) 
     }
 
 
+def refused_clip(message: str) -> dict[str, Any]:
+    """The score of a clip gaitlab refused as a whole (its one-line message kept)."""
+    why = message.split(": ", 1)[-1]
+    return {
+        "view_detected": "none",
+        "running": False,
+        "refused": message,
+        "metrics": {
+            m: {"value": None, "truth": None, "confidence": "not_measurable", "reasons": [why]}
+            for m in METRICS
+        },
+        "findings": [],
+    }
+
+
 def run_population(
     n: int, seed: int, work: Path, request: AnalysisRequest, truth_key: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -152,8 +168,11 @@ def run_population(
             add_params_to_truth(truth_path, clip.params)
         t1 = time.perf_counter()
         truth = json.loads(truth_path.read_text())
-        analysis = analyze_clip(video, request, cache_dir=work / "pose")
-        score = score_clip(analysis, truth, truth_key)
+        try:
+            analysis = analyze_clip(video, request, cache_dir=work / "pose")
+            score = score_clip(analysis, truth, truth_key)
+        except GaitlabError as exc:  # e.g. no runner found: every metric not measurable
+            score = refused_clip(str(exc))
         row = {"stem": clip.stem, "params": clip.params, **score}
         row["render_s"] = round(t1 - t0, 1)
         row["analysis_s"] = round(time.perf_counter() - t1, 1)
