@@ -242,7 +242,7 @@ def _pelvis_targets(rows: list[dict[str, Any]]) -> list[str]:
     low = [r for r in rear if r["params"]["kit"] == "low_contrast"]
 
     def measured(r: dict[str, Any]) -> bool:
-        return r["metrics"]["pelvic_drop_deg"]["value"] is not None
+        return (r["metrics"].get("pelvic_drop_deg") or {}).get("value") is not None
 
     meas = [r for r in visible if measured(r)]
     within = [r for r in meas if (e := _err(r, "pelvic_drop_deg")) is not None and e <= 2.0]
