@@ -123,3 +123,13 @@ def test_truth_file_records_every_drawn_parameter(tmp_path: Path) -> None:
     assert truth["spec"]["outfit"]["top_fit"] == clip.spec.outfit.top_fit
     assert truth["spec"]["scene"]["wall"] == clip.spec.scene.wall
     assert truth["camera"]["yaw_deg"] == clip.spec.camera.yaw_deg
+
+
+def test_population_cli_refuses_bad_arguments_with_one_line(tmp_path: Path, capsys) -> None:
+    from gaitlab.synth.cli import main
+
+    assert main(["synth", "--population", "-1", "--out", str(tmp_path / "pop")]) == 2
+    assert main(["synth", "--population", "3", "--out", str(tmp_path / "clip.mp4")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("gaitlab synth: ") for line in err)
+    assert not (tmp_path / "pop").exists()
