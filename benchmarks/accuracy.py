@@ -5,6 +5,7 @@ Usage::
     python benchmarks/accuracy.py --quick            # 7 clips at 60 fps (~3 min on 2 cores)
     python benchmarks/accuracy.py                    # full set: 24 clips, 30 and 60 fps
     python benchmarks/accuracy.py --write docs/accuracy.md --json /tmp/acc.json
+    python benchmarks/accuracy.py --population 72 --seed 1   # a population, see population.py
 
 What it does
 ------------
@@ -678,25 +679,40 @@ BEGIN_MARK = "<!-- accuracy.py: generated tables begin -->"
 END_MARK = "<!-- accuracy.py: generated tables end -->"
 
 
-def splice_generated(path: Path, text: str) -> str:
+POP_BEGIN_MARK = "<!-- accuracy.py --population: generated tables begin -->"
+POP_END_MARK = "<!-- accuracy.py --population: generated tables end -->"
+
+
+def splice_generated(path: Path, text: str, begin: str = BEGIN_MARK, end: str = END_MARK) -> str:
     """The report file with its generated part replaced by ``text``.
 
-    Text before :data:`BEGIN_MARK` and after :data:`END_MARK` (the hand-written
-    introduction and the reasons for each miss) is kept; a file without the marks is
-    replaced whole.
+    Text before ``begin`` and after ``end`` (the hand-written introduction and the reasons
+    for each miss) is kept; a file without the marks gets the block appended (the sample
+    tables' marks: the file is replaced whole, as before).
     """
-    block = f"{BEGIN_MARK}\n{text}\n{END_MARK}\n"
+    block = f"{begin}\n{text}\n{end}\n"
     old = path.read_text() if path.exists() else ""
-    if BEGIN_MARK in old and END_MARK in old:
-        head = old.split(BEGIN_MARK, 1)[0]
-        tail = old.split(END_MARK, 1)[1].lstrip("\n")
+    if begin in old and end in old:
+        head = old.split(begin, 1)[0]
+        tail = old.split(end, 1)[1].lstrip("\n")
         return f"{head}{block}\n{tail}" if tail else f"{head}{block}"
+    if begin != BEGIN_MARK and old:
+        return f"{old.rstrip()}\n\n{block}"
     return block
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="7 clips at 60 fps instead of 24")
+    ap.add_argument(
+        "--population",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: N clips of a rendered population (gaitlab synth --population; about "
+        "a minute per clip on 2 idle cores); errors by factor, fault detection",
+    )
+    ap.add_argument("--seed", type=int, default=1, help="population seed (with --population)")
     ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help="render and pose cache")
     ap.add_argument("--write", type=Path, help="also write the markdown report here")
     ap.add_argument("--json", type=Path, help="write raw results as JSON here")
@@ -725,6 +741,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_side != "default":
         max_side = None if args.max_side == "full" else int(args.max_side)
         request = replace(request, pose=replace(request.pose, max_side_px=max_side))
+    if args.population:
+        from population import population_report, run_population
+
+        rows = run_population(args.population, args.seed, args.work, request, TRUTH_KEY)
+        text = population_report(rows, args.seed, run_label())
+        print(text)
+        if args.write:
+            args.write.write_text(splice_generated(args.write, text, POP_BEGIN_MARK, POP_END_MARK))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1))
+        return 0
     cases = [replace(c, width=width, height=height) for c in clip_set(args.quick)]
     if args.only:
         keep = set(args.only.split(","))

@@ -172,12 +172,16 @@ class WaistbandSeries:
         Share of edge points on the fitted line.
     contrast : (n,) float
         Edge strength over the search box's typical colour change.
+    offset_trunk : (n,) float
+        Height of the edge above the mid-hip, trunk lengths (all NaN in series saved before
+        it was measured).
     """
 
     angle_deg: np.ndarray
     ok: np.ndarray
     inlier_share: np.ndarray
     contrast: np.ndarray
+    offset_trunk: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -359,7 +363,8 @@ class PoseSeries:
             arrays["mask_prob"] = self.masks.prob
         if self.waistband is not None:
             for name, value in dataclasses.asdict(self.waistband).items():
-                arrays[f"waistband_{name}"] = value
+                if value is not None:
+                    arrays[f"waistband_{name}"] = value
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
@@ -403,7 +408,11 @@ class PoseSeries:
             waistband = None
             if "waistband_angle_deg" in data:
                 waistband = WaistbandSeries(
-                    **{f.name: data[f"waistband_{f.name}"] for f in fields(WaistbandSeries)}
+                    **{
+                        f.name: data[f"waistband_{f.name}"]
+                        for f in fields(WaistbandSeries)
+                        if f"waistband_{f.name}" in data
+                    }
                 )
             return cls(
                 time_s=data["time_s"].astype(float),

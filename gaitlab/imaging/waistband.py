@@ -13,17 +13,32 @@ Method
    change at row ``r`` is the distance between the mean colour of the ``k`` rows below and the
    ``k`` rows above ``r``. The row of the strongest change is that column's edge point, refined
    to sub-pixel by a parabola through the peak.
-3. A robust straight line through the edge points: Theil-Sen slope (median of pairwise
-   slopes), intercept by median, then inliers within ``inlier_tol_trunk`` trunk lengths.
+3. A robust curve through the edge points. A waistband is rarely straight: seen from behind
+   it sags or rises at the middle by a few centimetres. A Theil-Sen line (median of pairwise
+   slopes) gives the first inliers (within ``curve_tol_trunk``); then a parabola
+   ``y = a + b u + c u^2`` with ``u = x - x_mid_hip`` is fitted to them and refitted on the
+   points within ``inlier_tol_trunk`` of it. The tilt is the parabola's slope at the mid-hip,
+   ``b``: a left-right symmetric curve adds only ``c``, so its shape does not bias the tilt.
+   When the sag across the box is under ``min_sag_trunk`` the edge is taken as straight and
+   the line through the Theil-Sen inliers is used instead (one parameter fewer, less noise).
 
-The line's angle is measured in the image: ``angle = atan(dy/dx)`` with image y down, so
+The angle is measured in the image: ``angle = atan(b)`` with image y down, so
 **+ = the image-right end of the line is lower**. Which hip that is depends on the view (from
 behind the runner's right is image-right); the kinematics stage converts it.
 
-Quality gates (all must pass for ``ok``): share of edge points on the line, contrast of the
-edge against the box's typical change, and agreement of slopes fitted to the left and right
-halves separately. Loose shirts, untucked tops and arms across the waist fail them; then the
-frame says "not measurable" rather than guessing.
+Quality gates (all must pass for ``ok``): share of edge points on the curve, contrast of the
+edge against the box's typical change and in absolute terms (``min_edge_lab``), a change of
+colour that shading cannot make (the RGB colours above and below the edge differ in
+direction by ``min_colour_angle_deg`` or in brightness by more than ``max_shading_ratio``:
+a lit and a shaded part of one colour differ only by a factor), a sag of at
+most ``max_sag_trunk`` across the box, and agreement of the slopes of the left and right
+halves once the common curvature is removed. Same-colour kit and arms across the waist fail
+them; then the frame says "not measurable" rather than guessing.
+
+The edge's height above the mid-hip (``offset_trunk``, in trunk lengths, along the
+perpendicular of the hip line) is kept for the clip-level check that tells a waistband from
+a loose hem (:mod:`gaitlab.kinematics.pelvis`): a waistband rides with the pelvis at a fixed
+height, a hem flaps up and down against it.
 """
 
 from __future__ import annotations
@@ -45,10 +60,20 @@ class WaistbandSettings:
     below_trunk: float = 0.12
     edge_half_height_trunk: float = 0.03
     inlier_tol_trunk: float = 0.015
+    curve_tol_trunk: float = 0.05
+    min_sag_trunk: float = 0.01
+    max_sag_trunk: float = 0.12
     min_inlier_share: float = 0.6
     min_contrast: float = 2.0
+    min_edge_lab: float = 15.0
+    min_colour_angle_deg: float = 6.0
+    max_shading_ratio: float = 2.2
     max_halves_diff_deg: float = 6.0
     min_trunk_px: float = 40.0
+
+
+#: Version of the edge method; part of the pose cache key (a new method re-measures).
+WAISTBAND_METHOD = "parabola-v4"  # v1 line; v2 parabola; v3 line if straight; v4 hue gate
 
 
 @dataclass(frozen=True)
@@ -64,9 +89,16 @@ class WaistbandLine:
     contrast
         Median edge strength on the line over the box's median vertical colour change.
     halves_diff_deg
-        Difference between slopes fitted to the left and right halves of the box.
+        Difference between slopes fitted to the left and right halves of the box (common
+        curvature removed).
     ok
         True when every quality gate passed.
+    offset_trunk
+        Height of the edge above the mid-hip, in trunk lengths (NaN when not found).
+    sag_trunk
+        How much lower the edge's middle is than its ends across the box, trunk lengths.
+    edge_lab
+        Median colour step across the edge (OpenCV 8-bit Lab units).
     """
 
     angle_deg: float
@@ -74,6 +106,9 @@ class WaistbandLine:
     contrast: float
     halves_diff_deg: float
     ok: bool
+    offset_trunk: float = float("nan")
+    sag_trunk: float = float("nan")
+    edge_lab: float = float("nan")
 
 
 NOT_FOUND = WaistbandLine(float("nan"), 0.0, 0.0, float("nan"), False)
@@ -87,6 +122,31 @@ def _theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     b = float(np.median((y[j] - y[i])[keep] / dx[keep]))
     a = float(np.median(y - b * x))
     return a, b
+
+
+def _band_means(img: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of the ``k`` rows above and below each row in ``rows`` (cumulative sums)."""
+    img = img.astype(np.float32)
+    csum = np.concatenate([np.zeros((1, *img.shape[1:]), np.float32), np.cumsum(img, axis=0)])
+    return (csum[rows] - csum[rows - k]) / k, (csum[rows + k] - csum[rows]) / k
+
+
+def _colour_step(
+    crop: np.ndarray, rows: np.ndarray, k: int, peak: np.ndarray, inliers: np.ndarray
+) -> tuple[float, float]:
+    """Angle (deg) between the RGB colours above and below the edge, and their length ratio.
+
+    Medians over the edge's inlier columns of the ``k``-row means on each side.
+    """
+    if not inliers.any():
+        return 0.0, 1.0
+    above, below = _band_means(crop, rows, k)
+    cols = np.flatnonzero(inliers)
+    a = np.median(above[peak[cols], cols], axis=0) + 1.0
+    b = np.median(below[peak[cols], cols], axis=0) + 1.0
+    cos = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+    angle = float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+    return angle, float(np.linalg.norm(b) / np.linalg.norm(a))
 
 
 def waistband_line(
@@ -126,13 +186,10 @@ def waistband_line(
     if x0 < 0 or y0 < 0 or x1 > w or y1 > h or x1 - x0 < 8 or y1 - y0 < 2 * k + 3:
         return NOT_FOUND
 
-    lab = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2LAB)
-    lab = lab.astype(np.float32)
-    # Mean of k rows above and below each candidate row, via cumulative sums.
-    csum = np.concatenate([np.zeros((1, *lab.shape[1:]), np.float32), np.cumsum(lab, axis=0)])
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB).astype(np.float32)
     rows = np.arange(k, lab.shape[0] - k + 1)
-    above = (csum[rows] - csum[rows - k]) / k
-    below = (csum[rows + k] - csum[rows]) / k
+    above, below = _band_means(lab, rows, k)
     change = np.linalg.norm(below - above, axis=2)  # (len(rows), n_cols)
 
     peak = np.argmax(change, axis=0)
@@ -148,28 +205,65 @@ def waistband_line(
     edge_y = y0 + rows[peak] + offset - 0.5
     edge_x = x0 + cols + 0.5
 
-    a, b = _theil_sen(edge_x, edge_y)
-    resid = np.abs(edge_y - (a + b * edge_x))
-    inliers = resid <= max(1.0, s.inlier_tol_trunk * trunk)
+    u = edge_x - mid_hip[0]
+    a, b = _theil_sen(u, edge_y)
+    near = np.abs(edge_y - (a + b * u)) <= max(2.0, s.curve_tol_trunk * trunk)
+    tol = max(1.0, s.inlier_tol_trunk * trunk)
+    coef = np.array([0.0, b, a])
+    inliers = near
+    for _ in range(3):
+        if inliers.sum() < 6:
+            break
+        coef = np.polyfit(u[inliers], edge_y[inliers], 2)
+        inliers = np.abs(edge_y - np.polyval(coef, u)) <= tol
+    c2, b, a = (float(v) for v in coef)
+    half_w = 0.5 * (x1 - x0)
+    if abs(c2) * half_w**2 / trunk < s.min_sag_trunk:
+        # No curvature worth a third parameter: the straight line's slope is less noisy.
+        a, b = _theil_sen(u, edge_y)
+        inliers = np.abs(edge_y - (a + b * u)) <= tol
+        if inliers.sum() >= 6:
+            b, a = (float(v) for v in np.polyfit(u[inliers], edge_y[inliers], 1))
+        c2 = 0.0
     inlier_share = float(inliers.mean())
     noise = float(np.median(change)) + 1e-6
-    contrast = float(np.median(strength[inliers]) / noise) if inliers.any() else 0.0
-    if inliers.sum() >= 6:
-        # Refit on the inliers (least squares is efficient once outliers are gone).
-        b, a = np.polyfit(edge_x[inliers], edge_y[inliers], 1)
+    edge_lab = float(np.median(strength[inliers])) if inliers.any() else 0.0
+    contrast = edge_lab / noise
+    colour_angle, shading_ratio = _colour_step(crop, rows, k, peak, inliers)
+    # Shading scales a colour's RGB (and its gamma-encoded values) by one factor: the
+    # direction stays and the brightness changes by a modest ratio. A kit boundary turns
+    # the direction or changes the brightness by more.
+    kit_boundary = colour_angle >= s.min_colour_angle_deg or not (
+        1.0 / s.max_shading_ratio <= shading_ratio <= s.max_shading_ratio
+    )
+    sag = -c2 * half_w**2 / trunk  # + = the middle is lower (image y grows downwards)
+    # Halves: slopes of the edge with the common curvature removed.
+    flat = edge_y - c2 * u**2
     half = edge_x.size // 2
-    _, b_left = _theil_sen(edge_x[:half], edge_y[:half])
-    _, b_right = _theil_sen(edge_x[half:], edge_y[half:])
+    _, b_left = _theil_sen(u[:half], flat[:half])
+    _, b_right = _theil_sen(u[half:], flat[half:])
     halves = abs(float(np.degrees(np.arctan(b_left) - np.arctan(b_right))))
     ok = (
         inlier_share >= s.min_inlier_share
         and contrast >= s.min_contrast
+        and edge_lab >= s.min_edge_lab
+        and kit_boundary
         and halves <= s.max_halves_diff_deg
+        and abs(sag) <= s.max_sag_trunk
     )
+    # Height above the mid-hip, perpendicular to the hip line (image y grows downwards).
+    hip_dir = (hips[1] - hips[0]) / max(float(np.linalg.norm(hips[1] - hips[0])), 1e-9)
+    normal = np.array([hip_dir[1], -hip_dir[0]])
+    if normal[1] > 0:
+        normal = -normal
+    offset = float(np.dot(np.array([0.0, a]) + np.array([mid_hip[0], 0.0]) - mid_hip, normal))
     return WaistbandLine(
         angle_deg=float(np.degrees(np.arctan(b))),
         inlier_share=inlier_share,
         contrast=contrast,
         halves_diff_deg=halves,
         ok=bool(ok),
+        offset_trunk=offset / trunk,
+        sag_trunk=float(sag),
+        edge_lab=edge_lab,
     )

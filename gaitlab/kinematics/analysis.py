@@ -490,6 +490,7 @@ def _all_metrics(
                 ),
                 max_gap_s=ctx.settings.max_gap_s,
                 min_ok_share=ctx.settings.waistband_ok_share_min,
+                offset_trunk=series.waistband.offset_trunk,
             )
         elif tilt is None:
             why_not = "this pose series has no waistband measurement; re-run the pose stage"

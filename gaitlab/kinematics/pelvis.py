@@ -41,6 +41,10 @@ HIP_LANDMARK_REASON = (
     "read from the hip landmarks, which under-read pelvic drop (the waistband edge was not "
     "available)"
 )
+#: Lowest median height of a waistband above the mid-hip landmark (trunk lengths). On the
+#: development renders (docs/accuracy.md) tucked waistbands sat 0.27-0.35 above it and
+#: untucked hems -0.03-0.02; the threshold is half-way.
+WAISTBAND_MIN_OFFSET_TRUNK = 0.12
 #: What to wear so the waistband method works (docs/filming.md).
 WAISTBAND_ADVICE = (
     "wear fitted shorts or tights with a waistband that contrasts with the top, top tucked in"
@@ -56,6 +60,8 @@ def waistband_obliquity_deg(
     lowpass_hz: float,
     max_gap_s: float,
     min_ok_share: float,
+    offset_trunk: np.ndarray | None = None,
+    min_offset_trunk: float = WAISTBAND_MIN_OFFSET_TRUNK,
 ) -> tuple[np.ndarray | None, str]:
     """Pelvic obliquity (+ = left hip higher) from the per-frame waistband edge angle.
 
@@ -65,10 +71,16 @@ def waistband_obliquity_deg(
     runner's left is image-right: obliquity = -angle. Frames that failed the edge's quality
     gates are missing; short gaps are bridged and the series is low-passed like landmarks.
 
+    A waistband sits at the waist, above the hip joints; a loose or untucked top hangs its
+    hem over the shorts, down to the hips, where it flaps against them and does not follow
+    the pelvis. When the edge's median height above the mid-hip (``offset_trunk``, trunk
+    lengths, :mod:`gaitlab.imaging.waistband`) is below ``min_offset_trunk``, the edge is
+    taken for a hem and the drop is not measured.
+
     Returns
     -------
     obliquity, reason
-        The series (None when too few frames passed) and, when None, why.
+        The series (None when too few frames passed or the edge is a hem) and, when None, why.
     """
     if view not in ("rear", "front"):
         return None, f"needs a rear or front view, this clip is {view}"
@@ -79,6 +91,15 @@ def waistband_obliquity_deg(
             f"the waistband edge was clear in only {share:.0%} of frames "
             f"(needs {min_ok_share:.0%}): {WAISTBAND_ADVICE}"
         )
+    if offset_trunk is not None:
+        height = np.asarray(offset_trunk, dtype=float)[good]
+        height = height[np.isfinite(height)]
+        if height.size and float(np.median(height)) < min_offset_trunk:
+            return None, (
+                f"top untucked: the edge found is {float(np.median(height)):.2f} trunk lengths "
+                f"above the hips, where a loose hem hangs (a waistband sits >= "
+                f"{min_offset_trunk:.2f} above them): tuck the top in"
+            )
     sign = 1.0 if view == "rear" else -1.0
     tilt = np.where(good, sign * np.asarray(angle_deg, dtype=float), np.nan)
     tilt, _ = fill_gaps(tilt, time_s, max_gap_s)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
+from gaitlab.imaging.waistband import WAISTBAND_METHOD
 from gaitlab.pose.segments import Segment
 from gaitlab.pose.settings import PoseSettings
 from gaitlab.series import PoseSeries, VideoInfo
@@ -75,6 +76,8 @@ def cache_key(
     """
     # v2: the runner is chosen among several people when the one-person pass looks wrong.
     content = {"video": video_sha256, "model": model_sha256, "settings": asdict(settings), "v": 2}
+    if settings.waistband:
+        content["waistband_method"] = WAISTBAND_METHOD  # a new edge method re-measures
     del content["settings"]["max_side_px"]
     if len(segments) > 1:
         content["segments"] = [asdict(seg) for seg in segments]

@@ -187,6 +187,7 @@ def assemble(rows: Rows, info: VideoInfo, *, with_masks: bool, with_waistband: b
             ok=np.array([b.ok for b in bands], dtype=bool),
             inlier_share=np.array([b.inlier_share for b in bands], dtype=float),
             contrast=np.array([b.contrast for b in bands], dtype=float),
+            offset_trunk=np.array([b.offset_trunk for b in bands], dtype=float),
         )
     return time_s, arrays, masks, waistband, with_decoded_frames(info, time_s)
 

@@ -46,7 +46,17 @@ def add_synth_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
             "amounts add to the preset's."
         ),
     )
-    p.add_argument("--out", type=Path, required=True, help="output .mp4 path")
+    p.add_argument(
+        "--out", type=Path, required=True, help="output .mp4 path (a folder with --population)"
+    )
+    p.add_argument(
+        "--population",
+        type=int,
+        default=0,
+        metavar="N",
+        help="render N clips with seeded random kit, body, scene, camera and planted faults "
+        "into the --out folder, with index.json and index.csv (--seed picks the population)",
+    )
     p.add_argument("--preset", choices=sorted(PRESETS), default="normal")
     p.add_argument("--motion", default=None, help="run | walk | DeepMimic file (default: preset's)")
     p.add_argument(
@@ -117,8 +127,48 @@ def spec_from_args(args: argparse.Namespace):  # -> ClipSpec (pybullet-free impo
     )
 
 
+def run_population(args: argparse.Namespace) -> int:
+    """Render ``--population N`` clips into the ``--out`` folder and index them."""
+    from gaitlab.synth.population import add_params_to_truth, draw_population, write_index
+
+    if args.population < 1:
+        print(
+            f"gaitlab synth: --population must be at least 1, got {args.population}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.out.suffix.lower() == ".mp4" or (args.out.exists() and not args.out.is_dir()):
+        print(
+            f"gaitlab synth: with --population, --out must be a folder, got {args.out}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        from gaitlab.synth.clip import render_clip, truth_path_for
+    except ModuleNotFoundError as exc:  # pybullet missing
+        print(
+            f"gaitlab synth needs the synth extra: pip install 'gaitlab[synth]' ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    clips = draw_population(args.population, args.seed, args.out)
+    write_index(clips, args.out)
+    for clip in clips:
+        video = clip.spec.out_path
+        truth = truth_path_for(video)
+        if not (video.exists() and truth.exists()):
+            render_clip(clip.spec)
+            add_params_to_truth(truth, clip.params)
+        print(video)
+    print(args.out / "index.json")
+    return 0
+
+
 def run_synth(args: argparse.Namespace) -> int:
     """Run ``gaitlab synth``; returns the process exit code (0 ok, 2 bad arguments)."""
+    if args.population:
+        return run_population(args)
     try:
         spec = spec_from_args(args)
     except ValueError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gaitlab.synth.figure import hem_motion
 from gaitlab.synth.render import (
     ClipSpec,
     Renderer,
@@ -52,12 +53,13 @@ def render_clip(spec: ClipSpec, progress: bool = False) -> tuple[Path, Path]:
     points = syn.pose.points_m()
     px = spec.camera.project(points)
     seg_at = np.full(points.shape[:2], -2, dtype=np.int16)
+    hem_dz, hem_roll = hem_motion(syn.phase, spec.outfit, spec.seed)
     t0 = time.perf_counter()
     writer = VideoWriter(out, spec.camera.width_px, spec.camera.height_px, spec.fps, spec.crf)
     try:
-        with Renderer(spec.camera, spec.outfit) as renderer:
+        with Renderer(spec.camera, spec.outfit, spec.scene) as renderer:
             for i in range(syn.pose.n):
-                rgb, seg = renderer.render(origins[i], quats[i])
+                rgb, seg = renderer.render(origins[i], quats[i], (hem_dz[i], hem_roll[i]))
                 writer.write(rgb)
                 seg_at[i] = sample_segment(seg, px[i])
                 if progress and i % max(int(spec.fps), 1) == 0:

@@ -17,11 +17,20 @@ touching the floor is what the ground truth calls contact.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gaitlab.synth.outfit import (  # noqa: F401  (re-exported: callers import them here)
+    COLOURS,
+    RGB,
+    SKIN_TONES,
+    Outfit,
+    hem_motion,
+    parse_colour,
+)
 from gaitlab.synth.skeleton import (
     FOOT_HALF_WIDTH_M,
     FOOT_HEEL_X_M,
@@ -30,65 +39,6 @@ from gaitlab.synth.skeleton import (
     OFFSET_M,
     SEG,
 )
-
-RGB = tuple[float, float, float]
-
-#: Named colours accepted on the command line (linear 0-1 RGB).
-COLOURS: dict[str, RGB] = {
-    "red": (0.78, 0.12, 0.12),
-    "blue": (0.12, 0.30, 0.75),
-    "navy": (0.08, 0.10, 0.25),
-    "black": (0.06, 0.06, 0.07),
-    "white": (0.92, 0.92, 0.90),
-    "grey": (0.50, 0.50, 0.52),
-    "green": (0.15, 0.55, 0.25),
-    "yellow": (0.90, 0.78, 0.15),
-    "orange": (0.95, 0.50, 0.10),
-    "teal": (0.10, 0.55, 0.55),
-    "purple": (0.45, 0.20, 0.60),
-    "pink": (0.90, 0.45, 0.60),
-}
-
-#: Skin tones (a light-to-dark range), selectable by name.
-SKIN_TONES: dict[str, RGB] = {
-    "light": (0.92, 0.76, 0.65),
-    "medium": (0.80, 0.60, 0.45),
-    "tan": (0.66, 0.46, 0.32),
-    "dark": (0.42, 0.28, 0.20),
-}
-
-
-def parse_colour(text: str) -> RGB:
-    """Parse a colour name from ``COLOURS``/``SKIN_TONES`` or ``#rrggbb``.
-
-    Raises
-    ------
-    ValueError
-        If the text is neither.
-    """
-    key = text.strip().lower()
-    if key in COLOURS:
-        return COLOURS[key]
-    if key in SKIN_TONES:
-        return SKIN_TONES[key]
-    if key.startswith("#") and len(key) == 7:
-        try:
-            return tuple(int(key[i : i + 2], 16) / 255.0 for i in (1, 3, 5))  # type: ignore[return-value]
-        except ValueError:
-            pass
-    raise ValueError(f"unknown colour {text!r}: use one of {sorted(COLOURS)} or #rrggbb")
-
-
-@dataclass(frozen=True)
-class Outfit:
-    """Colours of the figure (0-1 RGB)."""
-
-    shirt: RGB = COLOURS["red"]
-    shorts: RGB = COLOURS["navy"]
-    skin: RGB = SKIN_TONES["medium"]
-    hair: RGB = (0.16, 0.10, 0.06)
-    shoes: RGB = (0.20, 0.22, 0.30)
-    soles: RGB = (0.95, 0.95, 0.95)
 
 
 @dataclass(frozen=True)
@@ -115,6 +65,8 @@ class Part:
     triangles: NDArray[np.int32]
     rgb: RGB
     normals: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 3)))
+    #: Moves against its segment by :func:`hem_motion` (an untucked hem).
+    flap: bool = False
 
 
 def _vertex_normals(v: NDArray[np.float64], tri: NDArray[np.int32]) -> NDArray[np.float64]:
@@ -267,23 +219,22 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
 
     # Pelvis (origin: mid-hip; waist/lumbar joint at z = 0.10). Shorts with a rear bulge for
     # the buttocks: a backward arch of the low back shows as a deeper hollow above it.
-    add(
-        _part(
-            "pelvis_shorts",
-            "pelvis",
-            *loft(
-                [
-                    (-0.10, 0.085, 0.150, -0.010),
-                    (-0.05, 0.110, 0.168, -0.022),
-                    (0.00, 0.112, 0.165, -0.018),
-                    (0.05, 0.100, 0.150, -0.006),
-                    (0.105, 0.094, 0.143, 0.000),
-                ],
-                power=2.3,
-            ),
-            o.shorts,
-        )
+    shorts_v, shorts_t = loft(
+        [
+            (-0.10, 0.085, 0.150, -0.010),
+            (-0.05, 0.110, 0.168, -0.022),
+            (0.00, 0.112, 0.165, -0.018),
+            (0.05, 0.100, 0.150, -0.006),
+            (0.105, 0.094, 0.143, 0.000),
+        ],
+        power=2.3,
     )
+    if o.waistband_curve_m:
+        # Lower the top ring (and its cap centre) most at the middle of back and front.
+        top = shorts_v[:, 2] > 0.1
+        across = np.clip(shorts_v[top, 1] / 0.143, -1.0, 1.0)
+        shorts_v[top, 2] -= o.waistband_curve_m * (1.0 - across**2)
+    add(_part("pelvis_shorts", "pelvis", shorts_v, shorts_t, o.shorts))
     # Abdomen (origin: lumbar joint, 0.10 above mid-hip; chest joint at +0.136). Tucked-in
     # shirt: its lower edge sits inside the shorts so the visible waistband is the shorts'.
     add(
@@ -302,25 +253,47 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
             o.shirt,
         )
     )
-    # Chest (origin: chest joint; shoulders at z = 0.2435, y = +-0.183; neck at z = 0.224).
-    add(
-        _part(
-            "chest_shirt",
-            "chest",
-            *loft(
-                [
-                    (-0.040, 0.096, 0.146, 0.008),
-                    (0.040, 0.104, 0.158, 0.012),
-                    (0.110, 0.108, 0.170, 0.006),
-                    (0.180, 0.098, 0.182, -0.010),
-                    (0.225, 0.078, 0.170, -0.018),
-                    (0.255, 0.050, 0.090, -0.018),
-                ],
-                power=2.4,
-            ),
-            o.shirt,
+    if o.top_fit == "untucked":
+        # A loose hem hanging over the shorts to just below the hip joints, flaring out.
+        add(
+            dataclasses.replace(
+                _part(
+                    "hem_shirt",
+                    "abdomen",
+                    *loft(
+                        [
+                            (-0.150, 0.140, 0.186, -0.010),
+                            (-0.080, 0.132, 0.181, -0.010),
+                            (-0.020, 0.112, 0.166, 0.000),
+                            (0.030, 0.095, 0.142, 0.004),
+                        ],
+                        power=2.3,
+                    ),
+                    o.shirt,
+                ),
+                flap=True,
+            )
         )
-    )
+    # Chest (origin: chest joint; shoulders at z = 0.2435, y = +-0.183; neck at z = 0.224).
+    chest_sections = [
+        (-0.040, 0.096, 0.146, 0.008),
+        (0.040, 0.104, 0.158, 0.012),
+        (0.110, 0.108, 0.170, 0.006),
+        (0.180, 0.098, 0.182, -0.010),
+        (0.225, 0.078, 0.170, -0.018),
+        (0.255, 0.050, 0.090, -0.018),
+    ]
+    upper = o.accent if o.top_pattern == "block" else o.shirt
+    add(_part("chest_shirt", "chest", *loft(chest_sections, power=2.4), upper))
+    if o.top_pattern == "stripes":
+        cs = np.asarray(chest_sections)
+        for k, (z0, z1) in enumerate(((-0.02, 0.01), (0.05, 0.08), (0.12, 0.15))):
+            rings = [
+                (z, *(float(np.interp(z, cs[:, 0], cs[:, c])) + 0.004 for c in (1, 2)), 0.0)
+                for z in (z0, z1)
+            ]
+            rings = [(z, rx, ry, float(np.interp(z, cs[:, 0], cs[:, 3]))) for z, rx, ry, _ in rings]
+            add(_part(f"stripe_{k}_shirt", "chest", *loft(rings, power=2.4), o.accent))
     for side, sgn in (("l", 1.0), ("r", -1.0)):
         sh = OFFSET_M[SEG[f"upperarm_{side}"]]
         add(
@@ -328,7 +301,7 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                 f"deltoid_{side}",
                 "chest",
                 *ellipsoid((sh[0], sgn * 0.178, sh[2] - 0.012), (0.058, 0.056, 0.055)),
-                o.shirt,
+                upper,
             )
         )
     # Head (origin: neck joint). Neck, skull, hair cap, ears, face.
@@ -380,7 +353,7 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                 f"sleeve_{side}",
                 f"upperarm_{side}",
                 *loft([(-0.115, 0.050, 0.050, 0.0), (0.035, 0.060, 0.058, 0.0)]),
-                o.shirt,
+                upper,
             )
         )
         add(
@@ -436,6 +409,22 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                 o.shorts,
             )
         )
+        if o.bottoms == "long_shorts":
+            add(
+                _part(
+                    f"thigh_{side}_long_shorts",
+                    f"thigh_{side}",
+                    *loft(
+                        [
+                            (-0.340, 0.064, 0.064, 0.004),
+                            (-0.25, 0.078, 0.076, 0.0),
+                            (-0.18, 0.085, 0.085, 0.0),
+                        ]
+                    ),
+                    o.shorts,
+                )
+            )
+        legs = o.shorts if o.bottoms == "tights" else o.skin
         add(
             _part(
                 f"thigh_{side}_skin",
@@ -448,7 +437,7 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                         (-0.17, 0.080, 0.078, 0.0),
                     ]
                 ),
-                o.skin,
+                legs,
             )
         )
         add(
@@ -465,7 +454,7 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
                         (0.03, 0.048, 0.048, 0.0),
                     ]
                 ),
-                o.skin,
+                legs,
             )
         )
         # Shoe: white sole box holding the contact points, coloured upper around the ankle.
@@ -494,4 +483,31 @@ def build_figure(outfit: Outfit | None = None) -> list[Part]:
             power=3.0,
         )
         add(_part(f"shoe_{side}", f"foot_{side}", upper_v, upper_t, o.shoes))
+    if o.girth_scale != 1.0:
+        parts = [_girth(p, o.girth_scale) for p in parts]
     return parts
+
+
+#: Parts whose width and depth follow ``Outfit.girth_scale`` (head, hands and shoes do not).
+_GIRTH_PREFIXES: tuple[str, ...] = (
+    "pelvis_",
+    "abdomen_",
+    "chest_",
+    "hem_",
+    "stripe_",
+    "deltoid_",
+    "sleeve_",
+    "upperarm_",
+    "forearm_",
+    "thigh_",
+    "shank_",
+)
+
+
+def _girth(part: Part, scale: float) -> Part:
+    """The part widened about its segment's long axis (lengths kept)."""
+    if not part.name.startswith(_GIRTH_PREFIXES):
+        return part
+    v = part.vertices_m.copy()
+    v[:, :2] *= scale
+    return dataclasses.replace(part, vertices_m=v, normals=_vertex_normals(v, part.triangles))

@@ -73,6 +73,12 @@ class Camera:
         Roll about the line of sight (+ = image turned counter-clockwise).
     fov_deg
         Vertical field of view.
+    target_height_m
+        Height of the point the camera looks at, above the treadmill centre; None = level
+        camera looking horizontally (at ``height_m``).
+    yaw_deg
+        Camera moved round the treadmill centre by this angle from square-on (+ =
+        anticlockwise seen from above): an oblique view.
     """
 
     view: str = "side-left"
@@ -84,6 +90,8 @@ class Camera:
     fov_deg: float = 35.0
     near_m: float = 0.5
     far_m: float = 30.0
+    target_height_m: float | None = None
+    yaw_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
@@ -94,6 +102,8 @@ class Camera:
             raise ValueError("camera distance must be within 1-20 m")
         if abs(self.roll_deg) > 20.0:
             raise ValueError("camera roll must be within +-20 degrees")
+        if abs(self.yaw_deg) > 45.0:
+            raise ValueError("camera yaw must be within +-45 degrees")
 
     def eye_target_up(self) -> tuple[NDArray, NDArray, NDArray]:
         """Camera position, look-at point and up vector (world, m)."""
@@ -103,9 +113,14 @@ class Camera:
             "rear": (-1.0, 0.0, 0.0),
             "front": (1.0, 0.0, 0.0),
         }[self.view]
-        target = np.array([0.0, 0.0, self.height_m])
-        eye = target + self.distance_m * np.asarray(direction)
-        forward = (target - eye) / self.distance_m
+        yaw = np.radians(self.yaw_deg)
+        c, s = np.cos(yaw), np.sin(yaw)
+        dx, dy, _ = direction
+        direction = (c * dx - s * dy, s * dx + c * dy, 0.0)
+        aim = self.height_m if self.target_height_m is None else self.target_height_m
+        target = np.array([0.0, 0.0, aim])
+        eye = np.array([0.0, 0.0, self.height_m]) + self.distance_m * np.asarray(direction)
+        forward = (target - eye) / np.linalg.norm(target - eye)
         up = Rotation.from_rotvec(-np.radians(self.roll_deg) * forward).apply([0.0, 0.0, 1.0])
         return eye, target, up
 
@@ -161,13 +176,53 @@ class Camera:
         }
 
 
+#: Wall finishes: ``plain``, ``noise`` (a mottled texture), ``bricks``, ``stripes``
+#: (vertical panels).
+WALLS: tuple[str, ...] = ("plain", "noise", "bricks", "stripes")
+#: Floor finishes: ``plain``, ``checker`` (tiles), ``planks``.
+FLOORS: tuple[str, ...] = ("plain", "checker", "planks")
+
+
 @dataclass(frozen=True)
 class Scene:
-    """Room colours and light."""
+    """Room, props and light.
+
+    Attributes
+    ----------
+    floor_rgb, belt_rgb, wall_rgb
+        Base colours.
+    wall, floor
+        Finishes (:data:`WALLS`, :data:`FLOORS`), drawn on the pre-rendered room image in
+        world coordinates (the floor pattern is in perspective).
+    console
+        A treadmill console and hand rails ahead of the runner.
+    clutter
+        Number of boxes (furniture, bags) placed at seeded spots around the treadmill.
+    ambient, diffuse
+        Light coefficients of the renderer.
+    light_azimuth_deg
+        Direction the light comes from, turned about the vertical from its default.
+    texture_seed
+        Seeds the textures and the clutter.
+    """
 
     floor_rgb: tuple[float, float, float] = (0.55, 0.56, 0.58)
     belt_rgb: tuple[float, float, float] = (0.16, 0.16, 0.18)
     wall_rgb: tuple[float, float, float] = (0.86, 0.87, 0.88)
+    wall: str = "plain"
+    floor: str = "plain"
+    console: bool = False
+    clutter: int = 0
+    ambient: float = 0.55
+    diffuse: float = 0.55
+    light_azimuth_deg: float = 0.0
+    texture_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.wall not in WALLS or self.floor not in FLOORS:
+            raise ValueError(f"wall must be one of {WALLS} and floor one of {FLOORS}")
+        if not 0 <= self.clutter <= 12:
+            raise ValueError("clutter must be 0-12 boxes")
 
 
 class Renderer:
@@ -187,7 +242,8 @@ class Renderer:
         # segmentation mask. Rasterising the floor and wall every frame would cost 4x the
         # figure (TinyRenderer is slow on large triangles) for identical pixels.
         room = self._add_room()
-        self.background, _ = self._raw_render()
+        self.background, room_ids = self._raw_render()
+        self.background = self._finish_room(self.background, room_ids, room)
         for uid in room:
             self.p.removeBody(uid, physicsClientId=self.cid)
         self.parts: list[Part] = build_figure(outfit)
@@ -207,13 +263,14 @@ class Renderer:
             )
             self.body_ids.append(uid)
             self.body_segment[uid] = SEG[part.segment]
+        self._flap = np.array([part.flap for part in self.parts], dtype=bool)
         self._part_seg = np.array([SEG[part.segment] for part in self.parts])
         lut = np.full(max(self.body_segment) + 64, -1, dtype=np.int16)
         for uid, s in self.body_segment.items():
             lut[uid] = s
         self._seg_lut = lut
 
-    def _box(self, half: tuple[float, float, float], pos: tuple[float, float, float], rgb) -> int:
+    def _box(self, half: tuple[float, ...], pos: tuple[float, ...], rgb) -> int:
         vs = self.p.createVisualShape(
             self.p.GEOM_BOX, halfExtents=half, rgbaColor=[*rgb, 1.0], physicsClientId=self.cid
         )
@@ -231,13 +288,91 @@ class Renderer:
             self._box((12.0, 12.0, 0.05), (0.0, 0.0, -0.052), sc.floor_rgb),
             self._box((0.85, 0.30, 0.02), (0.0, 0.0, -0.02), sc.belt_rgb),
         ]
-        # A wall behind the runner, opposite the camera.
-        eye, target, _ = self.camera.eye_target_up()
-        back = target - 3.5 * (eye - target) / np.linalg.norm(eye - target)
-        horizontal = np.abs(eye - target)[:2] > 0.5
-        half = (0.05, 12.0, 4.0) if horizontal[0] else (12.0, 0.05, 4.0)
-        ids.append(self._box(half, (float(back[0]), float(back[1]), 3.0), sc.wall_rgb))
+        # A wall behind the runner, opposite the square-on camera (an oblique camera sees it
+        # at an angle).
+        square = replace(self.camera, yaw_deg=0.0, target_height_m=None)
+        eye, target, _ = square.eye_target_up()
+        away = (eye - target) / np.linalg.norm(eye - target)
+        back = -3.5 * away
+        half = (0.05, 12.0, 4.0) if abs(away[0]) > 0.5 else (12.0, 0.05, 4.0)
+        self._wall_half, self._wall_pos = half, (float(back[0]), float(back[1]), 3.0)
+        ids.append(self._box(half, self._wall_pos, sc.wall_rgb))
+        self._wall_id = ids[-1]
+        if sc.console:
+            # Console on two uprights ahead of the runner, hand rails along the belt.
+            grey = (0.30, 0.31, 0.33)
+            ids.append(self._box((0.06, 0.32, 0.14), (1.00, 0.0, 1.25), (0.12, 0.12, 0.13)))
+            for y in (-0.33, 0.33):
+                ids.append(self._box((0.03, 0.03, 0.55), (0.95, y, 0.55), grey))
+                ids.append(self._box((0.30, 0.02, 0.02), (0.68, y, 1.02), grey))
+        rng = np.random.default_rng(sc.texture_seed)
+        for _ in range(sc.clutter):
+            # Boxes beside and behind the treadmill, never between the camera and the runner.
+            size = rng.uniform([0.15, 0.15, 0.1], [0.6, 0.5, 1.2])
+            ang = rng.uniform(0.0, 2.0 * np.pi)
+            pos = rng.uniform(1.2, 2.8) * np.array([np.cos(ang), np.sin(ang)])
+            if float(pos @ away[:2]) > 0.3:
+                pos = pos - 2.0 * float(pos @ away[:2]) * away[:2]
+            rgb = tuple(float(c) for c in rng.uniform(0.1, 0.9, 3))
+            ids.append(self._box(tuple(size / 2), (*pos, float(size[2] / 2)), rgb))
         return ids
+
+    def _finish_room(
+        self, rgb: NDArray[np.uint8], ids: NDArray[np.int64], room: list[int]
+    ) -> NDArray[np.uint8]:
+        """Paint the scene's wall and floor finishes on the room image (world coordinates)."""
+        sc = self.scene
+        if sc.wall == "plain" and sc.floor == "plain":
+            return rgb
+        cam = self.camera
+        h, w = ids.shape
+        # A ray per pixel, hit with the floor plane and the wall plane.
+        inv = np.linalg.inv(cam.projection_matrix() @ cam.view_matrix())
+        xs = (np.arange(w) + 0.5) / w * 2.0 - 1.0
+        ys = 1.0 - (np.arange(h) + 0.5) / h * 2.0
+        gx, gy = np.meshgrid(xs, ys)
+        near = np.stack([gx, gy, -np.ones_like(gx), np.ones_like(gx)], axis=-1) @ inv.T
+        far = np.stack([gx, gy, np.ones_like(gx), np.ones_like(gx)], axis=-1) @ inv.T
+        p0 = near[..., :3] / near[..., 3:]
+        d = far[..., :3] / far[..., 3:] - p0
+        out = rgb.astype(np.float32)
+        rng = np.random.default_rng(sc.texture_seed)
+        if sc.floor != "plain":
+            floor = ids == room[0]
+            t = -p0[..., 2] / np.where(np.abs(d[..., 2]) > 1e-9, d[..., 2], 1e-9)
+            fx, fy = (p0[..., k] + t * d[..., k] for k in (0, 1))
+            if sc.floor == "checker":
+                tile = rng.uniform(0.3, 0.6)
+                pat = (np.floor(fx / tile) + np.floor(fy / tile)) % 2
+                shade = 1.0 - 0.35 * pat
+            else:
+                width = rng.uniform(0.12, 0.22)
+                board = np.floor(fy / width)
+                shade = 0.85 + 0.15 * np.sin(board * 2.3) + 0.03 * np.sin(fx * 40.0)
+            out[floor] *= shade[floor, None]
+        if sc.wall != "plain":
+            wall = ids == self._wall_id
+            # Position across the wall and up it, from where the ray meets the wall box.
+            normal_axis = 0 if self._wall_half[0] < 1.0 else 1
+            t = (self._wall_pos[normal_axis] - p0[..., normal_axis]) / np.where(
+                np.abs(d[..., normal_axis]) > 1e-9, d[..., normal_axis], 1e-9
+            )
+            across = p0[..., 1 - normal_axis] + t * d[..., 1 - normal_axis]
+            up = p0[..., 2] + t * d[..., 2]
+            if sc.wall == "noise":
+                coarse = rng.uniform(0.8, 1.1, (16, 24)).astype(np.float32)
+                u = np.clip(((across + 12.0) / 24.0 * 23).astype(int), 0, 23)
+                v = np.clip((up / 6.0 * 15).astype(int), 0, 15)
+                shade = coarse[v, u] * rng.uniform(0.95, 1.05, up.shape)
+            elif sc.wall == "bricks":
+                row = np.floor(up / 0.075)
+                col = np.floor((across + 0.1 * (row % 2)) / 0.2)
+                mortar = (np.mod(up, 0.075) < 0.01) | (np.mod(across + 0.1 * (row % 2), 0.2) < 0.01)
+                shade = np.where(mortar, 1.15, 0.75 + 0.1 * np.sin(col * 1.7 + row * 2.9))
+            else:
+                shade = 1.0 - 0.3 * (np.floor(across / rng.uniform(0.3, 0.8)) % 2)
+            out[wall] *= shade[wall, None]
+        return np.clip(out, 0, 255).astype(np.uint8)
 
     def close(self) -> None:
         """Disconnect the physics client."""
@@ -252,7 +387,10 @@ class Renderer:
         self.close()
 
     def render(
-        self, origins_m: NDArray[np.float64], quat_xyzw: NDArray[np.float64]
+        self,
+        origins_m: NDArray[np.float64],
+        quat_xyzw: NDArray[np.float64],
+        hem: tuple[float, float] = (0.0, 0.0),
     ) -> tuple[NDArray[np.uint8], NDArray[np.int16]]:
         """Render one frame.
 
@@ -262,6 +400,9 @@ class Renderer:
             ``(S, 3)`` segment origins.
         quat_xyzw
             ``(S, 4)`` segment world rotations.
+        hem
+            ``(dz_m, roll_deg)`` of flapping parts against their segment
+            (:func:`gaitlab.synth.figure.hem_motion`).
 
         Returns
         -------
@@ -271,9 +412,14 @@ class Renderer:
             ``(H, W)`` int16 index into ``SEGMENTS`` of the front-most figure part, -1 for
             the room.
         """
-        for uid, s in zip(self.body_ids, self._part_seg, strict=True):
+        for uid, s, flap in zip(self.body_ids, self._part_seg, self._flap, strict=True):
+            pos, quat = origins_m[s], quat_xyzw[s]
+            if flap:
+                seg_rot = Rotation.from_quat(quat)
+                pos = pos + np.array([0.0, 0.0, hem[0]])
+                quat = (seg_rot * Rotation.from_euler("x", hem[1], degrees=True)).as_quat()
             self.p.resetBasePositionAndOrientation(
-                uid, origins_m[s].tolist(), quat_xyzw[s].tolist(), physicsClientId=self.cid
+                uid, pos.tolist(), quat.tolist(), physicsClientId=self.cid
             )
         figure, seg_ids = self._raw_render()
         segment = np.where(
@@ -289,6 +435,7 @@ class Renderer:
         side = np.cross(target - eye, [0.0, 0.0, 1.0])
         light = (eye - target) * 0.5 + 1.5 * side / max(np.linalg.norm(side), 1e-9)
         light = light + np.array([0.0, 0.0, 4.0])
+        light = Rotation.from_euler("z", self.scene.light_azimuth_deg, degrees=True).apply(light)
         w, h, rgba, _depth, seg = self.p.getCameraImage(
             cam.width_px,
             cam.height_px,
@@ -296,8 +443,8 @@ class Renderer:
             projectionMatrix=self._proj,
             renderer=self.p.ER_TINY_RENDERER,
             lightDirection=light.tolist(),
-            lightAmbientCoeff=0.55,
-            lightDiffuseCoeff=0.55,
+            lightAmbientCoeff=self.scene.ambient,
+            lightDiffuseCoeff=self.scene.diffuse,
             lightSpecularCoeff=0.05,
             shadow=0,
             physicsClientId=self.cid,
@@ -369,6 +516,8 @@ class ClipSpec:
         x264 constant rate factor (quality; lower = better, larger).
     preset
         Name of the preset used (for the record).
+    scene
+        Room, props and light.
     """
 
     out_path: Path
@@ -381,6 +530,7 @@ class ClipSpec:
     outfit: Outfit = field(default_factory=Outfit)
     crf: int = 23
     preset: str | None = None
+    scene: Scene = field(default_factory=Scene)
 
     def __post_init__(self) -> None:
         if not 24.0 <= self.fps <= 240.0:

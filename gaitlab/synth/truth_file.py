@@ -107,6 +107,7 @@ def build_truth(
             "deviations": spec.deviations.to_dict(),
             "stride_variation_sd_at_1": JITTER_SD,
             "outfit": asdict(spec.outfit),
+            "scene": asdict(spec.scene),
         },
         "camera": cam.to_dict(),
         "runner": {

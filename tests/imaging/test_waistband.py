@@ -82,3 +82,68 @@ def test_missing_landmarks_give_not_found():
 def test_box_outside_the_frame_gives_not_found():
     img, xy = rear_figure(0.0)
     assert not waistband_line(img, xy + np.array([img.shape[1], 0])).ok
+
+
+def curved_figure(tilt_deg: float, sag_trunk: float, **kw) -> tuple[np.ndarray, np.ndarray]:
+    """``rear_figure`` with a waistband that sags by ``sag_trunk`` trunk lengths at the middle.
+
+    The band is ``y = y0 + tan(tilt) u - sag (1 - (u / half)^2)`` with ``u`` from the mid-hip:
+    a symmetric curve turned by nothing, so its slope at the mid-hip is still ``tilt``.
+    """
+    img, xy = rear_figure(tilt_deg, **kw)
+    h, w = img.shape[:2]
+    mid_hip = np.array([w / 2, 0.55 * h])
+    trunk = 0.25 * h
+    half = 0.35 * trunk
+    yy, xx = np.mgrid[0:h, 0:w]
+    u = xx - mid_hip[0]
+    torso = (np.abs(u) < half) & (yy > mid_hip[1] - 1.1 * trunk) & (yy < mid_hip[1] + 0.5 * trunk)
+    band_y = (
+        mid_hip[1]
+        - 0.25 * trunk
+        + np.tan(np.radians(tilt_deg)) * u
+        + sag_trunk * trunk * (1.0 - (u / half) ** 2)
+    )
+    shirt = np.array(kw.get("shirt", (40, 90, 200)), float)
+    shorts = np.array(kw.get("shorts", (30, 30, 35)), float)
+    out = img.astype(float)
+    out[torso & (yy < band_y)] = shirt
+    out[torso & (yy >= band_y)] = shorts
+    return np.clip(out, 0, 255).astype(np.uint8), xy
+
+
+@pytest.mark.parametrize("tilt_deg", [-8.0, 0.0, 5.0])
+@pytest.mark.parametrize("sag_trunk", [-0.05, 0.05])
+def test_curved_waistband_gives_the_slope_at_the_mid_hip(tilt_deg, sag_trunk):
+    # A 0.05-trunk sag over the box bends a straight line's halves ~10 deg apart: the
+    # parabola takes the curve out and reads the tilt at the mid-hip.
+    img, xy = curved_figure(tilt_deg, sag_trunk)
+    line = waistband_line(img, xy)
+    assert line.ok
+    assert line.angle_deg == pytest.approx(tilt_deg, abs=0.6)
+    assert line.sag_trunk * sag_trunk > 0  # the sag's sign: + = middle lower
+
+
+def test_edge_height_above_the_hips_is_reported():
+    img, xy = rear_figure(0.0, noise=0.0)
+    # The band is drawn 0.25 trunk lengths above the mid-hip.
+    assert waistband_line(img, xy).offset_trunk == pytest.approx(0.25, abs=0.02)
+
+
+@pytest.mark.parametrize("factor", [0.55, 0.7, 1.4, 1.6])
+def test_a_shading_step_on_one_colour_is_not_a_waistband(factor):
+    # Top and shorts of one colour, the shorts lit more or less (RGB scaled by one factor):
+    # a clear edge, but no kit boundary.
+    shirt = np.array([150, 60, 60])
+    img, xy = rear_figure(3.0, shirt=tuple(shirt), shorts=tuple(shirt * factor), noise=2.0)
+    line = waistband_line(img, xy)
+    assert line.edge_lab > 15.0 and line.inlier_share > 0.9
+    assert not line.ok
+
+
+def test_two_colours_of_equal_brightness_are_a_waistband():
+    # Red over green, about equally bright: no brightness step, the colour turns.
+    img, xy = rear_figure(3.0, shirt=(160, 60, 60), shorts=(60, 130, 60), noise=2.0)
+    line = waistband_line(img, xy)
+    assert line.ok
+    assert line.angle_deg == pytest.approx(3.0, abs=0.3)
