@@ -25,7 +25,7 @@ from typing import Any
 import streamlit as st
 
 from gaitlab.corrections.folder import apply_corrections, load_corrections
-from gaitlab.dashboard import compare, cycles, firstscreen, runners, scrubber, summary
+from gaitlab.dashboard import cards, compare, cycles, firstscreen, runners, scrubber
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
@@ -273,7 +273,7 @@ def show_runner(cur: dict[str, Any]) -> None:
     """Clip quality, findings with fixes, safety, annotated video."""
     out = Path(cur["dir"])
     result = read_result(out)
-    level, message = summary.run_status(result)
+    level, message = cards.run_status(result)
     main_col, pain_col = st.columns([3, 2])
     with pain_col:
         # Pain first: on the first screen, whatever the clip.
@@ -281,7 +281,7 @@ def show_runner(cur: dict[str, Any]) -> None:
         st.warning(
             "\n".join(
                 f"- {a.text} *({'; '.join(a.sources)})*"
-                for a in summary.advice_items(result, "pain_first")
+                for a in cards.advice_items(result, "pain_first")
             )
         )
     with main_col:
@@ -289,7 +289,7 @@ def show_runner(cur: dict[str, Any]) -> None:
     getattr(st, level)(message)
     show_weekly_plan(out, result)
     st.subheader("Clip quality")
-    items = summary.clip_quality(result)
+    items = cards.clip_quality(result)
     for col, item in zip(st.columns(len(items)), items, strict=True):
         col.metric(item.label, item.value, help=item.note or None)
         if item.note:
@@ -299,10 +299,10 @@ def show_runner(cur: dict[str, Any]) -> None:
         "the measurements are redone."
     )
     st.subheader("What we found")
-    cards = summary.finding_cards(result)
-    if not cards:
+    found = cards.finding_cards(result)
+    if not found:
         st.success("Nothing stood out on this clip.")
-    for card in cards:
+    for card in found:
         side = f" ({card.side})" if card.side else ""
         icon = SEVERITY_ICON[card.severity]
         with st.expander(
@@ -325,20 +325,20 @@ def show_runner(cur: dict[str, Any]) -> None:
                         f"- **{e.name}**: {e.how} {e.purpose}{dose} *({'; '.join(e.sources)})*"
                     )
             st.caption("From: " + "; ".join(card.sources))
-    checks = summary.finding_cards(result, include_checks=True)[len(cards) :]
+    checks = cards.finding_cards(result, include_checks=True)[len(found) :]
     if checks:
         st.info(
             "Worth checking with a better clip: "
             + ", ".join(f"{c.title} ({c.confidence_note or c.confidence})" for c in checks)
         )
     with st.expander("For every runner"):
-        for a in summary.advice_items(result, "general_advice"):
+        for a in cards.advice_items(result, "general_advice"):
             st.markdown(f"- {a.text} *({'; '.join(a.sources)})*")
     st.subheader("Safety")
     st.warning(
         "\n".join(
             f"- {a.text}" + (f" *({'; '.join(a.sources)})*" if a.sources else "")
-            for a in summary.advice_items(result, "safety")
+            for a in cards.advice_items(result, "safety")
         )
         or "gaitlab measures movement; it does not diagnose."
     )
@@ -494,7 +494,7 @@ def show_physio(cur: dict[str, Any]) -> None:
     show_scrubber(out, cur["clip"])
     show_corrections(out)
     st.subheader("Key frames")
-    gallery = summary.keyframe_gallery(out, result)
+    gallery = cards.keyframe_gallery(out, result)
     for row in range(0, len(gallery), 3):
         for col, (caption, path) in zip(st.columns(3), gallery[row : row + 3], strict=False):
             col.image(str(path), caption=caption)
@@ -505,9 +505,9 @@ def show_physio(cur: dict[str, Any]) -> None:
             st.image(str(out / f"{name}.png"))
     st.caption("Shaded: stance phases (left and right).")
     st.subheader("Left vs right")
-    st.dataframe(summary.asymmetry_table(result), hide_index=True)
+    st.dataframe(cards.asymmetry_table(result), hide_index=True)
     st.subheader("Per stride")
-    st.dataframe(summary.stride_table(report_data(out)), hide_index=True)
+    st.dataframe(cards.stride_table(report_data(out)), hide_index=True)
     st.subheader("Notes")
     session = stored_session(out)
     text = st.text_area(
@@ -730,7 +730,7 @@ def show_save(cur: dict[str, Any]) -> None:
 
 def show_downloads(cur: dict[str, Any]) -> None:
     """Reports, result JSON, CSVs and the annotated video."""
-    for d in summary.downloads(cur["dir"]):
+    for d in cards.downloads(cur["dir"]):
         st.download_button(
             d.label, d.path.read_bytes, file_name=d.path.name, mime=d.mime, on_click="ignore"
         )

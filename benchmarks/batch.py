@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from gaitlab.batch.executors import default_jobs  # noqa: E402
-from gaitlab.batch.runner import BatchSettings, run_batch  # noqa: E402
+from gaitlab.batch.orchestrate import BatchSettings, run_batch  # noqa: E402
 from gaitlab.batch.task import WORKER_PREFETCH, score_clip  # noqa: E402
 
 

@@ -61,8 +61,8 @@ BAD_IMPORTS = {
     ),
     "store imports the dashboard": (
         "store/notes.py",
-        "\nimport gaitlab.dashboard.summary  # noqa: E402, F401\n",
-        "gaitlab.store.notes -> gaitlab.dashboard.summary",
+        "\nimport gaitlab.dashboard.cards  # noqa: E402, F401\n",
+        "gaitlab.store.notes -> gaitlab.dashboard.cards",
     ),
     "batch imports the dashboard, its sibling": (
         "batch/flatten.py",
@@ -147,7 +147,7 @@ COMMAND_SHELLS = {
 #: Other imports of gaitlab modules inside functions, each deferring a heavy dependency.
 #: A cycle is never a reason: lint-imports sees imports inside functions too.
 DEFERRED = {
-    ("gaitlab/batch/runner.py", "gaitlab.store"): "SQLAlchemy, only for clips with a runner",
+    ("gaitlab/batch/orchestrate.py", "gaitlab.store"): "SQLAlchemy, only for clips with a runner",
     ("gaitlab/batch/task.py", "gaitlab.store"): "SQLAlchemy, only for clips with a runner",
     ("gaitlab/report/data.py", "gaitlab.pipeline"): "SciPy, only to recompute kinematics",
     ("gaitlab/report/data.py", "gaitlab.kinematics.corrections"): "SciPy, as the line above",

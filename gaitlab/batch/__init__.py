@@ -10,8 +10,8 @@ Modules: :mod:`~gaitlab.batch.inputs` (files, folders, manifests), :mod:`~gaitla
 (hashes, keys, ``batch.json``), :mod:`~gaitlab.batch.task` (the per-clip function),
 :mod:`~gaitlab.batch.row` (a clip's outcome), :mod:`~gaitlab.batch.records` (where the
 outcomes are kept), :mod:`~gaitlab.batch.executors` (local processes, Ray),
-:mod:`~gaitlab.batch.runner` (the loop), :mod:`~gaitlab.batch.flatten`,
-:mod:`~gaitlab.batch.tables` and :mod:`~gaitlab.batch.summary` (outputs),
+:mod:`~gaitlab.batch.orchestrate` (the loop), :mod:`~gaitlab.batch.flatten`,
+:mod:`~gaitlab.batch.tables` and :mod:`~gaitlab.batch.cohort` (outputs),
 :mod:`~gaitlab.batch.progress` and :mod:`~gaitlab.batch.cli` (the command).
 """
 
@@ -29,10 +29,10 @@ _EXPORTS = {
     "ClipInput": "inputs",
     "collect_inputs": "inputs",
     "read_manifest": "inputs",
-    "BatchReport": "runner",
-    "BatchSettings": "runner",
-    "rebuild_outputs": "runner",
-    "run_batch": "runner",
+    "BatchReport": "orchestrate",
+    "BatchSettings": "orchestrate",
+    "rebuild_outputs": "orchestrate",
+    "run_batch": "orchestrate",
     "FileStore": "records",
     "RecordStore": "records",
     "ClipRow": "row",

@@ -16,12 +16,12 @@ from gaitlab.cli_options import add_pose_max_side
 from gaitlab.options import HEIGHT_CM, JOBS, MIN_DURATION_S, SLOWMO_FACTOR
 
 if TYPE_CHECKING:
-    from gaitlab.batch.runner import BatchReport, BatchSettings
+    from gaitlab.batch.orchestrate import BatchReport, BatchSettings
 
 # Only light imports above: the main command builds its parser from this module, and the
 # analysis stack (imported by the runner) takes seconds to load.
 
-#: Where clips can run (the same values as gaitlab.batch.runner.EXECUTORS).
+#: Where clips can run (the same values as gaitlab.batch.orchestrate.EXECUTORS).
 EXECUTOR_CHOICES = ("local", "ray")
 
 #: Exit code of a usage error (as the main command).
@@ -124,7 +124,7 @@ def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 def settings_from_args(args: argparse.Namespace) -> BatchSettings:
     """The batch settings an argument namespace asks for (raises ValueError if invalid)."""
-    from gaitlab.batch.runner import BatchSettings
+    from gaitlab.batch.orchestrate import BatchSettings
     from gaitlab.batch.task import ClipOutputs
     from gaitlab.pipeline import AnalysisRequest
 
@@ -172,8 +172,8 @@ def run_batch_cli(args: argparse.Namespace) -> int:
     clips failed. Errors that stop the whole batch raise :class:`GaitlabError` (bad inputs:
     exit 2, missing model: exit 3) for the main command to report.
     """
+    from gaitlab.batch.orchestrate import run_batch
     from gaitlab.batch.progress import make_progress
-    from gaitlab.batch.runner import run_batch
     from gaitlab.files import check_output_dir
 
     check_output_dir(args.out)

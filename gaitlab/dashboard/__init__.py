@@ -6,7 +6,7 @@ Streamlit (the package never imports it).
 =================  ==============================================================
 ``workspace``      per-session temporary folders, upload checks, stale-folder sweep
 ``run``            analyse a clip and write its outputs, with one staged progress
-``summary``        clip quality, findings cards, stride table, key frames, downloads
+``cards``          clip quality, findings cards, stride table, key frames, downloads
 ``scrubber``       decode one frame by seeking, draw it with the report's annotators
 ``compare``        reading an uploaded result, the comparison table (maths: findings)
 ``launch``         ``gaitlab dashboard``: start Streamlit with private settings

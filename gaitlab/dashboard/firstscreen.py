@@ -10,7 +10,7 @@ those they put after runs go after every run, and those without a dose are liste
 optional, saying that no dose is given. Nothing here invents a dose.
 
 Reads the result document (:class:`gaitlab.result.ResultDocument`) through
-:mod:`gaitlab.dashboard.summary`'s cards; no Streamlit, so it is tested without a page.
+:mod:`gaitlab.dashboard.cards`'s cards; no Streamlit, so it is tested without a page.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gaitlab.dashboard.summary import Cited, ExerciseCard, FindingCard, finding_cards
+from gaitlab.dashboard.cards import Cited, ExerciseCard, FindingCard, finding_cards
 from gaitlab.result import ResultDocument
 
 #: Findings on the first screen (the rest stay in "What we found").

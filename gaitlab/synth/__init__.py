@@ -7,7 +7,7 @@ renders with pybullet's CPU TinyRenderer and writes ``<clip>.truth.json`` beside
 Modules: :mod:`~gaitlab.synth.motion` (DeepMimic clips, seamless loop),
 :mod:`~gaitlab.synth.skeleton` (segments, forward kinematics),
 :mod:`~gaitlab.synth.deviations` (planted faults, presets),
-:mod:`~gaitlab.synth.runner` (time -> pose, foot lock), :mod:`~gaitlab.synth.figure` (looks),
+:mod:`~gaitlab.synth.gait` (time -> pose, foot lock), :mod:`~gaitlab.synth.figure` (looks),
 :mod:`~gaitlab.synth.render` (camera, scene, video),
 :mod:`~gaitlab.synth.clip` (:func:`~gaitlab.synth.clip.render_clip`: video and truth file),
 :mod:`~gaitlab.synth.truth` / :mod:`~gaitlab.synth.truth_file` (metric definitions, JSON),

@@ -83,7 +83,7 @@ class Deviations:
         Step-rate factor (1.1 = 10 % faster cadence, same stride pattern).
     stride_variability
         Scale of the seeded stride-to-stride variation (0 = identical strides, 1 = default;
-        see ``gaitlab.synth.runner.JITTER_SD``).
+        see ``gaitlab.synth.gait.JITTER_SD``).
     """
 
     trunk_lean_deg: float = 0.0

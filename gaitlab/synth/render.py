@@ -28,8 +28,8 @@ from scipy.spatial.transform import Rotation
 
 from gaitlab.synth.deviations import PRESETS, Deviations
 from gaitlab.synth.figure import Outfit, Part, build_figure
+from gaitlab.synth.gait import Synthesis, gait_schedule, synthesize
 from gaitlab.synth.motion import load_motion, make_loop
-from gaitlab.synth.runner import Synthesis, gait_schedule, synthesize
 from gaitlab.synth.skeleton import POINT_NAMES, POINTS, SEG, SEGMENTS, BodyPose
 
 VIEWS: tuple[str, ...] = ("side-left", "side-right", "rear", "front")

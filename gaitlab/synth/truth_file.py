@@ -26,8 +26,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gaitlab.synth import truth
+from gaitlab.synth.gait import JITTER_SD, Synthesis
 from gaitlab.synth.render import ClipSpec, occluded
-from gaitlab.synth.runner import JITTER_SD, Synthesis
 from gaitlab.synth.skeleton import LEG_LENGTH_M, POINT_NAMES
 
 

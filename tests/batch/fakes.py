@@ -162,8 +162,8 @@ def run_fake_batch_main() -> None:
     """Entry point for subprocess tests: ``python -c 'from tests.batch.fakes import ...'``."""
     import sys
 
+    from gaitlab.batch.orchestrate import BatchSettings, run_batch
     from gaitlab.batch.progress import LogProgress
-    from gaitlab.batch.runner import BatchSettings, run_batch
 
     inputs, out, cache, jobs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     report = run_batch(

@@ -145,7 +145,7 @@ def test_parser_module_is_light_and_agrees_with_the_runner():
     proc = subprocess.run([sys.executable, "-c", code], env=subprocess_env(), capture_output=True)
     assert proc.returncode == 0, proc.stderr
     from gaitlab.batch.cli import EXECUTOR_CHOICES
-    from gaitlab.batch.runner import EXECUTORS
+    from gaitlab.batch.orchestrate import EXECUTORS
 
     assert EXECUTOR_CHOICES == EXECUTORS
 
@@ -153,7 +153,7 @@ def test_parser_module_is_light_and_agrees_with_the_runner():
 def test_public_names_resolve():
     import gaitlab.batch as batch
 
-    assert batch.run_batch.__module__ == "gaitlab.batch.runner"
+    assert batch.run_batch.__module__ == "gaitlab.batch.orchestrate"
     assert all(getattr(batch, name) is not None for name in batch.__all__)
     with pytest.raises(AttributeError):
         batch.nothing_here  # noqa: B018

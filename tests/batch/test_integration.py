@@ -15,12 +15,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from gaitlab.batch.runner import BatchSettings, run_batch
+from gaitlab.batch.orchestrate import BatchSettings, run_batch
 from gaitlab.pipeline import analyze_clip
 from gaitlab.report import write_outputs
 from gaitlab.series import PoseSeries
 from tests.batch.conftest import CORRUPT_NAME, subprocess_env
-from tests.batch.test_runner import read_csv
+from tests.batch.test_orchestrate import read_csv
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from gaitlab.batch.cohort import render_summary, strip_plot, write_summary
 from gaitlab.batch.inputs import ClipInput
 from gaitlab.batch.plan import PlannedClip
 from gaitlab.batch.row import ClipRow
-from gaitlab.batch.summary import render_summary, strip_plot, write_summary
 from gaitlab.batch.tables import IDENTITY_COLUMNS, table_rows, write_csv, write_parquet
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from gaitlab.dashboard.cards import finding_cards
 from gaitlab.dashboard.firstscreen import first_sentence, top_findings, weekly_plan
-from gaitlab.dashboard.summary import finding_cards
 from gaitlab.result import ResultDocument
 from tests.store.factories import engine_findings, real_result
 

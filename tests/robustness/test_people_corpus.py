@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from gaitlab.cli import main
-from gaitlab.dashboard import summary
+from gaitlab.dashboard import cards
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.errors import NoRunnerFound
 from gaitlab.io.video import iter_frames, probe_video
@@ -93,12 +93,10 @@ def test_two_people_follows_the_walker_and_says_so(tmp_path, cache, capsys):
     assert "followed the largest, most periodic mover" in lines[0]
     assert "verdict   this is not running" in out
     item = next(
-        i
-        for i in summary.clip_quality(ResultDocument.from_dict(result))
-        if i.label == "Runner found"
+        i for i in cards.clip_quality(ResultDocument.from_dict(result)) if i.label == "Runner found"
     )
     assert "people were seen" in item.note and not item.ok
-    level, message = summary.run_status(ResultDocument.from_dict(result))
+    level, message = cards.run_status(ResultDocument.from_dict(result))
     assert level == "warning" and "does not look like running" in message
 
 
@@ -156,9 +154,7 @@ def test_runner_leaving_the_frame_is_reported_with_metrics_from_the_visible_part
     assert strides and all(s["next_foot_strike_s"] <= 4.6 for s in strides)
     assert result["kinematics"]["cadence"]["cadence_spm"] == pytest.approx(168.9, abs=2.0)
     item = next(
-        i
-        for i in summary.clip_quality(ResultDocument.from_dict(result))
-        if i.label == "Runner found"
+        i for i in cards.clip_quality(ResultDocument.from_dict(result)) if i.label == "Runner found"
     )
     assert "out of frame" in item.note and not item.ok
 
@@ -190,5 +186,5 @@ def test_walking_clip_is_not_running(tmp_path, cache, capsys):
     assert result["kinematics"]["running"]["is_running"] is False
     assert result["kinematics"]["metrics"] == {}
     assert result["pose"]["people"]["mode"] == "single"  # one walker: the fast path
-    level, message = summary.run_status(ResultDocument.from_dict(result))
+    level, message = cards.run_status(ResultDocument.from_dict(result))
     assert level == "warning" and "does not look like running" in message

@@ -4,8 +4,8 @@ import pytest
 
 pytest.importorskip("pybullet")
 
+from gaitlab.synth.gait import GaitSchedule, gait_schedule
 from gaitlab.synth.motion import MotionLoop, load_motion, make_loop
-from gaitlab.synth.runner import GaitSchedule, gait_schedule
 
 
 @pytest.fixture(scope="session")

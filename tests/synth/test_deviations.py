@@ -12,7 +12,7 @@ pytest.importorskip("pybullet")
 
 from gaitlab.synth import truth
 from gaitlab.synth.deviations import NORMAL_RUN, PRESETS, Deviations
-from gaitlab.synth.runner import synthesize
+from gaitlab.synth.gait import synthesize
 
 DURATION_S = 3.0
 TIMES_S = np.arange(0, DURATION_S, 1 / 30)

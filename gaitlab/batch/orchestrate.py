@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab import __version__
+from gaitlab.batch.cohort import SUMMARY_HTML, write_summary
 from gaitlab.batch.executors import (
     Executor,
     LocalExecutor,
@@ -53,7 +54,6 @@ from gaitlab.batch.plan import (
 from gaitlab.batch.progress import BatchProgress, NullProgress
 from gaitlab.batch.records import FileStore, RecordStore
 from gaitlab.batch.row import STATUS_ERROR, ClipRow
-from gaitlab.batch.summary import SUMMARY_HTML, write_summary
 from gaitlab.batch.tables import SCORES_CSV, SCORES_PARQUET, table_rows, write_csv, write_parquet
 from gaitlab.batch.task import (
     ClipOutputs,

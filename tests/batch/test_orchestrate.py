@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from gaitlab.batch import runner as runner_module
+from gaitlab.batch import orchestrate as runner_module
 from gaitlab.batch.inputs import BatchInputError
+from gaitlab.batch.orchestrate import BatchSettings, rebuild_outputs, run_batch
 from gaitlab.batch.progress import LogProgress
-from gaitlab.batch.runner import BatchSettings, rebuild_outputs, run_batch
 from gaitlab.batch.task import ClipOutputs
 from gaitlab.errors import InvalidOption, ModelError
 from gaitlab.findings import normal
