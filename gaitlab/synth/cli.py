@@ -15,6 +15,7 @@ import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 
 from gaitlab.synth.deviations import PRESETS, Deviations
 from gaitlab.synth.figure import SKIN_TONES, Outfit, parse_colour
@@ -143,14 +144,10 @@ def run_population(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        from gaitlab.synth.clip import render_clip, truth_path_for
-    except ModuleNotFoundError as exc:  # pybullet missing
-        print(
-            f"gaitlab synth needs the synth extra: pip install 'gaitlab[synth]' ({exc})",
-            file=sys.stderr,
-        )
+    clip_module = _clip_module()
+    if clip_module is None:
         return 2
+    render_clip, truth_path_for = clip_module.render_clip, clip_module.truth_path_for
     args.out.mkdir(parents=True, exist_ok=True)
     clips = draw_population(args.population, args.seed, args.out)
     write_index(clips, args.out)
@@ -165,6 +162,19 @@ def run_population(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clip_module() -> ModuleType | None:
+    """:mod:`gaitlab.synth.clip` (it needs pybullet), or None after saying how to get it."""
+    try:
+        from gaitlab.synth import clip
+    except ModuleNotFoundError as exc:  # pybullet missing
+        print(
+            f"gaitlab synth needs the synth extra: pip install 'gaitlab[synth]' ({exc})",
+            file=sys.stderr,
+        )
+        return None
+    return clip
+
+
 def run_synth(args: argparse.Namespace) -> int:
     """Run ``gaitlab synth``; returns the process exit code (0 ok, 2 bad arguments)."""
     if args.population:
@@ -174,15 +184,10 @@ def run_synth(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"gaitlab synth: {exc}", file=sys.stderr)
         return 2
-    try:
-        from gaitlab.synth.clip import render_clip
-    except ModuleNotFoundError as exc:  # pybullet missing
-        print(
-            f"gaitlab synth needs the synth extra: pip install 'gaitlab[synth]' ({exc})",
-            file=sys.stderr,
-        )
+    clip_module = _clip_module()
+    if clip_module is None:
         return 2
-    video, truth = render_clip(spec)
+    video, truth = clip_module.render_clip(spec)
     print(f"{video}\n{truth}")
     return 0
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gaitlab.jsonsafe import to_json_ready
 from gaitlab.synth.figure import hem_motion
 from gaitlab.synth.render import (
     ClipSpec,
@@ -70,5 +71,6 @@ def render_clip(spec: ClipSpec, progress: bool = False) -> tuple[Path, Path]:
     truth = build_truth(spec, syn, px, seg_at, render_s=render_s)
     truth["video"]["sha256"] = hashlib.sha256(out.read_bytes()).hexdigest()
     tpath = truth_path_for(out)
-    tpath.write_text(json.dumps(truth, separators=(",", ":"), allow_nan=False))
+    # A clip shorter than a stride has no cadence or stride values: null in the JSON.
+    tpath.write_text(json.dumps(to_json_ready(truth), separators=(",", ":"), allow_nan=False))
     return out, tpath

@@ -118,3 +118,20 @@ def test_cli_arguments_build_spec(tmp_path: Path) -> None:
     assert spec.deviations.stride_variability == 0.0
     assert spec.outfit.shirt == (0.0, 1.0, 0.0)
     assert args.func is not None
+
+
+def test_a_clip_shorter_than_a_stride_gets_a_truth_file_with_nulls(tmp_path: Path) -> None:
+    # No complete stride: the stride figures are unknown, written as null (JSON has no NaN),
+    # not an internal error.
+    spec = ClipSpec.from_preset(
+        "normal",
+        tmp_path / "short.mp4",
+        camera=Camera(view="rear", width_px=160, height_px=90),
+        fps=30,
+        duration_s=0.4,
+        seed=1,
+    )
+    _, truth_path = render_clip(spec)
+    truth = json.loads(truth_path.read_text())
+    assert truth["cadence_spm"] is None
+    assert len(truth["frames"]["time_s"]) == 12
