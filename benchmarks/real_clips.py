@@ -134,7 +134,7 @@ def camera_class(result: dict[str, Any]) -> str:
     if isinstance(cam, str):
         return cam
     if isinstance(cam, dict):
-        for key in ("motion", "class", "camera_class"):
+        for key in ("kind", "motion", "class", "camera_class"):
             if isinstance(cam.get(key), str):
                 return cam[key]
     return "-"
