@@ -28,3 +28,8 @@ def to_json_ready(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
+
+
+def rounded_or_none(x: float, digits: int = 3) -> float | None:
+    """``x`` rounded to ``digits`` decimals as a plain float, None when it is not finite."""
+    return round(float(x), digits) if math.isfinite(x) else None

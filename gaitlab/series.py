@@ -28,6 +28,7 @@ import numpy as np
 
 from gaitlab.errors import GaitlabError
 from gaitlab.files import atomic_path
+from gaitlab.jsonsafe import rounded_or_none
 from gaitlab.landmarks import N_LANDMARKS
 
 #: Version of the on-disk ``.npz`` layout; bump on incompatible change.
@@ -219,16 +220,12 @@ class CameraRoll:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON values (NaN becomes None)."""
-
-        def num(x: float) -> float | None:
-            return round(float(x), 3) if math.isfinite(x) else None
-
         return {
-            "roll_deg": num(self.roll_deg),
-            "uncertainty_deg": num(self.uncertainty_deg),
+            "roll_deg": rounded_or_none(self.roll_deg),
+            "uncertainty_deg": rounded_or_none(self.uncertainty_deg),
             "n_lines": int(self.n_lines),
             "n_frames": int(self.n_frames),
-            "horizontal_share": num(self.horizontal_share),
+            "horizontal_share": rounded_or_none(self.horizontal_share),
             "reason": self.reason,
         }
 

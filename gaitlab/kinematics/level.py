@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from gaitlab.jsonsafe import rounded_or_none
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.series import PoseSeries
 
@@ -55,15 +56,11 @@ class CameraLevel:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``kinematics.camera_roll`` block of result.json."""
-
-        def num(x: float) -> float | None:
-            return round(float(x), 3) if math.isfinite(x) else None
-
         return {
             "applied": self.applied,
-            "roll_deg": num(self.roll_deg),
-            "uncertainty_deg": num(self.uncertainty_deg),
-            "residual_roll_max_deg": num(self.residual_roll_max_deg),
+            "roll_deg": rounded_or_none(self.roll_deg),
+            "uncertainty_deg": rounded_or_none(self.uncertainty_deg),
+            "residual_roll_max_deg": rounded_or_none(self.residual_roll_max_deg),
             "reason": self.reason,
         }
 
