@@ -32,6 +32,7 @@ from gaitlab.result import (
     unit_short,
 )
 from gaitlab.store.cli import add_store_option, add_store_parsers
+from gaitlab.store.compare_cli import add_compare_parser
 from gaitlab.synth.cli import add_synth_parser
 
 EXIT_USAGE = 2
@@ -376,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_parsers(sub)
     add_dashboard_parser(sub)
     add_correct_parser(sub)
+    add_compare_parser(sub)
     return parser
 
 
