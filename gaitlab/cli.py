@@ -33,6 +33,7 @@ from gaitlab.result import (
 )
 from gaitlab.store.cli import add_store_option, add_store_parsers
 from gaitlab.store.compare_cli import add_compare_parser
+from gaitlab.store.correct_cli import add_store_to_correct
 from gaitlab.synth.cli import add_synth_parser
 
 EXIT_USAGE = 2
@@ -376,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_synth_parser(sub)
     add_store_parsers(sub)
     add_dashboard_parser(sub)
-    add_correct_parser(sub)
+    add_store_to_correct(add_correct_parser(sub))
     add_compare_parser(sub)
     return parser
 

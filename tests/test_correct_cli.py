@@ -13,6 +13,14 @@ from gaitlab.report import write_outputs
 from tests.report.synthetic import synthetic_analysis
 
 
+@pytest.fixture(autouse=True)
+def own_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The default result store is the test's own (and absent until a test makes it)."""
+    path = tmp_path / "default-store.sqlite"
+    monkeypatch.setenv("GAITLAB_STORE", str(path))
+    return path
+
+
 @pytest.fixture
 def result_dir(tmp_path: Path) -> Path:
     out = tmp_path / "out"
@@ -84,3 +92,79 @@ def test_an_edit_that_does_not_fit_exits_2_and_changes_nothing(result_dir: Path,
 def test_no_result_folder_exits_4(tmp_path: Path, capsys) -> None:
     assert main(["correct", str(tmp_path), "--undo"]) == 4
     assert "no result.json here" in capsys.readouterr().err
+
+
+def _stored(result_dir: Path, store: Path) -> int:
+    from gaitlab.store import open_store, read_session_folder
+
+    with open_store(str(store)) as db:
+        return db.record_session(read_session_folder(result_dir, "r1"))
+
+
+def test_store_records_the_corrected_session_again(result_dir: Path, tmp_path: Path, capsys):
+    from gaitlab.hashing import file_sha256
+    from gaitlab.store import open_store
+
+    store = tmp_path / "clinic.sqlite"
+    _stored(result_dir, store)
+    old_sha = file_sha256(result_dir / "result.json")
+    _, to = left_stride(result_dir)
+    code = main(["correct", str(result_dir), "--move-toe-off", "left", str(to), str(to + 2),
+                 "--no-keyframes", "--store", str(store)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    said = capsys.readouterr().out
+    with open_store(str(store)) as db:
+        (session,) = db.sessions("r1")  # replaced, not added
+    assert f"#{session.id} of runner r1: recorded again with the corrections in" in said
+    assert str(store) in said
+    # The stored session is the corrected result, not the one first recorded.
+    assert session.result_sha256 == file_sha256(result_dir / "result.json") != old_sha
+
+
+def test_the_default_store_follows_when_it_exists(result_dir, own_default_store, capsys):
+    from gaitlab.hashing import file_sha256
+    from gaitlab.store import open_store
+
+    _stored(result_dir, own_default_store)
+    fs, _ = left_stride(result_dir)
+    assert main(["correct", str(result_dir), "--exclude-stride", "left", str(fs),
+                 "--no-keyframes"]) == 0  # fmt: skip
+    assert "recorded again with the corrections" in capsys.readouterr().out
+    with open_store(str(own_default_store)) as db:
+        (session,) = db.sessions("r1")
+    assert session.result_sha256 == file_sha256(result_dir / "result.json")
+
+
+def test_no_store_is_created_by_a_correction(result_dir, own_default_store, capsys):
+    fs, _ = left_stride(result_dir)
+    assert main(["correct", str(result_dir), "--exclude-stride", "left", str(fs),
+                 "--no-keyframes", "--quiet"]) == 0  # fmt: skip
+    assert not own_default_store.exists()
+
+
+def test_a_folder_that_is_not_a_session_of_the_store_exits_2_unchanged(
+    result_dir: Path, tmp_path: Path, capsys
+) -> None:
+    store = tmp_path / "clinic.sqlite"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x").write_text("")
+    before = (result_dir / "result.json").read_bytes()
+    fs, _ = left_stride(result_dir)
+    code = main(["correct", str(result_dir), "--exclude-stride", "left", str(fs),
+                 "--store", str(store)])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "is not a session in the result store" in err and len(err.splitlines()) == 1
+    assert (result_dir / "result.json").read_bytes() == before
+
+
+def test_labels_that_cannot_be_written_exit_2_before_any_change(result_dir, tmp_path, capsys):
+    before = (result_dir / "result.json").read_bytes()
+    fs, _ = left_stride(result_dir)
+    code = main(["correct", str(result_dir), "--exclude-stride", "left", str(fs),
+                 "--export-labels", str(result_dir / "result.json" / "labels.json")])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gaitlab: error: --export-labels ") and len(err.splitlines()) == 1
+    assert (result_dir / "result.json").read_bytes() == before

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from gaitlab.errors import UsageError
+from gaitlab.files import check_output_dir
 from gaitlab.kinematics.corrections import Corrections, EventEdit
 
 _SIDES = {"left": "left", "l": "left", "right": "right", "r": "right"}
@@ -47,8 +48,8 @@ class _Edit(argparse.Action):
         namespace.edits = [*edits, edit]
 
 
-def add_correct_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``gaitlab correct`` to the ``gaitlab`` command."""
+def add_correct_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``gaitlab correct`` to the ``gaitlab`` command; return its parser."""
     p = subparsers.add_parser(
         "correct",
         help="correct foot strikes and toe-offs of a saved result (no pose inference)",
@@ -90,6 +91,22 @@ def add_correct_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-keyframes", action="store_true", help="keep the existing key frames")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=cmd_correct, edits=[])
+    return p
+
+
+def _labels_path(text: str) -> Path:
+    """The ``--export-labels`` file, checked before any edit is applied.
+
+    Raises
+    ------
+    UsageError
+        When it names a folder, or its folder cannot be created or written (exit code 2).
+    """
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"--export-labels {path} is a folder; give a file name (labels.json)")
+    check_output_dir(path.parent, f"--export-labels {path}:")
+    return path
 
 
 def cmd_correct(args: argparse.Namespace) -> int:
@@ -103,6 +120,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
     )
 
     out = Path(args.result_dir)
+    labels = _labels_path(args.export_labels) if args.export_labels else None
     saved = load_corrections(out)
     if args.clear and (args.undo or args.edits):
         raise UsageError("--clear drops every edit: give it alone")
@@ -113,9 +131,16 @@ def cmd_correct(args: argparse.Namespace) -> int:
     if changed:
         apply_corrections(out, new, keyframes=not args.no_keyframes, clip_path=args.clip)
     result, _ = read_saved_result(out)
-    if args.export_labels:
-        doc = labels_document(result, new)
-        Path(args.export_labels).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    if labels is not None:
+        text = json.dumps(labels_document(result, new), indent=2) + "\n"
+        try:
+            labels.parent.mkdir(parents=True, exist_ok=True)
+            labels.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                f"--export-labels {labels}: cannot write it ({exc.strerror or exc}); the "
+                "corrections are applied and saved"
+            ) from None
     if args.quiet:
         return 0
     if args.list or not changed:
