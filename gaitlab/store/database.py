@@ -233,7 +233,7 @@ class SessionStore:
         found = self._sessions_where(sessions.c.id == session_id)
         if not found:
             raise UnknownSession(
-                f"no session {session_id} in the result store ({display_url(self.url)})"
+                f"no session #{session_id} in the result store ({display_url(self.url)})"
             )
         return found[0]
 
@@ -257,7 +257,7 @@ class SessionStore:
             )
         if done.rowcount == 0:
             raise UnknownSession(
-                f"no session {session_id} in the result store ({display_url(self.url)})"
+                f"no session #{session_id} in the result store ({display_url(self.url)})"
             )
 
     # ------------------------------------------------------------------ deletion

@@ -202,6 +202,45 @@ def store_untouched(d: Path) -> None:
     assert not (d / "out").exists(), "the analysis ran although the store cannot be opened"
 
 
+def strideless(d: Path) -> Path:
+    """A copy of the valid result folder whose events and strides are gone (no stride)."""
+    out = d / "bare"
+    shutil.copytree(RESULT_FOLDER, out)
+    doc = json.loads((out / "result.json").read_text())
+    doc["kinematics"].update(events=[], strides=[])
+    (out / "result.json").write_text(json.dumps(doc))
+    return out
+
+
+def without_series(d: Path) -> Path:
+    out = result_folder(d)
+    (out / "pose_series.npz").unlink()
+    return out
+
+
+def empty_folder(d: Path) -> Path:
+    (d / "empty").mkdir()
+    return d / "empty"
+
+
+def result_unchanged(d: Path) -> None:
+    """A refused correction left the result as it was written."""
+    assert (d / "res" / "result.json").read_bytes() == (RESULT_FOLDER / "result.json").read_bytes()
+    assert not (d / "res" / "corrections.json").exists()
+
+
+def no_comparison(d: Path) -> None:
+    assert not list(d.rglob("comparison.*")) and not list(d.rglob("side_by_side.mp4*"))
+
+
+def compare(*args: object) -> list[str]:
+    return ["compare", *map(str, args)]
+
+
+def correct(d: Path, *args: object) -> list[str]:
+    return ["correct", str(result_folder(d)), *map(str, args)]
+
+
 # ------------------------------------------------------------------ the table
 CASES: list[Case] = [
     # Not a readable video (4) or not usable (5): checked before any inference.
@@ -310,6 +349,64 @@ CASES: list[Case] = [
          lambda d: ["report", str(result_folder(d, lambda r: r["pose"].update(n_frames=9999)))],
          4, r"pose_series\.npz: \d+ frames, but result\.json describes 9999: the two files are "
          r"not from the same analysis"),
+    # gaitlab compare on two sessions (4: not a result; 5: nothing to step through; 2: usage).
+    Case("compare-no-result", "compare with a folder without result.json",
+         lambda d: compare(empty_folder(d), result_folder(d), "--out", d / "cmp"), 4,
+         r"empty: no result\.json here", no_comparison),
+    Case("compare-nowhere", "compare with a path that is neither a folder nor a session number",
+         lambda d: compare(d / "nowhere", result_folder(d), "--out", d / "cmp"), 4,
+         r"nowhere: no such result folder \(nor a stored session's number\)$", no_comparison),
+    Case("compare-no-series", "compare with a result whose pose_series.npz is gone",
+         lambda d: compare(without_series(d), strideless(d), "--out", d / "cmp"), 4,
+         r"pose_series\.npz: no such pose series file", no_comparison),
+    Case("compare-no-strides", "compare --video with a session that has no stride",
+         lambda d: compare(result_folder(d), strideless(d), "--out", d / "cmp", "--video"), 5,
+         r"the second session \(synthetic_run\.mp4\) has no stride to compare$", no_comparison),
+    Case("compare-unknown-session", "compare with a session number the store does not have",
+         lambda d: compare("#12", result_folder(d), "--out", d / "cmp", "--store",
+                           d / "s.sqlite"), 2,
+         r"no session #12 in the result store \(sqlite:///", no_comparison),
+    Case("compare-out-file", "compare --out naming an existing file",
+         lambda d: compare(result_folder(d), strideless(d), "--out", write(d / "o", b"x")),
+         2, r"--out \S+ is a file; give a folder"),
+    # gaitlab correct on a result folder (4: no result; 2: an edit or option that does not
+    # fit; 8: the store cannot be opened): the folder is left as it was.
+    Case("correct-no-result", "correct on a folder without result.json",
+         lambda d: ["correct", str(empty_folder(d)), "--list"], 4,
+         r"empty: no result\.json here"),
+    Case("correct-no-such-event", "correct --delete-strike where there is no foot strike",
+         lambda d: correct(d, "--delete-strike", "right", "1"), 2,
+         r"deleted the right foot strike at frame 1: no such event there; the nearest are at "
+         r"frames \d+", result_unchanged),
+    Case("correct-frame-outside", "correct --add-strike at a frame after the clip's end",
+         lambda d: correct(d, "--add-strike", "left", "99999"), 2,
+         r"added a left foot strike at frame 99999: the clip has frames 0-119$",
+         result_unchanged),
+    Case("correct-not-a-frame", "correct --move-strike with a frame that is not a number",
+         lambda d: correct(d, "--move-strike", "left", "x", "5"), 2,
+         r"--move-strike: a frame is a whole number, got 'x' \(see `gaitlab correct --help`\)",
+         result_unchanged),
+    Case("correct-no-stride-there", "correct --exclude-stride where no stride starts",
+         lambda d: correct(d, "--exclude-stride", "left", "99999"), 2,
+         r"excluded the left stride starting at frame 99999: no left stride starts there \(left "
+         r"strides start at frames \d+", result_unchanged),
+    Case("correct-clear-and-edit", "correct --clear with --undo",
+         lambda d: correct(d, "--clear", "--undo"), 2,
+         r"--clear drops every edit: give it alone$", result_unchanged),
+    Case("correct-bad-corrections-file", "correct on a folder whose corrections.json is not JSON",
+         lambda d: ["correct", str(write(result_folder(d) / "corrections.json", b"{").parent),
+                    "--undo"], 2,
+         r"corrections\.json: not readable \("),
+    Case("correct-labels-unwritable", "correct --export-labels inside a file",
+         lambda d: correct(d, "--exclude-stride", "left", "99999", "--export-labels",
+                           d / "res" / "result.json" / "labels.json"), 2,
+         r"--export-labels \S+labels\.json: \S+result\.json is a file", result_unchanged),
+    Case("correct-store-not-a-session", "correct --store on a folder not recorded there",
+         lambda d: correct(d, "--undo", "--store", d / "s.sqlite"), 2,
+         r"res is not a session in the result store \(sqlite:///", result_unchanged),
+    Case("correct-store-unusable", "correct --store with a store that cannot be created",
+         lambda d: correct(d, "--undo", "--store", unusable_store(d)), 8,
+         r"cannot create the store's folder", result_unchanged),
     # Pose inference on the input: exit 6, or analysed with the caveat said in one line.
     Case("no-person", "3 s of FFmpeg's moving test pattern",
          lambda d: analyze(pattern_clip(d / "shapes.mp4", size=(640, 360), duration_s=3.0),
@@ -352,7 +449,12 @@ CASES: list[Case] = [
 
 
 def run_cli(*args: object, cwd: Path, cache: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GAITLAB_CACHE_DIR": str(cache or CACHE)}
+    # The default result store is the case's own: `gaitlab correct` looks for it.
+    env = {
+        **os.environ,
+        "GAITLAB_CACHE_DIR": str(cache or CACHE),
+        "GAITLAB_STORE": str(cwd / "default-store.sqlite"),
+    }
     return subprocess.run(
         [sys.executable, "-m", "gaitlab.cli", *map(str, args)],
         capture_output=True,

@@ -211,7 +211,7 @@ def test_notes_round_trip_through_cli_and_store(store_url: str, tmp_path: Path, 
     assert main(["runner", "note", "r8", str(sid), "x", "--store", store_url]) == 2
     assert "not a session of runner 'r8'" in capsys.readouterr().err
     assert main(["runner", "note", "r7", str(sid + 99), "x", "--store", store_url]) == 2
-    assert f"no session {sid + 99}" in capsys.readouterr().err
+    assert f"no session #{sid + 99}" in capsys.readouterr().err
     # "" clears; a gone result folder still gets its notes in the store.
     (folder / "result.json").unlink()
     assert main(["runner", "note", "r7", str(sid), "", "--store", store_url]) == 0
