@@ -27,6 +27,7 @@ import streamlit as st
 from gaitlab.corrections.folder import apply_corrections, load_corrections
 from gaitlab.dashboard import cards, compare, cycles, firstscreen, runners, scrubber
 from gaitlab.dashboard.run import run_analysis
+from gaitlab.dashboard.sidebyside import side_by_side
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
 from gaitlab.findings.change import compare_results
@@ -574,6 +575,10 @@ def show_compare() -> None:
         st.markdown("**Nothing moved beyond measurement noise.**")
     st.dataframe(compare.change_rows(changes), hide_index=True)
     st.caption(
+        "Both clips side by side, stride by stride: *Runners* tab (two stored sessions) or "
+        "`gaitlab compare BEFORE AFTER --video`."
+    )
+    st.caption(
         "A change counts when it exceeds the smallest detectable difference of 2D video "
         "(from test-retest studies, where known) or, otherwise, the noise from the two clips' "
         "own stride-to-stride spread (a lower bound: it ignores filming differences)."
@@ -638,6 +643,7 @@ def show_runners() -> None:
             st.error(exc.message)
         else:
             st.dataframe(compare.change_rows(changes), hide_index=True)
+            show_side_by_side(sessions[labels.index(before)], sessions[labels.index(after)])
     choices = runners.metric_choices(sessions, metric_bands())
     if choices:
         st.subheader("Trend")
@@ -647,6 +653,25 @@ def show_runners() -> None:
         st.caption(runners.band_text(trend))
         st.dataframe(runners.trend_rows(trend), hide_index=True)
     delete_runner_control(store, code, len(sessions))
+
+
+def show_side_by_side(before: SessionRecord, after: SessionRecord) -> None:
+    """Both sessions' clips side by side, stride by stride (made on request, then kept)."""
+    labels = (f"Before #{before.id}", f"After #{after.id}")
+    key = (before.result_dir, after.result_dir)
+    if st.button("Side-by-side video", key="sbs-make"):
+        try:
+            with st.spinner("Drawing both clips stride by stride (no pose inference)..."):
+                out = workspace().path / "comparisons"
+                made = side_by_side(before.result_dir, after.result_dir, out, labels)
+        except GaitlabError as exc:
+            st.error(f"No side-by-side video: {exc.message}")
+            return
+        st.session_state["side_by_side"] = (key, made)
+    shown = st.session_state.get("side_by_side")
+    if shown is not None and shown[0] == key and shown[1].video.is_file():
+        st.video(str(shown[1].video))
+        st.caption(shown[1].caption)
 
 
 def delete_runner_control(store: SessionStore, code: str, n_sessions: int) -> None:
