@@ -143,6 +143,8 @@ COMMAND_SHELLS = {
     "gaitlab/store/cli.py",
     "gaitlab/synth/cli.py",
     "gaitlab/corrections/cli.py",
+    "gaitlab/store/compare_cli.py",
+    "gaitlab/store/correct_cli.py",
 }
 #: Other imports of gaitlab modules inside functions, each deferring a heavy dependency.
 #: A cycle is never a reason: lint-imports sees imports inside functions too.
@@ -156,6 +158,7 @@ DEFERRED = {
     ("gaitlab/report/documents.py", "gaitlab.report.html"): "jinja2, in its own process",
     ("gaitlab/report/documents.py", "gaitlab.report.pdf"): "fpdf2, in its own process",
     ("gaitlab/report/frames.py", "gaitlab.kinematics.lumbar"): "SciPy, only for back contours",
+    ("gaitlab/store/compare.py", "gaitlab.store.database"): "SQLAlchemy, only for a session number",
 }
 
 
