@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from gaitlab.errors import GaitlabError
@@ -203,8 +204,9 @@ def render_side_by_side(
     half_height_px: int = HALF_HEIGHT_PX,
     clip_paths: tuple[str | Path | None, str | Path | None] = (None, None),
     progress: Callable[[int, int], None] | None = None,
+    overlay: bool = False,
 ) -> SideBySide:
-    """Write the two sessions side by side, stride k of each over the same frames.
+    """Write the two sessions side by side (or overlaid), stride k of each over the same frames.
 
     Parameters
     ----------
@@ -222,6 +224,10 @@ def render_side_by_side(
         Where each clip is now, if it moved (default: the paths recorded in its result).
     progress
         ``progress(done, total)`` per output frame.
+    overlay
+        Blend the second session over the first (half each) in one frame of the first's
+        size, instead of side by side; the second is scaled to that size (stretched when
+        the two clips' shapes differ, which a note says).
 
     Raises
     ------
@@ -238,6 +244,8 @@ def render_side_by_side(
         halves.append((data, (w, h), scale, Path(clip) if clip is not None else None))
     height = max(h for _, (_, h), _, _ in halves)
     width = sum(w for _, (w, _), _, _ in halves)
+    if overlay:
+        width, height = halves[0][1]
     out = Path(out_path)
     tmp = out.with_name(out.name + ".part.mp4")
     annotators = default_annotators()
@@ -253,29 +261,45 @@ def render_side_by_side(
             f"{len(plan.pairs)} {chosen} strides paired; {plan.unpaired_a} of {labels[0]} and "
             f"{plan.unpaired_b} of {labels[1]} left without a partner"
         )
+    if overlay:
+        (wa, ha), (wb, hb) = halves[0][1], halves[1][1]
+        if abs(wa / ha - wb / hb) > 0.02 * wa / ha:
+            notes.append(f"{labels[1]} is stretched from {wb}x{hb} to {wa}x{ha} to overlay it")
     writer = BackgroundEncoder(H264Writer(tmp, width, height, plan.out_fps))
     try:
         for j in range(plan.n_out):
-            canvas = np.zeros((height, width, 3), dtype=np.uint8)
-            x = 0
             pair = plan.pairs[int(plan.pair_index[j])]
-            for k, (data, (w, h), scale, _) in enumerate(halves):
+            images, captions = [], []
+            for k, (data, _, scale, _) in enumerate(halves):
                 i = int((plan.frame_a if k == 0 else plan.frame_b)[j])
-                img = annotate_all(
-                    sources[k].frame(i), overlays[k].frame_data(i, scale), annotators
+                images.append(
+                    annotate_all(sources[k].frame(i), overlays[k].frame_data(i, scale), annotators)
                 )
                 stride = pair.a if k == 0 else pair.b
                 gone = " (clip not found)" if sources[k].problem else ""
-                _caption(
-                    img,
+                captions.append(
                     [
                         session_label(data, labels[k]) + gone,
                         f"stride {stride.number} ({chosen} foot strike to strike), "
                         f"{plan.phase_pct[j]:.0f} % of the cycle",
-                    ],
+                    ]
                 )
-                canvas[:h, x : x + w] = img
-                x += w
+            if overlay:
+                second = cv2.resize(images[1], (width, height), interpolation=cv2.INTER_AREA)
+                canvas = cv2.addWeighted(images[0], 0.5, second, 0.5, 0.0)
+                _caption(
+                    canvas,
+                    [f"{captions[0][0]} and {captions[1][0]}, blended"]
+                    + [f"{labels[k]}: {captions[k][1]}" for k in (0, 1)],
+                )
+            else:
+                canvas = np.zeros((height, width, 3), dtype=np.uint8)
+                x = 0
+                for img, lines in zip(images, captions, strict=True):
+                    _caption(img, lines)
+                    h, w = img.shape[:2]
+                    canvas[:h, x : x + w] = img
+                    x += w
             writer.write(canvas, j / plan.out_fps)
             if progress is not None:
                 progress(j + 1, plan.n_out)

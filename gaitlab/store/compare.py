@@ -121,6 +121,7 @@ def write_comparison(
     side: str | None = None,
     clip_paths: tuple[str | Path | None, str | Path | None] = (None, None),
     progress: Callable[[int, int], None] | None = None,
+    overlay: bool = False,
 ) -> Comparison:
     """Compare two sessions; write the table (CSV, JSON) and, with ``video``, the video.
 
@@ -142,7 +143,7 @@ def write_comparison(
         # The video first: a session without strides fails before any file is written.
         sbs = render_side_by_side(
             a, b, out / COMPARISON_VIDEO, labels=(before.label, after.label), side=side,
-            clip_paths=clip_paths, progress=progress,
+            clip_paths=clip_paths, progress=progress, overlay=overlay,
         )  # fmt: skip
         files["video"] = sbs.video
     doc = {
@@ -155,6 +156,7 @@ def write_comparison(
         if sbs is None
         else {
             "file": sbs.video.name,
+            "layout": "overlaid" if overlay else "side by side",
             "aligned_on": f"{sbs.side} foot strikes",
             "fps": sbs.plan.out_fps,
             "strides": [

@@ -33,6 +33,11 @@ def add_compare_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help=f"folder for the comparison's files (default: {DEFAULT_OUT})")
     p.add_argument("--video", action="store_true", help="also write side_by_side.mp4")
     p.add_argument(
+        "--overlay",
+        action="store_true",
+        help="with --video: blend the after clip over the before clip instead of side by side",
+    )
+    p.add_argument(
         "--side",
         choices=["left", "right"],
         help="the foot whose strikes align the clips (default: the one giving most stride "
@@ -56,7 +61,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     after = resolve_session(args.after, "After", args.store)
     comparison = write_comparison(
         before, after, out, video=args.video, side=args.side,
-        clip_paths=(args.clip_before, args.clip_after),
+        clip_paths=(args.clip_before, args.clip_after), overlay=args.overlay,
     )  # fmt: skip
     if args.quiet:
         return 0

@@ -124,3 +124,27 @@ def test_a_session_without_strides_is_refused_in_one_line(folders, tmp_path):
     with pytest.raises(NoStridesToCompare, match=r"second session .* has no stride"):
         render_side_by_side(a, b, tmp_path / "x.mp4")
     assert not list(tmp_path.glob("x.mp4*"))
+
+
+def test_overlaid_each_frame_blends_the_two_planned_frames(folders, tmp_path):
+    a, b = (ReportData.from_result_dir(d) for d in folders)
+    sbs = render_side_by_side(a, b, tmp_path / "overlay.mp4", overlay=True)
+    frames = _decode(sbs.video)
+    assert len(frames) == sbs.plan.n_out
+    assert frames[0].shape == (480, 640, 3)  # the first session's size
+    src_a = np.array([f[PATCH] for f in _decode(Path(a.series.video.path))], float)
+    src_b = np.array([f[PATCH] for f in _decode(Path(b.series.video.path))], float)
+    plan = sbs.plan
+
+    def msd(j: int, fa: int, fb: int, wa: float = 0.5) -> float:
+        expected = wa * src_a[min(fa, len(src_a) - 1)] + (1 - wa) * src_b[fb]
+        return float(((expected - frames[j][PATCH].astype(float)) ** 2).mean())
+
+    js = range(plan.n_out)
+    planned = np.mean([msd(j, plan.frame_a[j], plan.frame_b[j]) for j in js])
+    # Half of each planned frame: much nearer than either clip alone, or than A three
+    # frames on (6 levels off in the blend; compression noise is ~2).
+    alone_a = np.mean([msd(j, plan.frame_a[j], plan.frame_b[j], wa=1.0) for j in js])
+    alone_b = np.mean([msd(j, plan.frame_a[j], plan.frame_b[j], wa=0.0) for j in js])
+    shifted = np.mean([msd(j, plan.frame_a[j] + 3, plan.frame_b[j]) for j in js])
+    assert planned < 0.25 * min(alone_a, alone_b, shifted), (planned, alone_a, alone_b, shifted)
