@@ -152,15 +152,11 @@ def _cmd_analyze_session(args: argparse.Namespace) -> int:
             f"--view {args.view} names one clip's view; with several clips each clip's view "
             "is detected (leave --view out, or analyse the clips one by one)"
         )
-    if args.runner is not None:
-        raise UsageError(
-            "--runner records one clip; a session of several clips is not recorded in the "
-            "store yet (analyse each clip with --runner, or leave --runner out)"
-        )
     check_distinct_clips(args.clip)
     first = Path(args.clip[0])
     default = default_out_dir(first).with_name(default_out_dir(first).name + "-session")
     out_dir = check_output_dir(args.out if args.out is not None else default)
+    runner = _check_runner_and_store(args.runner, args.store) if args.runner is not None else None
     request = AnalysisRequest(
         height_cm=args.height_cm,
         pose=default_pose_settings(
@@ -180,10 +176,15 @@ def _cmd_analyze_session(args: argparse.Namespace) -> int:
         blur_faces=args.blur_faces,
         workers=args.workers,
     )
+    recorded = ""
+    if runner is not None and run.session.analysed:
+        recorded = _record_session(args.store, runner, out_dir, args.height_cm)
     if args.json:
         print(session_json(run.session), end="")
     elif not args.quiet:
         print(format_session(run))
+        if recorded:
+            print(recorded)
     session_outcome(run)  # a failed clip: its one line and exit code, after the others' files
     return 0
 
@@ -218,6 +219,20 @@ def _record(
         raise StoreError(
             f"{exc.message} (the results are in {out_dir}/ but not in the store: run the "
             "analysis again with --runner when the store works; the pose cache makes it fast)"
+        ) from None
+
+
+def _record_session(store: str | None, runner: str, out_dir: Path, height_cm: float | None) -> str:
+    """Record a session folder in the store; a failure still says where the results are."""
+    from gaitlab.store import StoreError
+    from gaitlab.store.multiclip import record_session_folder
+
+    try:
+        return record_session_folder(store, runner, out_dir, height_cm)
+    except StoreError as exc:
+        raise StoreError(
+            f"{exc.message} (the session is in {out_dir}/ but not in the store: run it again "
+            "with --runner when the store works; the pose cache makes it fast)"
         ) from None
 
 

@@ -15,6 +15,7 @@ import pytest
 from gaitlab.cli import main
 from gaitlab.result import read_result
 from gaitlab.session.folder import read_session
+from gaitlab.store import open_store
 from tests.conftest import REPO
 
 SIDE = REPO / "sample_videos" / "synth_side_normal.mp4"
@@ -33,8 +34,9 @@ def cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def session_dir(tmp_path_factory, cache) -> Path:
     out = tmp_path_factory.mktemp("session") / "run"
+    store = out.parent / "store.sqlite"
     code = main(["analyze", str(SIDE), str(REAR), "--out", str(out), "--cache-dir", str(cache),
-                 "--quiet"])  # fmt: skip
+                 "--runner", "r1", "--store", str(store), "--quiet"])  # fmt: skip
     assert code == 0
     return out
 
@@ -85,6 +87,18 @@ def test_report_shows_both_videos_and_key_frames(session_dir: Path):
         frames = re.findall(rf"src='({re.escape(clip.folder)}/keyframe_[^']+\.png)'", html)
         assert frames and all((session_dir / f).is_file() for f in frames)
     assert "pelvic_drop_deg" in html and "synth_rear_pelvic_drop.mp4 (rear)" in html
+
+
+@pytest.mark.integration
+def test_stored_once_with_both_clips(session_dir: Path):
+    with open_store(str(session_dir.parent / "store.sqlite")) as db:
+        (stored,) = db.sessions("r1")
+    assert stored.view == "side-left+rear"
+    assert [c.status for c in stored.clips] == ["analysed", "analysed"]
+    assert (
+        stored.metric("pelvic_drop_deg").median
+        == read_session(session_dir).metrics["pelvic_drop_deg"].median
+    )
 
 
 @pytest.mark.integration
