@@ -242,9 +242,10 @@ def _merge_findings(
         SessionFinding(
             clip=index,
             finding=finding,
+            rank_in_clip=rank[2] + 1,
             also_in=tuple(sorted({i for i in seen_in[key] if i != index})),
         )
-        for key, (_, index, finding) in merged
+        for key, (rank, index, finding) in merged
     )
 
 

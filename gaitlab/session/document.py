@@ -145,12 +145,16 @@ class SessionFinding(Block):
         Index of the clip it comes from.
     finding
         The finding as that clip's ``result.json`` holds it (fixes, key frames, sources).
+    rank_in_clip
+        Its rank (1 = first) among that clip's own findings: the clip's picture of it is
+        ``finding_<rank>_<id>.png``.
     also_in
         Other clips that reported the same finding (left out as duplicates).
     """
 
     clip: int
     finding: Finding
+    rank_in_clip: int = 0
     also_in: tuple[int, ...] = ()
 
     _readers: ClassVar[Mapping[str, Reader]] = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -191,12 +192,9 @@ def render_session_html(
         f = merged.finding
         clip = session.clips[merged.clip]
         side = f" ({f.side} leg)" if f.side else ""
-        image = files.get(merged.clip, {})
-        picture = next(
-            (p for k, p in sorted(image.items())
-             if k.startswith(FINDING_IMAGE_PREFIX) and k.endswith(f.id)),
-            None,
-        )  # fmt: skip
+        slug = re.sub(r"[^a-z0-9]+", "_", f.id.lower()).strip("_")
+        image = f"{FINDING_IMAGE_PREFIX}{merged.rank_in_clip:02d}_{slug}"
+        picture = files.get(merged.clip, {}).get(image)
         parts.append(
             f"<div class='finding' data-finding='{_e(f.id)}' data-clip='{_e(clip.label)}'>"
             f"<h3>{_e(f.label)}{_e(side)}: {_e(_number(f.value, f.unit))}</h3>"

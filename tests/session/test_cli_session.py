@@ -87,6 +87,8 @@ def test_report_shows_both_videos_and_key_frames(session_dir: Path):
         frames = re.findall(rf"src='({re.escape(clip.folder)}/keyframe_[^']+\.png)'", html)
         assert frames and all((session_dir / f).is_file() for f in frames)
     assert "pelvic_drop_deg" in html and "synth_rear_pelvic_drop.mp4 (rear)" in html
+    # The rear clip's picture of its pelvic-drop finding is shown with it.
+    assert re.search(r"src='synth_rear_pelvic_drop/finding_0[12]_pelvic_drop\.png'", html)
 
 
 @pytest.mark.integration

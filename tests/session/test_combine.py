@@ -190,3 +190,11 @@ def test_round_trip(order):
     again = SessionDocument.from_dict(session.to_dict())
     assert again.to_dict() == session.to_dict()
     assert again.metric_from("pelvic_drop_deg").view == "rear"
+
+
+def test_each_merged_finding_keeps_its_rank_in_its_clip():
+    rear_drop = sided_findings({"pelvic_drop_deg": (12.0, 12.0)})
+    session = _session(_side(), _rear(findings=rear_drop))
+    for merged in session.findings:
+        own = _side() if merged.clip == 0 else _rear(findings=rear_drop)
+        assert own.reported_findings[merged.rank_in_clip - 1] == merged.finding
