@@ -18,6 +18,7 @@ from gaitlab.report.outputs import OUTPUTS_FILE, read_outputs_manifest
 from gaitlab.result import RESULT_FILE, ResultDocument
 from gaitlab.session.document import SESSION_FILE, SESSION_REPORT_FILE, SessionDocument
 from gaitlab.session.folder import SessionFolderError, load_clip_results, read_session
+from gaitlab.store.database import open_store
 from gaitlab.store.errors import StoreError
 from gaitlab.store.records import (
     FindingSummary,
@@ -152,8 +153,6 @@ def record_session_folder(
     store: str | None, runner: str, session_dir: Path, height_cm: float | None
 ) -> str:
     """Record a session folder in the store (``analyze a b --runner``); return a one-line note."""
-    from gaitlab.store.database import open_store
-
     record = read_session_record(session_dir, runner)
     with open_store(store) as db:
         session_id = db.record_session(record, height_cm=height_cm)
