@@ -56,7 +56,7 @@ from gaitlab.batch.plan import (
 from gaitlab.batch.progress import BatchProgress, NullProgress
 from gaitlab.batch.records import FileStore, RecordStore
 from gaitlab.batch.row import STATUS_ERROR, ClipRow
-from gaitlab.batch.sessions import write_sessions
+from gaitlab.batch.sessions import record_batch_sessions, write_sessions
 from gaitlab.batch.tables import SCORES_CSV, SCORES_PARQUET, table_rows, write_csv, write_parquet
 from gaitlab.batch.task import (
     ClipOutputs,
@@ -340,6 +340,8 @@ def run_batch(
             wall_s = time.perf_counter() - t0
             progress.close()
         rows = _write_outputs(planned, store.load(), out_dir)
+        if settings.session_store:
+            record_batch_sessions(planned, out_dir, settings.session_store)
     statuses = [r["status"] for r in rows]
     return BatchReport(
         out_dir=out_dir,

@@ -7,6 +7,7 @@ combination is what is tested here; tests/session/ runs the real pipeline.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 from gaitlab.batch.inputs import ClipInput, read_manifest
@@ -104,3 +105,25 @@ def test_scores_csv_header_has_the_session_column(tmp_path: Path):
     with (tmp_path / "scores.csv").open() as fh:
         header = next(csv.reader(fh))
     assert header[header.index("label") + 1] == "session"
+
+
+def test_a_session_with_a_runner_is_stored_once(tmp_path: Path):
+    from gaitlab.batch.sessions import record_batch_sessions
+    from gaitlab.store import open_store
+
+    side = clip_result("side-left", {"hip_extension_deg": 9.0}, cadence_spm=170.0, findings=())
+    rear = clip_result("rear", {"pelvic_drop_deg": 4.0}, cadence_spm=170.5, findings=())
+    plan = [_planned("side.mp4", "k1", "s3"), _planned("rear.mp4", "k2", "s3")]
+    plan = [dataclasses.replace(p, clip=dataclasses.replace(p.clip, runner_id="r9")) for p in plan]
+    records = {
+        "k1": _ok(tmp_path, "k1", "side.mp4", side),
+        "k2": _ok(tmp_path, "k2", "rear.mp4", rear),
+    }
+    write_sessions(plan, records, tmp_path)
+    url = str(tmp_path / "store.sqlite")
+    notes = record_batch_sessions(plan, tmp_path, url)
+    assert len(notes) == 1
+    with open_store(url) as db:
+        (stored,) = db.sessions("r9")
+    assert [c.view for c in stored.clips] == ["side-left", "rear"]
+    assert stored.metric("pelvic_drop_deg").median == 4.0
