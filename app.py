@@ -26,6 +26,7 @@ import streamlit as st
 
 from gaitlab.corrections.folder import apply_corrections, load_corrections
 from gaitlab.dashboard import cards, compare, cycles, firstscreen, runners, scrubber
+from gaitlab.dashboard import session as two_views
 from gaitlab.dashboard.run import run_analysis
 from gaitlab.dashboard.sidebyside import side_by_side
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
@@ -38,6 +39,8 @@ from gaitlab.pipeline import AnalysisRequest, default_pose_settings
 from gaitlab.report import ReportData
 from gaitlab.report.cycles import cycle_panels
 from gaitlab.result import RESULT_FILE, ResultDocument, Severity, read_result
+from gaitlab.session.folder import read_session
+from gaitlab.session.run import analyze_session
 from gaitlab.store import (
     STORE_ENV,
     SessionStore,
@@ -761,6 +764,85 @@ def show_downloads(cur: dict[str, Any]) -> None:
         )
 
 
+# ---------------------------------------------------------------------- two-view session
+def show_session() -> None:
+    """Several clips of one run (side + rear) -> one session: merged findings, both videos."""
+    st.markdown(
+        "Upload two or more clips of the **same run**, say one filmed from the side and one "
+        "from behind: each metric is taken from the view that measures it, and the findings "
+        "are merged into one list."
+    )
+    uploads = st.file_uploader(
+        "Clips of one run (side and rear)",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        key="session_upload",
+    )
+    if st.button("Analyse as one session", key="analyse_session"):
+        analyse_session(uploads or [])
+    done = st.session_state.get("session")
+    if not done:
+        return
+    session_dir = Path(done)
+    session = read_session(session_dir)
+    note = session.cadence.note
+    (st.warning if session.cadence.agree is False else st.info)(f"Cadence: {note}")
+    for line in session.missing:
+        st.warning(f"Missing: {line}")
+    st.subheader("Findings of the session (merged, worst first)")
+    rows = two_views.finding_rows(session)
+    if rows:
+        st.table(rows)
+    else:
+        st.info("No finding in any clip.")
+    st.subheader("Metrics, each from the view that measures it")
+    st.table(two_views.metric_rows(session))
+    videos = two_views.clip_videos(session, session_dir)
+    for col, (label, video) in zip(st.columns(max(1, len(videos))), videos, strict=False):
+        col.caption(label)
+        col.video(str(video))
+    st.download_button(
+        "Download the session report (.zip)",
+        two_views.session_zip(session, session_dir),
+        file_name="gaitlab_session.zip",
+        mime="application/zip",
+        on_click="ignore",
+        key="session_download",
+    )
+
+
+def analyse_session(uploads: list[Any]) -> None:
+    """Analyse the uploaded clips as one session (the same call as `gaitlab analyze a b`)."""
+    if len(uploads) < 2:
+        st.warning("A session needs two or more clips of the same run.")
+        return
+    for upload in uploads:
+        problem = check_upload(upload.name, upload.size, max_upload_mb())
+        if problem:
+            st.error(problem)
+            return
+    out = workspace().result_dir("session")
+    clips = two_views.save_uploads(out / "clips", [(u.name, u.getvalue()) for u in uploads])
+    request = AnalysisRequest(
+        pose=default_pose_settings(),
+        limits=VideoLimits(max_duration_s=MAX_DURATION_S, max_file_mb=max_upload_mb()),
+    )
+    try:
+        with st.spinner(f"Analysing {len(clips)} clips..."), analysis_slots():
+            run = analyze_session(
+                clips,
+                out,
+                request,
+                video=os.environ.get("GAITLAB_DASHBOARD_VIDEO", "1") != "0",
+            )
+    except GaitlabError as exc:
+        st.error(exc.message)
+        return
+    for clip in run.session.failed:
+        st.error(f"{clip.label} could not be analysed: {clip.error}")
+    st.session_state["session"] = str(out)
+
+
 # ---------------------------------------------------------------------- page
 def upload_form(*, stacked: bool) -> tuple[Any, str, str, float, float]:
     """The clip, view, height and slow-motion inputs; one column when ``stacked``."""
@@ -816,9 +898,10 @@ def main() -> None:
     cur = current()
     if cur:
         show_save(cur)
-    runner, physio, comp, files, people = st.tabs(
-        ["Your run", "Physio review", "Compare sessions", "Downloads", "Runners"]
-    )
+    runner, physio, two, comp, files, people = st.tabs(
+        ["Your run", "Physio review", "Two-view session", "Compare sessions", "Downloads",
+         "Runners"]
+    )  # fmt: skip
     with runner:
         if cur:
             show_runner(cur)
@@ -829,6 +912,8 @@ def main() -> None:
             show_physio(cur)
         else:
             st.info("Analyse a clip first.")
+    with two:
+        show_session()
     with comp:
         show_compare()
     with files:

@@ -19,7 +19,7 @@ from gaitlab.batch.cli import add_batch_parser
 from gaitlab.cli_options import add_pose_max_side
 from gaitlab.corrections.cli import add_correct_parser
 from gaitlab.dashboard.launch import add_dashboard_parser
-from gaitlab.errors import GaitlabError
+from gaitlab.errors import GaitlabError, UsageError
 from gaitlab.files import check_output_dir, one_line, safe_folder_name
 from gaitlab.options import HEIGHT_CM, MIN_DURATION_S, SLOWMO_FACTOR, WORKERS
 from gaitlab.result import (
@@ -81,7 +81,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
     from gaitlab.report import write_outputs
 
-    clip = Path(args.clip)
+    if len(args.clip) > 1:
+        return _cmd_analyze_session(args)
+    clip = Path(args.clip[0])
     # Everything the user can get wrong is checked before the minutes of pose inference.
     out_dir = check_output_dir(args.out if args.out is not None else default_out_dir(clip))
     runner = _check_runner_and_store(args.runner, args.store) if args.runner is not None else None
@@ -139,6 +141,56 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_analyze_session(args: argparse.Namespace) -> int:
+    """``gaitlab analyze a.mp4 b.mp4``: the clips as one session (see gaitlab.session)."""
+    from gaitlab.io.video import VideoLimits
+    from gaitlab.pipeline import AnalysisRequest, default_pose_settings
+    from gaitlab.session.cli import format_session, session_outcome
+    from gaitlab.session.folder import session_json
+    from gaitlab.session.run import analyze_session, check_distinct_clips
+
+    if args.view != "auto":
+        raise UsageError(
+            f"--view {args.view} names one clip's view; with several clips each clip's view "
+            "is detected (leave --view out, or analyse the clips one by one)"
+        )
+    check_distinct_clips(args.clip)
+    first = Path(args.clip[0])
+    default = default_out_dir(first).with_name(default_out_dir(first).name + "-session")
+    out_dir = check_output_dir(args.out if args.out is not None else default)
+    runner = _check_runner_and_store(args.runner, args.store) if args.runner is not None else None
+    request = AnalysisRequest(
+        height_cm=args.height_cm,
+        pose=default_pose_settings(
+            model=args.model, slowmo_factor=args.slowmo, max_side_px=args.pose_max_side
+        ),
+        limits=VideoLimits(min_duration_s=args.min_duration_s),
+    )
+    run = analyze_session(
+        args.clip,
+        out_dir,
+        request,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+        video=not args.no_video,
+        keyframes=not args.no_keyframes,
+        reports=not args.no_report,
+        blur_faces=args.blur_faces,
+        workers=args.workers,
+    )
+    recorded = ""
+    if runner is not None and run.session.analysed:
+        recorded = _record_session(args.store, runner, out_dir, args.height_cm)
+    if args.json:
+        print(session_json(run.session), end="")
+    elif not args.quiet:
+        print(format_session(run))
+        if recorded:
+            print(recorded)
+    session_outcome(run)  # a failed clip: its one line and exit code, after the others' files
+    return 0
+
+
 def _check_runner_and_store(code: str, store: str | None) -> str:
     """The runner's code as stored, once the store is known to open (``analyze --runner``).
 
@@ -169,6 +221,20 @@ def _record(
         raise StoreError(
             f"{exc.message} (the results are in {out_dir}/ but not in the store: run the "
             "analysis again with --runner when the store works; the pose cache makes it fast)"
+        ) from None
+
+
+def _record_session(store: str | None, runner: str, out_dir: Path, height_cm: float | None) -> str:
+    """Record a session folder in the store; a failure still says where the results are."""
+    from gaitlab.store import StoreError
+    from gaitlab.store.multiclip import record_session_folder
+
+    try:
+        return record_session_folder(store, runner, out_dir, height_cm)
+    except StoreError as exc:
+        raise StoreError(
+            f"{exc.message} (the session is in {out_dir}/ but not in the store: run it again "
+            "with --runner when the store works; the pose cache makes it fast)"
         ) from None
 
 
@@ -294,9 +360,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    an = sub.add_parser("analyze", help="analyse one clip", description="Analyse one clip.")
-    an.add_argument("clip", help="video file (.mp4, .mov, .m4v, .avi, .webm)")
-    an.add_argument("--out", help="result folder (default: gaitlab_results/<clip name>)")
+    an = sub.add_parser(
+        "analyze",
+        help="analyse one clip, or several clips of one run as one session",
+        description="Analyse one clip; or several clips of one run (a side and a rear view) "
+        "as one session with one report (see docs/usage.md).",
+    )
+    an.add_argument(
+        "clip",
+        nargs="+",
+        help="video file (.mp4, .mov, .m4v, .avi, .webm); two or more make one session",
+    )
+    an.add_argument(
+        "--out",
+        help="result folder (default: gaitlab_results/<clip name>; for a session, "
+        "gaitlab_results/<first clip name>-session)",
+    )
     an.add_argument(
         "--view",
         default="auto",

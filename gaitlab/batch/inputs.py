@@ -14,6 +14,9 @@ Manifest columns (header row required, names case-insensitive):
 ``view``      ``auto``, ``side``, ``side-left``, ``side-right``, ``rear`` or ``front``
 ``label``     free text carried into ``scores.csv`` (session, shoe, condition, ...)
 ``slowmo``    slow-motion factor of this clip (``slowmo_factor`` is accepted too)
+``session``   rows sharing a session id are clips of one run (a side and a rear view):
+              each is scored on its own row, and they are combined into one session
+              (``sessions/<id>/session.json``, see :mod:`gaitlab.batch.sessions`)
 ============  ========================================================================
 
 Blank cells mean "use the command-line setting". Unknown columns are an error, so that a
@@ -47,6 +50,8 @@ MANIFEST_COLUMNS: dict[str, str] = {
     "label": "label",
     "slowmo": "slowmo_factor",
     "slowmo_factor": "slowmo_factor",
+    "session": "session",
+    "session_id": "session",
 }
 
 
@@ -75,6 +80,8 @@ class ClipInput:
     source
         Where the clip came from, for messages: ``argument``, ``folder DIR`` or
         ``MANIFEST:LINE``.
+    session
+        Session id: clips sharing one are combined into one session ("" when none).
     """
 
     path: Path
@@ -84,6 +91,7 @@ class ClipInput:
     height_cm: float | None = None
     slowmo_factor: float | None = None
     source: str = "argument"
+    session: str = ""
 
 
 def collect_inputs(
@@ -169,6 +177,7 @@ def _unique(clips: list[ClipInput]) -> list[ClipInput]:
             clip.view,
             clip.height_cm,
             clip.slowmo_factor,
+            clip.session,
         )
         if key not in seen:
             seen.add(key)
@@ -238,6 +247,7 @@ def _manifest_clip(manifest: Path, line: int, row: dict[str, str]) -> ClipInput:
         height_cm=height_cm,
         slowmo_factor=slowmo,
         source=where,
+        session=row.get("session", ""),
     )
 
 

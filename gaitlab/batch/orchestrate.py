@@ -10,6 +10,8 @@ Output folder layout::
       scores.csv        one row per input clip
       scores.parquet    the same table
       summary.html      the cohort summary
+      sessions/<id>/    manifest rows sharing a session id, combined: session.json and
+                        session_report.html (gaitlab.batch.sessions)
 
 A clip is done when its record exists. Records are written by the workers, atomically, the
 moment a clip finishes, so killing the batch at any point loses only the clips in progress;
@@ -54,6 +56,7 @@ from gaitlab.batch.plan import (
 from gaitlab.batch.progress import BatchProgress, NullProgress
 from gaitlab.batch.records import FileStore, RecordStore
 from gaitlab.batch.row import STATUS_ERROR, ClipRow
+from gaitlab.batch.sessions import record_batch_sessions, write_sessions
 from gaitlab.batch.tables import SCORES_CSV, SCORES_PARQUET, table_rows, write_csv, write_parquet
 from gaitlab.batch.task import (
     ClipOutputs,
@@ -337,6 +340,8 @@ def run_batch(
             wall_s = time.perf_counter() - t0
             progress.close()
         rows = _write_outputs(planned, store.load(), out_dir)
+        if settings.session_store:
+            record_batch_sessions(planned, out_dir, settings.session_store)
     statuses = [r["status"] for r in rows]
     return BatchReport(
         out_dir=out_dir,
@@ -472,6 +477,7 @@ def _write_outputs(
             for name, band in rec.bands.items():
                 bands.setdefault(name, band)
     write_summary(rows, bands, out_dir / SUMMARY_HTML)
+    write_sessions(planned, records, out_dir)
     return rows
 
 

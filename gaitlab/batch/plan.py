@@ -175,6 +175,7 @@ def _clip_to_dict(p: PlannedClip) -> dict[str, Any]:
         "height_cm": c.height_cm,
         "slowmo_factor": c.slowmo_factor,
         "source": c.source,
+        "session": c.session,
         "effective": {"view": p.view, "height_cm": p.height_cm, "slowmo_factor": p.slowmo_factor},
         "request": dataclasses.asdict(p.request) if p.request is not None else None,
         "sha256": p.sha256,
@@ -210,6 +211,7 @@ def load_plan(out_dir: Path) -> list[PlannedClip]:
             height_cm=item["height_cm"],
             slowmo_factor=item["slowmo_factor"],
             source=item["source"],
+            session=item.get("session", ""),
         )
         early = item.get("early_error")
         planned.append(

@@ -228,7 +228,9 @@ def score_clip(
             )
         result_path = write_result_folder(analysis, Path(task.result_dir), task.outputs)
         result = read_result(result_path)
-        if task.session_store and task.clip.runner_id:
+        # A clip of a multi-clip session is stored with its session, once, when the batch
+        # ends (gaitlab.batch.sessions.record_batch_sessions), not as a session of its own.
+        if task.session_store and task.clip.runner_id and not task.clip.session:
             record_session(task, result_path.parent)
         row = ClipRow(
             status=STATUS_OK,

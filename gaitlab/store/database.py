@@ -32,8 +32,14 @@ from gaitlab.store import migrate
 from gaitlab.store.engine import SQLITE_BUSY_TIMEOUT_S, create_engine
 from gaitlab.store.errors import BadRunnerCode, StoreError, UnknownRunner, UnknownSession
 from gaitlab.store.location import display_url, resolve_store_url, runner_folder_name, sqlite_file
-from gaitlab.store.records import FindingSummary, MetricSummary, Runner, SessionRecord
-from gaitlab.store.schema import findings, metric_summaries, runners, sessions
+from gaitlab.store.records import (
+    FindingSummary,
+    MetricSummary,
+    Runner,
+    SessionClipRecord,
+    SessionRecord,
+)
+from gaitlab.store.schema import findings, metric_summaries, runners, session_clips, sessions
 
 #: Files in a result folder that gaitlab writes after the session was recorded (the
 #: dashboard's physio notes); deleting a runner removes them too.
@@ -198,6 +204,11 @@ class SessionStore:
                     sa.insert(findings),
                     [{"session_id": session_id, **vars(f)} for f in session.findings],
                 )
+            if session.clips:
+                conn.execute(
+                    sa.insert(session_clips),
+                    [{"session_id": session_id, **vars(c)} for c in session.clips],
+                )
         return session_id
 
     def sessions(self, runner: str) -> list[SessionRecord]:
@@ -283,6 +294,13 @@ class SessionStore:
                     sessions.c.id, sessions.c.result_dir, sessions.c.files, sessions.c.clip_sha256
                 ).where(sessions.c.runner_id == runner.id)
             ).all()
+            # A session of several clips: each clip's folder goes before the session's own.
+            clip_dirs = conn.execute(
+                sa.select(session_clips.c.result_dir, session_clips.c.files).where(
+                    session_clips.c.session_id.in_([r.id for r in rows]),
+                    session_clips.c.result_dir.is_not(None),
+                )
+            ).all()
             _delete_sessions(conn, [r.id for r in rows])
             conn.execute(sa.delete(runners).where(runners.c.id == runner.id))
             clips = {r.clip_sha256 for r in rows}
@@ -294,7 +312,7 @@ class SessionStore:
         removed: list[Path] = []
         dirs: list[Path] = []
         kept: list[str] = []
-        for row in rows:
+        for row in [*clip_dirs, *rows]:
             r, d, k = _remove_session_files(Path(row.result_dir), (row.files or {}).values())
             removed += r
             dirs += d
@@ -402,6 +420,7 @@ def _delete_sessions(conn: Connection, ids: Sequence[int]) -> None:
     # Children first, explicitly: no reliance on ON DELETE CASCADE being enforced.
     if not ids:
         return
+    conn.execute(sa.delete(session_clips).where(session_clips.c.session_id.in_(ids)))
     conn.execute(sa.delete(findings).where(findings.c.session_id.in_(ids)))
     conn.execute(sa.delete(metric_summaries).where(metric_summaries.c.session_id.in_(ids)))
     conn.execute(sa.delete(sessions).where(sessions.c.id.in_(ids)))
@@ -411,7 +430,16 @@ def _load_sessions(conn: Connection, rows: Sequence[Any]) -> list[SessionRecord]
     ids = [r.id for r in rows]
     metrics: dict[int, list[MetricSummary]] = {i: [] for i in ids}
     found: dict[int, list[FindingSummary]] = {i: [] for i in ids}
+    clips: dict[int, list[SessionClipRecord]] = {i: [] for i in ids}
     if ids:
+        q = sa.select(session_clips).where(session_clips.c.session_id.in_(ids))
+        for c in conn.execute(q.order_by(session_clips.c.position)):
+            clips[c.session_id].append(
+                SessionClipRecord(
+                    c.position, c.clip_path, c.clip_sha256, c.view, c.status, c.error,
+                    c.result_dir, dict(c.files or {}),
+                )
+            )  # fmt: skip
         for m in conn.execute(
             sa.select(metric_summaries)
             .where(metric_summaries.c.session_id.in_(ids))
@@ -446,6 +474,7 @@ def _load_sessions(conn: Connection, rows: Sequence[Any]) -> list[SessionRecord]
             physio_notes=r.physio_notes or "",
             metrics=tuple(metrics[r.id]),
             findings=tuple(found[r.id]),
+            clips=tuple(clips[r.id]),
             id=r.id,
         )
         for r in rows

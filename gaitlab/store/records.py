@@ -97,6 +97,34 @@ class FindingSummary:
 
 
 @dataclass(frozen=True)
+class SessionClipRecord:
+    """One clip of a session of several clips (a side and a rear view of one run).
+
+    Attributes
+    ----------
+    position
+        Order the clips were given in (0 first).
+    clip_path, clip_sha256, view
+        The clip, its hash ("" when unreadable) and the view its metrics follow.
+    status, error
+        ``analysed`` or ``failed``, and why it failed.
+    result_dir
+        Absolute path of its own result folder (None when it failed).
+    files
+        The files gaitlab wrote there: output name -> file name.
+    """
+
+    position: int
+    clip_path: str
+    clip_sha256: str
+    view: str
+    status: str
+    error: str = ""
+    result_dir: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     """One analysed clip of one runner.
 
@@ -126,6 +154,8 @@ class SessionRecord:
         Free text.
     metrics, findings
         Per-metric summaries (result order) and findings (rank order).
+    clips
+        The clips of a session of several clips (empty for one clip: ``clip_path``).
     id
         Database key (None before insertion).
     """
@@ -145,6 +175,7 @@ class SessionRecord:
     physio_notes: str = ""
     metrics: tuple[MetricSummary, ...] = ()
     findings: tuple[FindingSummary, ...] = ()
+    clips: tuple[SessionClipRecord, ...] = ()
     id: int | None = None
 
     def metric(self, name: str) -> MetricSummary | None:

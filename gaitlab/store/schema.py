@@ -91,3 +91,29 @@ findings = sa.Table(
     sa.Column("side", sa.String(10), nullable=True),
     sa.Column("confidence", sa.String(20), nullable=True),
 )
+
+#: The clips of a session of several clips (migration 0002); none for a one-clip session.
+session_clips = sa.Table(
+    "session_clips",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "session_id",
+        sa.Integer,
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # Order the clips were given in (0 first).
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("clip_path", sa.Text, nullable=False),
+    sa.Column("clip_sha256", sa.String(64), nullable=False),
+    sa.Column("view", sa.String(20), nullable=False),
+    # ``analysed`` or ``failed`` (then ``error`` says why and there is no result folder).
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("result_dir", sa.Text, nullable=True),
+    # The clip folder's files ({name: file name}); deleting the runner removes them.
+    sa.Column("files", sa.JSON, nullable=False),
+    sa.UniqueConstraint("session_id", "position", name="uq_clip_position"),
+)

@@ -31,6 +31,7 @@ from tests.clipmaker import audio_only, ffmpeg, pattern_clip, retimed_clip
 from tests.conftest import REPO
 
 SIDE = REPO / "sample_videos" / "synth_side_normal.mp4"  # 8 s, 60 fps, 960x540, one runner
+REAR = REPO / "sample_videos" / "synth_rear_pelvic_drop.mp4"  # 8 s, rear view
 FAST = ["--no-video", "--no-report", "--no-keyframes"]
 
 #: MediaPipe's own log lines on fd 2 (not gaitlab's output; see docs/privacy.md).
@@ -58,6 +59,9 @@ class Case:
         Optional extra check of the folder afterwards (files written, kept, removed).
     slow
         Runs pose inference (marked ``integration``).
+    partial
+        A session of several clips: the clips that worked keep their results (the refusal
+        is of one clip only).
     """
 
     id: str
@@ -68,6 +72,7 @@ class Case:
     check: Callable[[Path], None] | None = None
     slow: bool = False
     marks: tuple = field(default=())
+    partial: bool = False
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -170,6 +175,13 @@ def manifest(d: Path, row: str) -> Path:
 # ------------------------------------------------------------------ checks afterwards
 def nothing_written(d: Path) -> None:
     assert not (d / "out").exists(), "the folder was made before the input was refused"
+
+
+def session_kept_side(d: Path) -> None:
+    """The side clip's result and the session document are written; the corrupt clip's not."""
+    assert (d / "out" / "side4" / "result.json").is_file()
+    assert (d / "out" / "session.json").is_file()
+    assert not (d / "out" / "rear").exists()
 
 
 def outputs_replaced(d: Path) -> None:
@@ -294,6 +306,22 @@ CASES: list[Case] = [
          r"--runner '': a runner needs a code"),
     Case("unknown-option", "--frobnicate", lambda d: analyze(SIDE, "--frobnicate"), 2,
          r"unrecognized arguments: --frobnicate \(see `gaitlab --help`\)"),
+    # Several clips as one session: the same clip twice, or one --view for all, refused
+    # before any work (2); a clip that fails keeps the others' results and gives its own code.
+    Case("session-same-clip", "the same clip twice (a copy) as one session",
+         lambda d: analyze(SIDE, write(d / "copy.mp4", SIDE.read_bytes()), "--out", d / "out"),
+         2,
+         r"synth_side_normal\.mp4 and .*copy\.mp4 are the same clip: a session needs different "
+         r"clips of the run", nothing_written),
+    Case("session-view", "two clips with --view rear",
+         lambda d: analyze(SIDE, REAR, "--view", "rear", "--out", d / "out"), 2,
+         r"--view rear names one clip's view; with several clips each clip's view is detected",
+         nothing_written),
+    Case("session-one-corrupt", "a session of the side clip and a 4 kB file of zeros",
+         lambda d: analyze(short_side(d), write(d / "rear.mp4", bytes(4096)), "--out", d / "out",
+                           *FAST), 4,
+         r"rear\.mp4: not a readable video \(.*\) \(the session keeps side4\.mp4: .*"
+         r"session\.json\)$", session_kept_side, slow=True, partial=True),
     # Unusable --out (2): checked before any work; nothing is created.
     Case("out-dev-null", "--out /dev/null", lambda d: analyze(SIDE, "--out", "/dev/null"), 2,
          r"--out /dev/null is not a folder"),
@@ -501,7 +529,7 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
         assert len(ours) == 1, ours  # one line, no usage text, no traceback
         assert ours[0].startswith("gaitlab: error: ")
         assert re.search(case.line, ours[0]), ours[0]
-        if argv[0] == "analyze":
+        if argv[0] == "analyze" and not case.partial:
             assert not list(tmp_path.rglob("result.json")), "a refused clip left a result"
     else:
         assert ours == [], ours
