@@ -21,7 +21,7 @@ from gaitlab.corrections.cli import add_correct_parser
 from gaitlab.dashboard.launch import add_dashboard_parser
 from gaitlab.errors import GaitlabError, UsageError
 from gaitlab.files import check_output_dir, one_line, safe_folder_name
-from gaitlab.options import HEIGHT_CM, MIN_DURATION_S, SLOWMO_FACTOR, WORKERS
+from gaitlab.options import HEIGHT_CM, MIN_CLIP_S, MIN_DURATION_S, SLOWMO_FACTOR, WORKERS
 from gaitlab.result import (
     RESULT_FILE,
     MetricSummary,
@@ -399,8 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument(
         "--min-duration-s",
         type=MIN_DURATION_S.argtype(),
-        default=2.0,
-        help="shortest clip accepted, in seconds (default 2)",
+        default=MIN_CLIP_S,
+        help=f"shortest clip accepted, in seconds (default {MIN_CLIP_S:g}: one stride)",
     )
     an.add_argument("--cache-dir", help="pose cache folder (default: user cache)")
     an.add_argument("--no-cache", action="store_true", help="always run pose inference")

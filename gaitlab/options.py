@@ -122,6 +122,13 @@ SLOWMO_FACTOR = NumberRange("slowmo_factor", 1.0, 64.0)
 #: The runner's height, in cm.
 HEIGHT_CM = NumberRange("height_cm", 100.0, 250.0)
 #: Shortest clip accepted, in seconds of capture time.
+#: Shortest clip accepted by default (capture time, s): one complete stride (two steps) of a
+#: slow walk at 100 steps/min lasts 1.2 s, and one stride is what telling running from
+#: walking needs (a running stride at >= 135 steps/min takes <= 0.9 s). A pass-by seen for
+#: a stride or two is analysed and its few steps are reported at low confidence instead of
+#: being refused.
+MIN_CLIP_S = 1.2
+
 MIN_DURATION_S = NumberRange("min_duration_s", 0.0, 3600.0)
 #: Smallest short side of the frame accepted, in pixels.
 MIN_SHORT_SIDE_PX = NumberRange("min_short_side_px", 1, 100_000, integer=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gaitlab.cli_options import add_pose_max_side
-from gaitlab.options import HEIGHT_CM, JOBS, MIN_DURATION_S, SLOWMO_FACTOR
+from gaitlab.options import HEIGHT_CM, JOBS, MIN_CLIP_S, MIN_DURATION_S, SLOWMO_FACTOR
 
 if TYPE_CHECKING:
     from gaitlab.batch.orchestrate import BatchReport, BatchSettings
@@ -78,8 +78,8 @@ def add_batch_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument(
         "--min-duration-s",
         type=MIN_DURATION_S.argtype(),
-        default=2.0,
-        help="shortest clip accepted, in seconds (default 2)",
+        default=MIN_CLIP_S,
+        help=f"shortest clip accepted, in seconds (default {MIN_CLIP_S:g}: one stride)",
     )
     p.add_argument(
         "--executor",

@@ -38,6 +38,7 @@ from gaitlab.io.prefetch import prefetch as prefetch
 from gaitlab.options import (
     MAX_DURATION_S,
     MAX_FILE_MB,
+    MIN_CLIP_S,
     MIN_DURATION_S,
     MIN_SHORT_SIDE_PX,
     SLOWMO_FACTOR,
@@ -62,7 +63,7 @@ class VideoLimits:
     Attributes
     ----------
     min_duration_s
-        Shortest clip in capture time; a couple of strides need about 2 s.
+        Shortest clip in capture time (default :data:`MIN_CLIP_S`).
     min_short_side_px
         Smallest allowed short side of the frame; below 144 px a whole runner spans too few
         pixels for the pose model.
@@ -73,7 +74,7 @@ class VideoLimits:
         decoded.
     """
 
-    min_duration_s: float = 2.0
+    min_duration_s: float = MIN_CLIP_S
     min_short_side_px: int = 144
     max_duration_s: float | None = None
     max_file_mb: float | None = None

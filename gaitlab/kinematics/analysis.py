@@ -164,6 +164,14 @@ def _grade_metric(
     grade_count(
         grade, n_strides, "stride", ctx.settings.min_strides_high, ctx.settings.min_strides_medium
     )
+    if d.kind == "timing" and 0 < n_strides < ctx.settings.min_strides_medium:
+        # A pass-by of a stride or two: say how few steps the value rests on.
+        steps = max(ctx.n_foot_strikes - 1, 0)
+        grade.cap(
+            "low",
+            f"a short stretch: {steps} complete step{'s' if steps != 1 else ''} between "
+            f"{ctx.n_foot_strikes} foot strikes",
+        )
     if name != "cadence_spm":
         grade_fps(
             grade,
@@ -362,7 +370,13 @@ def analyze_kinematics(
         cad.check,
         cad.note,
     )
-    verdict = running_verdict(series, cad, strides, settings)
+    verdict = running_verdict(
+        series,
+        cad,
+        strides,
+        settings,
+        [(e.time_s, e.side) for e in detection.events if e.kind == "foot_strike"],
+    )
 
     cm_per_px = (
         LEG_LENGTH_PER_HEIGHT * height_cm / leg_px

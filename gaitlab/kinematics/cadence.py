@@ -335,7 +335,15 @@ def estimate_cadence(
     step = _periodogram_peak(
         step_freqs, _spectrum(time_s, step_signals, step_freqs, 1.0 / f_lo_step, factor)
     )
-    if np.isfinite(step[0]) and step[1] >= settings.periodicity_min and step[1] > stride[1]:
+    # A pass-by seen for less than two of the slowest strides cannot show the legs' own
+    # rhythm at all (its band was cut to two whole cycles), so the edge of that band is no
+    # rival: two whole *steps* (one stride) of the label-free step signals are then enough.
+    stride_band_cut = f_min > settings.step_hz_min / 2
+    if (
+        np.isfinite(step[0])
+        and step[1] >= settings.periodicity_min
+        and (step[1] > stride[1] or (stride_band_cut and not np.isfinite(stride[0])))
+    ):
         return CadenceEstimate(
             60.0 * step[0],
             0.5 * step[0],
@@ -371,11 +379,12 @@ SHORT_CLIP_STEPS = 10.0
 def steps_cadence_spm(strike_times_s: np.ndarray) -> float:
     """Cadence from every complete step: ``60 (n - 1) / (last strike - first strike)``.
 
-    ``strike_times_s`` are the foot strikes of both feet. NaN with fewer than 4 strikes or
-    when a step was missed or split (a step time outside 0.7-1.4 x the median).
+    ``strike_times_s`` are the foot strikes of both feet. NaN with fewer than 3 strikes (two
+    complete steps, one stride: the least in which one step can be checked against
+    another) or when a step was missed or split (a step time outside 0.7-1.4 x the median).
     """
     fs = np.sort(np.asarray(strike_times_s, dtype=float))
-    if fs.size < 4:
+    if fs.size < 3:
         return float("nan")
     steps = np.diff(fs)
     med = float(np.median(steps))

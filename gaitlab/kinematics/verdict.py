@@ -6,6 +6,7 @@ motion may explain says so.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ def running_verdict(
     cadence: CadenceEstimate,
     strides: Sequence[Stride],
     settings: KinematicsSettings,
+    foot_strikes: Sequence[tuple[float, str]] = (),
 ) -> RunningVerdict:
     """Decide running / walking / not stepping from cadence, duty factor and flight.
 
@@ -55,6 +57,11 @@ def running_verdict(
     flight time < 0 (double support) -> walking; cadence below
     ``running_cadence_min_spm`` -> walking; otherwise running. A "not running" verdict that
     slow motion may explain says so (:func:`gaitlab.kinematics.slowmo.slowmo_hint`).
+
+    ``foot_strikes`` are ``(time_s, side)`` of the detected strikes: without a complete
+    stride, running is only called when the legs' rhythm and the body's bounce agree, or at
+    least one step is seen in the strikes (a strike of one foot followed by the other's, one
+    step time apart at the rhythm's cadence).
     """
     n_pose = int(series.detected.sum())
     duration = float(series.time_s[-1] - series.time_s[0]) if series.n_frames > 1 else 0.0
@@ -87,7 +94,12 @@ def running_verdict(
             ),
         )
     if not strides:
-        if cadence.cadence_spm >= settings.running_cadence_min_spm:
+        # The rhythm alone must be backed: by the body's bounce agreeing with the legs, or
+        # by a step seen in the events (a weak limbs-only peak is no proof of stepping).
+        backed = cadence.check in ("agree", "resolved") or steps_seen(
+            foot_strikes, 60.0 / cadence.cadence_spm
+        )
+        if cadence.cadence_spm >= settings.running_cadence_min_spm and backed:
             # A pass-by clip may hold a few steps but no complete stride of one foot: the
             # rhythm still tells running from walking, the stride metrics wait for strides.
             return RunningVerdict(
@@ -130,6 +142,26 @@ def running_verdict(
         True,
         "running",
         f"running at {cadence.cadence_spm:.0f} steps/min, duty factor {df:.0f} %",
+    )
+
+
+#: A step seen in the events may differ from the rhythm's step time by this share: the
+#: strikes of a pass-by are a frame or two off at 30 fps (one frame is ~10 % of a step).
+STEP_TIME_TOLERANCE = 0.3
+
+
+def steps_seen(foot_strikes: Sequence[tuple[float, str]], step_s: float) -> int:
+    """Consecutive strikes of opposite feet one step time (+-30 %) apart.
+
+    A rhythm with no step in the events is not proof of stepping: on a 1.7 s clip of a
+    person balancing on a stopped treadmill the legs' periodogram still peaks (194
+    steps/min, periodicity 0.37) with a single foot strike detected.
+    """
+    ordered = sorted(foot_strikes)
+    return sum(
+        1
+        for (t0, s0), (t1, s1) in itertools.pairwise(ordered)
+        if s0 != s1 and abs((t1 - t0) - step_s) <= STEP_TIME_TOLERANCE * step_s
     )
 
 
