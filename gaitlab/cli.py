@@ -78,6 +78,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.io.video import VideoLimits
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
     from gaitlab.report import write_outputs
+    from gaitlab.report.outputs import documents_ahead
 
     clip = Path(args.clip)
     # Everything the user can get wrong is checked before the minutes of pose inference.
@@ -92,6 +93,15 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         limits=VideoLimits(min_duration_s=args.min_duration_s),
     )
     show_bar = not args.json and not args.quiet and sys.stderr.isatty()
+    # Forked before the model loads: it readies the plotting and PDF libraries on the second
+    # core while the model runs, then writes the plots and reports beside the video.
+    documents = (
+        documents_ahead(
+            video=not args.no_video, keyframes=not args.no_keyframes, reports=not args.no_report
+        )
+        if not args.workers or args.workers == 1
+        else None
+    )
     progress, close_bar = _progress_bar(show_bar, "pose")
     try:
         analysis = analyze_clip(
@@ -102,6 +112,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             progress=progress,
             workers=args.workers,
         )
+    except BaseException:
+        if documents is not None:
+            documents.cancel()
+        raise
     finally:
         close_bar()
     progress, close_bar = _progress_bar(show_bar and not args.no_video, "video")
@@ -115,6 +129,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             blur_faces=args.blur_faces,
             progress=progress,
             workers=args.workers or 1,
+            documents=documents,
         )
     finally:
         close_bar()
