@@ -83,11 +83,12 @@ def warm_up() -> None:
     font files, layout modules): about 1 CPU-s on the 2-core x86_64 sandbox
     (docs/performance.md), paid by a process started ahead while the model runs.
     """
-    from gaitlab.report import html, pdf, plots
+    import gaitlab.report.html  # noqa: F401 - jinja2 and the report template's loader
+    from gaitlab.report.pdf import warm_up as warm_up_pdf
+    from gaitlab.report.plots import warm_up as warm_up_plots
 
-    del html  # imported for jinja2 and the template loader
-    plots.warm_up()
-    pdf.warm_up()
+    warm_up_plots()
+    warm_up_pdf()
 
 
 def fork_context() -> BaseContext | None:
