@@ -328,6 +328,9 @@ def show_runner(cur: dict[str, Any]) -> None:
     out = Path(cur["dir"])
     result = read_result(out)
     pending = outputs_job(out) is not None
+    if pending:
+        # At the top: the findings below are final, their pictures are on their way.
+        show_pending_outputs(out)
     level, message = cards.run_status(result)
     main_col, pain_col = st.columns([3, 2])
     with pain_col:
@@ -342,9 +345,6 @@ def show_runner(cur: dict[str, Any]) -> None:
     with main_col:
         show_first_screen(out, result, pictures=not pending)
     getattr(st, level)(message)
-    if pending:
-        # Near the top: the findings above are final, their pictures are on their way.
-        show_pending_outputs(out)
     show_weekly_plan(out, result)
     st.subheader("Clip quality")
     items = cards.clip_quality(result)

@@ -78,7 +78,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.io.video import VideoLimits
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
     from gaitlab.report import write_outputs
-    from gaitlab.report.outputs import documents_ahead
+    from gaitlab.report.outputs import documents_ahead, end_if_long
 
     clip = Path(args.clip)
     # Everything the user can get wrong is checked before the minutes of pose inference.
@@ -102,7 +102,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if not args.workers or args.workers == 1
         else None
     )
-    progress, close_bar = _progress_bar(show_bar, "pose")
+    bar, close_bar = _progress_bar(show_bar, "pose")
+
+    def progress(done: int, total: int) -> None:
+        end_if_long(documents, total)
+        if bar is not None:
+            bar(done, total)
+
     try:
         analysis = analyze_clip(
             clip,

@@ -128,6 +128,8 @@ class DocumentsProcess:
     ) -> None:
         self._conn, child_conn = context.Pipe()
         self._sent = False
+        #: Told to end (:meth:`cancel`): it writes nothing more.
+        self.ended = False
         self.assigned = data is not None and out is not None
         job = (data, out, reports, video) if self.assigned else None
         self._process = context.Process(
@@ -189,14 +191,21 @@ class DocumentsProcess:
             raise message[1]
         return message[1], message[2]
 
-    def cancel(self) -> None:
-        """End the process: after a failed render, or a process started ahead and not used."""
+    def cancel(self, *, wait: bool = True) -> None:
+        """End the process: after a failed render, or a process started ahead and not used.
+
+        With ``wait=False`` (from a progress callback, which must not block) the process is
+        only told to end; a later :meth:`cancel` waits for it.
+        """
+        self.ended = True
         with contextlib.suppress(OSError, ValueError):
             if not self._sent:
                 # None ends the child whether it waits for its clip or for the key frames.
                 self._sent = True
                 self._conn.send(None)
             self._conn.close()
+        if not wait:
+            return
         self._process.join(timeout=5.0)
         if self._process.is_alive():
             self._process.terminate()

@@ -185,6 +185,16 @@ def documents_ahead(*, video: bool, keyframes: bool, reports: bool) -> Documents
     return DocumentsProcess.ahead(context)
 
 
+def end_if_long(documents: DocumentsProcess | None, n_frames: int) -> None:
+    """End a process started ahead as soon as the clip turns out longer than it serves.
+
+    For the pose stage's progress callback (it does not block): a long clip then does not
+    hold the second process's memory beside the model's (:data:`PARALLEL_MAX_FRAMES`).
+    """
+    if documents is not None and not documents.ended and n_frames > PARALLEL_MAX_FRAMES:
+        documents.cancel(wait=False)
+
+
 def write_outputs(
     analysis_or_loaded_result: Any,
     out_dir: str | Path,
@@ -316,7 +326,7 @@ def _write_outputs(
     kept = rebuild and not video and (out / VIDEO_FILE).is_file()
     named_video = out / VIDEO_FILE if (video and render) or kept else None
     if documents is not None:
-        if render and data.series.n_frames <= PARALLEL_MAX_FRAMES:
+        if render and data.series.n_frames <= PARALLEL_MAX_FRAMES and not documents.ended:
             documents.assign(data, out, reports=reports, video=named_video)
         else:
             documents.cancel()

@@ -191,3 +191,17 @@ def test_a_process_started_ahead_ends_when_its_parent_goes() -> None:
     ahead._conn.close()  # what the parent's death does to its end of the pipe
     ahead._process.join(timeout=120)
     assert not ahead._process.is_alive() and ahead._process.exitcode == 0
+
+
+def test_a_long_clip_ends_the_process_started_ahead_during_the_pose_stage(
+    synthetic_outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    data = _result_copy(synthetic_outputs, tmp_path / "out")
+    ahead = documents_module.DocumentsProcess.ahead(fork_context())
+    outputs_module.end_if_long(ahead, outputs_module.PARALLEL_MAX_FRAMES)  # not long: kept
+    assert not ahead.ended
+    outputs_module.end_if_long(ahead, outputs_module.PARALLEL_MAX_FRAMES + 1)
+    assert ahead.ended
+    paths = write_outputs(data, tmp_path / "out", documents=ahead)  # then in one process
+    assert not ahead.assigned and not ahead._process.is_alive()
+    assert paths["pdf"].is_file() and paths["video"].is_file()
