@@ -274,7 +274,10 @@ def show_pending_outputs(out: Path) -> None:
         st.rerun()  # the video, key frames, physio review and downloads appear
     done, total = job.progress()
     drawn = f": frame {done} of {total}" if total else ""
-    st.info(f"Drawing the annotated video, key frames and reports{drawn}...", icon="⏳")
+    st.info(
+        f"Drawing the annotated video, key frames and reports{drawn}...",
+        icon=":material/hourglass_top:",
+    )
 
 
 def pending_note() -> None:
