@@ -27,7 +27,7 @@ import streamlit as st
 from gaitlab.corrections.folder import apply_corrections, load_corrections
 from gaitlab.dashboard import cards, compare, cycles, firstscreen, runners, scrubber
 from gaitlab.dashboard import session as two_views
-from gaitlab.dashboard.run import run_analysis
+from gaitlab.dashboard.run import OutputsJob, start_analysis
 from gaitlab.dashboard.sidebyside import side_by_side
 from gaitlab.dashboard.workspace import SessionWorkspace, check_upload, sweep_stale
 from gaitlab.errors import GaitlabError
@@ -212,23 +212,31 @@ def analyse(upload: Any, sample: str, view: str, height_cm: float, slowmo: float
         return
     out = workspace().result_dir(Path(label).stem)
     bar = st.progress(0.0, text="Waiting for a free analysis slot...")
+    slots = analysis_slots()
+    slots.acquire()  # freed by the outputs job when it ends, or below when no job starts
     try:
-        with analysis_slots():
-            run_analysis(
-                clip,
-                request,
-                out,
-                video=os.environ.get("GAITLAB_DASHBOARD_VIDEO", "1") != "0",
-                progress=lambda f, text: bar.progress(f, text=text),
-            )
+        _, job = start_analysis(
+            clip,
+            request,
+            out,
+            video=os.environ.get("GAITLAB_DASHBOARD_VIDEO", "1") != "0",
+            progress=lambda f, text: bar.progress(f, text=text),
+            on_done=slots.release,
+        )
     except GaitlabError as exc:
+        slots.release()
         st.error(f"Sorry, this clip cannot be analysed: {exc.message}")
         with st.expander("How to film a clip that works", expanded=True):
             st.markdown(FILMING_GUIDE)
         st.session_state["current"] = None
         return
+    except BaseException:
+        slots.release()
+        raise
     finally:
         bar.empty()
+    # The findings show now; the video, key frames and reports follow (show_pending_outputs).
+    st.session_state.setdefault("outputs_jobs", {})[str(out)] = job
     done[key] = str(out)
     st.session_state["current"] = {"dir": str(out), "label": label, "clip": str(clip)}
     result = read_result(out)
@@ -236,8 +244,57 @@ def analyse(upload: Any, sample: str, view: str, height_cm: float, slowmo: float
     history.append({"label": f"{label} ({result.created_utc})", "result": result})
 
 
-def show_first_screen(out: Path, result: ResultDocument) -> None:
-    """The one or two findings that matter most, each with its picture and first step."""
+def outputs_job(out: Path) -> OutputsJob | None:
+    """The job still drawing this result's video, key frames and reports; None once done.
+
+    A job that failed leaves its one-line message for :func:`show_outputs_error`.
+    """
+    jobs: dict[str, OutputsJob] = st.session_state.get("outputs_jobs", {})
+    job = jobs.get(str(out))
+    if job is None or not job.done():
+        return job
+    del jobs[str(out)]
+    try:
+        job.wait(0)
+    except GaitlabError as exc:
+        st.session_state.setdefault("outputs_errors", {})[str(out)] = exc.message
+    except Exception as exc:  # the numbers on show stay valid: say what failed, in one line
+        st.session_state.setdefault("outputs_errors", {})[str(out)] = f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def show_outputs_error(out: Path) -> None:
+    """Say, once per page, why the video, key frames or reports are missing."""
+    message = st.session_state.get("outputs_errors", {}).get(str(out))
+    if message:
+        st.error(f"The annotated video, key frames and reports could not be drawn: {message}")
+
+
+@st.fragment(run_every=1.0)
+def show_pending_outputs(out: Path) -> None:
+    """While the outputs are drawn: a note that updates; the whole page reruns when done."""
+    job = st.session_state.get("outputs_jobs", {}).get(str(out))
+    if job is None or job.done():
+        st.rerun()  # the video, key frames, physio review and downloads appear
+    done, total = job.progress()
+    drawn = f": frame {done} of {total}" if total else ""
+    st.info(
+        f"Drawing the annotated video, key frames and reports{drawn}...",
+        icon=":material/hourglass_top:",
+    )
+
+
+def pending_note() -> None:
+    """What a tab that needs the drawn outputs says while they are drawn."""
+    st.info("The annotated video, key frames and reports are still being drawn; this opens "
+            "when they are ready.")  # fmt: skip
+
+
+def show_first_screen(out: Path, result: ResultDocument, *, pictures: bool = True) -> None:
+    """The one or two findings that matter most, each with its picture and first step.
+
+    Without ``pictures`` (still being drawn), the text only.
+    """
     firsts = firstscreen.top_findings(result, out)
     if not firsts:
         return
@@ -245,7 +302,7 @@ def show_first_screen(out: Path, result: ResultDocument) -> None:
     # Side by side, so that both pictures are on the first screen.
     for col, f in zip(st.columns(len(firsts)), firsts, strict=True):
         side = f" ({f.card.side})" if f.card.side else ""
-        if f.image is not None:
+        if pictures and f.image is not None:
             col.image(str(f.image))
         col.markdown(f"**{f.card.rank}. {f.card.title}{side}**: {f.card.value_text}")
         col.write(f.meaning)
@@ -277,6 +334,10 @@ def show_runner(cur: dict[str, Any]) -> None:
     """Clip quality, findings with fixes, safety, annotated video."""
     out = Path(cur["dir"])
     result = read_result(out)
+    pending = outputs_job(out) is not None
+    if pending:
+        # At the top: the findings below are final, their pictures are on their way.
+        show_pending_outputs(out)
     level, message = cards.run_status(result)
     main_col, pain_col = st.columns([3, 2])
     with pain_col:
@@ -289,7 +350,7 @@ def show_runner(cur: dict[str, Any]) -> None:
             )
         )
     with main_col:
-        show_first_screen(out, result)
+        show_first_screen(out, result, pictures=not pending)
     getattr(st, level)(message)
     show_weekly_plan(out, result)
     st.subheader("Clip quality")
@@ -347,9 +408,10 @@ def show_runner(cur: dict[str, Any]) -> None:
         or "gaitlab measures movement; it does not diagnose."
     )
     video = out / "annotated.mp4"
-    if video.is_file():
+    if not pending and video.is_file():
         st.subheader("Annotated video")
         st.video(str(video))
+    show_outputs_error(out)
 
 
 # ---------------------------------------------------------------------- physio review
@@ -896,8 +958,9 @@ def main() -> None:
                 st.rerun()
 
     cur = current()
-    if cur:
-        show_save(cur)
+    pending = cur is not None and outputs_job(Path(cur["dir"])) is not None
+    if cur and not pending:
+        show_save(cur)  # a copy of the folder is taken once everything is in it
     runner, physio, two, comp, files, people = st.tabs(
         ["Your run", "Physio review", "Two-view session", "Compare sessions", "Downloads",
          "Runners"]
@@ -908,7 +971,9 @@ def main() -> None:
         else:
             st.info("Upload a clip (or pick a sample) and press Analyse.")
     with physio:
-        if cur:
+        if pending:
+            pending_note()
+        elif cur:
             show_physio(cur)
         else:
             st.info("Analyse a clip first.")
@@ -917,7 +982,9 @@ def main() -> None:
     with comp:
         show_compare()
     with files:
-        if cur:
+        if pending:
+            pending_note()
+        elif cur:
             show_downloads(cur)
         else:
             st.info("Analyse a clip first.")

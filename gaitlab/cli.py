@@ -80,6 +80,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from gaitlab.io.video import VideoLimits
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
     from gaitlab.report import write_outputs
+    from gaitlab.report.outputs import documents_ahead, end_if_long
 
     if len(args.clip) > 1:
         return _cmd_analyze_session(args)
@@ -96,7 +97,22 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         limits=VideoLimits(min_duration_s=args.min_duration_s),
     )
     show_bar = not args.json and not args.quiet and sys.stderr.isatty()
-    progress, close_bar = _progress_bar(show_bar, "pose")
+    # Forked before the model loads: it readies the plotting and PDF libraries on the second
+    # core while the model runs, then writes the plots and reports beside the video.
+    documents = (
+        documents_ahead(
+            video=not args.no_video, keyframes=not args.no_keyframes, reports=not args.no_report
+        )
+        if not args.workers or args.workers == 1
+        else None
+    )
+    bar, close_bar = _progress_bar(show_bar, "pose")
+
+    def progress(done: int, total: int) -> None:
+        end_if_long(documents, total)
+        if bar is not None:
+            bar(done, total)
+
     try:
         analysis = analyze_clip(
             clip,
@@ -106,6 +122,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             progress=progress,
             workers=args.workers,
         )
+    except BaseException:
+        if documents is not None:
+            documents.cancel()
+        raise
     finally:
         close_bar()
     progress, close_bar = _progress_bar(show_bar and not args.no_video, "video")
@@ -119,6 +139,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             blur_faces=args.blur_faces,
             progress=progress,
             workers=args.workers or 1,
+            documents=documents,
         )
     finally:
         close_bar()

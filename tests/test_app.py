@@ -39,12 +39,35 @@ def page():
 
 
 @pytest.fixture(scope="module")
-def analysed(env: Path):
+def first_screen(env: Path):
+    """The page right after Analyse (outputs still drawn), then once they are written."""
     at = page()
     at.selectbox(key="sample").set_value(SAMPLE)
     at.button(key="analyse").click().run()
     assert not at.exception, at.exception
-    return at
+    shown = {"info": [i.value for i in at.info], "findings": [e.label for e in at.expander]}
+    for job in list(at.session_state["outputs_jobs"].values()):
+        job.wait(TIMEOUT_S)
+    at.run()  # what the page's poll does when the job ends
+    assert not at.exception, at.exception
+    return at, shown
+
+
+@pytest.fixture(scope="module")
+def analysed(first_screen):
+    return first_screen[0]
+
+
+def test_findings_show_before_the_pictures_are_drawn(first_screen):
+    at, shown = first_screen
+    # The first page after Analyse: findings listed, the drawing still going on ...
+    assert any("Possible increased back arch" in f for f in shown["findings"])
+    assert any("Drawing the annotated video, key frames and reports" in i for i in shown["info"])
+    assert sum("still being drawn" in i for i in shown["info"]) == 2  # physio, downloads
+    # ... and once drawn, the pictures and downloads are there and the notes are gone.
+    assert not any("Drawing the annotated" in i.value for i in at.info)
+    assert not any("still being drawn" in i.value for i in at.info)
+    assert at.get("download_button")
 
 
 def text_of(at) -> str:

@@ -7,10 +7,14 @@ cores busy (decoding, drawing, encoding in their own threads), but the plots and
 pure Python and take turns with the drawing for the interpreter lock, so threads do not
 overlap them (docs/performance.md); a process does. The files are the same either way.
 
-The process is forked (Linux only: :func:`fork_context`), so it starts in milliseconds with
-the analysis already in memory, shared until written. It uses matplotlib, fpdf2, jinja2 and
-the image codecs only, never the pose model or the video decoder, whose threads a fork does
-not copy.
+The process is forked (Linux only: :func:`fork_context`), so it starts in milliseconds. It
+is forked either once the analysis exists (it then has the analysis in memory, shared until
+written) or ahead of the analysis (:meth:`DocumentsProcess.ahead`), before the pose model
+is loaded: it then loads matplotlib and fpdf2 and lays out a first figure and PDF
+(:func:`warm_up`) on the second core while the model runs on the first, and receives the
+report data (pickled) when the numbers exist. It uses matplotlib, fpdf2, jinja2 and the
+image codecs only, never the pose model or the video decoder, whose threads a fork does not
+copy.
 """
 
 from __future__ import annotations
@@ -72,6 +76,21 @@ def plot_images(paths: dict[str, Path]) -> dict[str, Path]:
     return {name: path for name, path in paths.items() if name.startswith("plot_")}
 
 
+def warm_up() -> None:
+    """Load the plotting and PDF libraries and lay out a first figure and page (no files).
+
+    What the first plot and the first PDF of a process cost beyond later ones (imports,
+    font files, layout modules): about 1 CPU-s on the 2-core x86_64 sandbox
+    (docs/performance.md), paid by a process started ahead while the model runs.
+    """
+    import gaitlab.report.html  # noqa: F401 - jinja2 and the report template's loader
+    from gaitlab.report.pdf import warm_up as warm_up_pdf
+    from gaitlab.report.plots import warm_up as warm_up_plots
+
+    warm_up_plots()
+    warm_up_pdf()
+
+
 def fork_context() -> BaseContext | None:
     """The fork context of multiprocessing where forking is safe and cheap (Linux), else None."""
     if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
@@ -87,30 +106,35 @@ class DocumentsProcess:
     context
         A fork context (:func:`fork_context`).
     data, out
-        The clip's report data and result folder.
+        The clip's report data and result folder; None for a process started ahead (see
+        :meth:`ahead`), which is given them by :meth:`assign`.
     reports
         Also write the HTML and PDF reports (after :meth:`keyframes_ready`).
     video
         The annotated video the reports name, or None.
 
     Call :meth:`keyframes_ready` once (``render_clip``'s ``on_keyframes``), then
-    :meth:`result`; or :meth:`cancel` if rendering failed.
+    :meth:`result`; or :meth:`cancel` if rendering failed (or the process is not needed).
     """
 
     def __init__(
         self,
         context: BaseContext,
-        data: ReportData,
-        out: Path,
+        data: ReportData | None = None,
+        out: Path | None = None,
         *,
-        reports: bool,
-        video: Path | None,
+        reports: bool = True,
+        video: Path | None = None,
     ) -> None:
         self._conn, child_conn = context.Pipe()
         self._sent = False
+        #: Told to end (:meth:`cancel`): it writes nothing more.
+        self.ended = False
+        self.assigned = data is not None and out is not None
+        job = (data, out, reports, video) if self.assigned else None
         self._process = context.Process(
             target=_child,
-            args=(child_conn, data, out, reports, video),
+            args=(child_conn, self._conn, job),
             name="gaitlab-documents",
             daemon=True,
         )
@@ -122,6 +146,24 @@ class DocumentsProcess:
         finally:
             gc.unfreeze()
         child_conn.close()
+
+    @classmethod
+    def ahead(cls, context: BaseContext) -> DocumentsProcess:
+        """A process started before the analysis: it warms up, then waits for :meth:`assign`.
+
+        Start it before the pose model is loaded (a fork copies no model and no decoder
+        thread, and a small heap); :meth:`cancel` it when it is not used.
+        """
+        return cls(context)
+
+    def assign(self, data: ReportData, out: Path, *, reports: bool, video: Path | None) -> None:
+        """Give a process started :meth:`ahead` the clip's report data and result folder."""
+        if self.assigned:
+            raise RuntimeError("this process already has its clip")
+        self.assigned = True
+        # A process that has died is reported by result().
+        with contextlib.suppress(OSError):
+            self._conn.send((data, out, reports, video))
 
     def keyframes_ready(self, keyframes: dict[str, Path]) -> None:
         """Hand over the key frames written (name -> path): the reports can start."""
@@ -149,28 +191,50 @@ class DocumentsProcess:
             raise message[1]
         return message[1], message[2]
 
-    def cancel(self) -> None:
-        """Stop waiting for key frames and end the process (after a failed render)."""
+    def cancel(self, *, wait: bool = True) -> None:
+        """End the process: after a failed render, or a process started ahead and not used.
+
+        With ``wait=False`` (from a progress callback, which must not block) the process is
+        only told to end; a later :meth:`cancel` waits for it.
+        """
+        self.ended = True
         with contextlib.suppress(OSError, ValueError):
             if not self._sent:
+                # None ends the child whether it waits for its clip or for the key frames.
                 self._sent = True
                 self._conn.send(None)
             self._conn.close()
+        if not wait:
+            return
         self._process.join(timeout=5.0)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join()
 
 
+Job = tuple[ReportData, Path, bool, Path | None]
+
+
 def _child(
     conn: multiprocessing.connection.Connection,
-    data: ReportData,
-    out: Path,
-    reports: bool,
-    video: Path | None,
+    parent_end: multiprocessing.connection.Connection,
+    job: Job | None,
 ) -> None:
+    # The fork copied the parent's end too: closed, a parent that dies ends recv() here with
+    # EOFError instead of leaving this process waiting forever.
+    parent_end.close()
     try:
-        paths, timings = write_documents(data, out)
+        timings: Timings = {}
+        if job is None:
+            t = time.perf_counter()
+            warm_up()
+            timings["warm_up (ahead)"] = time.perf_counter() - t
+            job = conn.recv()
+            if job is None:
+                return  # not needed after all
+        data, out, reports, video = job
+        paths, more = write_documents(data, out)
+        timings.update(more)
         keyframes = conn.recv()
         if keyframes is None:
             return  # the render failed: the parent raises its own error
@@ -181,6 +245,8 @@ def _child(
             paths.update(report_paths)
             timings.update(report_timings)
         conn.send(("ok", paths, timings))
+    except EOFError:
+        return  # the parent has gone (killed): nobody to write for
     except BaseException as exc:  # raised again in the parent
         conn.send(("error", _portable(exc)))
     finally:

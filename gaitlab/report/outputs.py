@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -63,6 +64,11 @@ from gaitlab.result import KINEMATICS_SERIES_FILE, RESULT_FILE, SERIES_FILE
 log = logging.getLogger(__name__)
 
 VIDEO_FILE = "annotated.mp4"
+#: Longest clip (frames) whose plots and reports a process started ahead writes beside the
+#: video. Beyond it the video's rendering dominates, the overlap slows it by about what it
+#: hides, and the second process's memory would take a 60 s 1080p clip past 600 MB
+#: (docs/performance.md).
+PARALLEL_MAX_FRAMES = 900
 #: The outputs manifest: which files of the folder gaitlab wrote (see the module doc).
 OUTPUTS_FILE = "outputs.json"
 OUTPUTS_SCHEMA = "gaitlab.outputs"
@@ -165,6 +171,30 @@ def _existing_images(out: Path, manifest: Mapping[str, str]) -> dict[str, Path]:
     return found
 
 
+def documents_ahead(*, video: bool, keyframes: bool, reports: bool) -> DocumentsProcess | None:
+    """Start the process that will write the plots, exports and reports, before the analysis.
+
+    For ``gaitlab analyze``: call it before the pose model is loaded and pass the result to
+    :func:`write_outputs` (``documents=``). None (all is then written in one process) when
+    nothing is drawn beside which the documents could be written (no video, no key frames),
+    when forking is not available (not Linux) or when one core is all there is.
+    """
+    context = fork_context()  # Linux only, as sched_getaffinity
+    if context is None or not (video or keyframes) or len(os.sched_getaffinity(0)) < 2:
+        return None
+    return DocumentsProcess.ahead(context)
+
+
+def end_if_long(documents: DocumentsProcess | None, n_frames: int) -> None:
+    """End a process started ahead as soon as the clip turns out longer than it serves.
+
+    For the pose stage's progress callback (it does not block): a long clip then does not
+    hold the second process's memory beside the model's (:data:`PARALLEL_MAX_FRAMES`).
+    """
+    if documents is not None and not documents.ended and n_frames > PARALLEL_MAX_FRAMES:
+        documents.cancel(wait=False)
+
+
 def write_outputs(
     analysis_or_loaded_result: Any,
     out_dir: str | Path,
@@ -177,6 +207,7 @@ def write_outputs(
     max_side_px: int = MAX_SIDE_PX,
     progress: ProgressFn | None = None,
     workers: int = 1,
+    documents: DocumentsProcess | None = None,
 ) -> dict[str, Path]:
     """Write all outputs of one clip into ``out_dir``.
 
@@ -204,6 +235,13 @@ def write_outputs(
         Processes to use: with 2 or more (and on Linux), the plots, exports and reports are
         written by a second process while the video and key frames render here
         (:class:`~gaitlab.report.documents.DocumentsProcess`); the files are the same.
+    documents
+        A process started ahead of the analysis (:meth:`DocumentsProcess.ahead
+        <gaitlab.report.documents.DocumentsProcess.ahead>`, what ``gaitlab analyze`` does):
+        it writes the plots, exports and reports while the video renders when the video or
+        the key frames are drawn and the clip has at most :data:`PARALLEL_MAX_FRAMES`
+        frames; otherwise it is ended and everything is written here. Either way it is
+        ended when this returns or raises.
 
     Returns
     -------
@@ -215,6 +253,32 @@ def write_outputs(
         earlier analysis in the folder that this one does not write are removed (see the
         module doc); a reloaded result keeps the files it is not asked to redraw.
     """
+    try:
+        return _write_outputs(
+            analysis_or_loaded_result, out_dir, video=video, keyframes=keyframes,
+            reports=reports, blur_faces=blur_faces, clip_path=clip_path,
+            max_side_px=max_side_px, progress=progress, workers=workers, documents=documents,
+        )  # fmt: skip
+    except BaseException:
+        if documents is not None:
+            documents.cancel()  # a process started ahead must not outlive a failed run
+        raise
+
+
+def _write_outputs(
+    analysis_or_loaded_result: Any,
+    out_dir: str | Path,
+    *,
+    video: bool,
+    keyframes: bool,
+    reports: bool,
+    blur_faces: bool,
+    clip_path: str | Path | None,
+    max_side_px: int,
+    progress: ProgressFn | None,
+    workers: int,
+    documents: DocumentsProcess | None,
+) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_outputs_manifest(out)
@@ -261,12 +325,15 @@ def write_outputs(
     # one, the one already in the folder. A new analysis never names an earlier run's video.
     kept = rebuild and not video and (out / VIDEO_FILE).is_file()
     named_video = out / VIDEO_FILE if (video and render) or kept else None
-    context = fork_context() if render and workers > 1 else None
-    documents = (
-        DocumentsProcess(context, data, out, reports=reports, video=named_video)
-        if context is not None
-        else None
-    )
+    if documents is not None:
+        if render and data.series.n_frames <= PARALLEL_MAX_FRAMES and not documents.ended:
+            documents.assign(data, out, reports=reports, video=named_video)
+        else:
+            documents.cancel()
+            documents = None
+    context = fork_context() if render and workers > 1 and documents is None else None
+    if context is not None:
+        documents = DocumentsProcess(context, data, out, reports=reports, video=named_video)
     if render:
         t = time.perf_counter()
         try:

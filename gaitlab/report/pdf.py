@@ -121,6 +121,20 @@ def _cited_block(pdf: _Report, title: str, items: list[dict], size: float) -> No
         pdf.bullet(s["text"] + (f"  [{s['cite']}]" if s["cite"] else ""), size)
 
 
+def warm_up() -> None:
+    """Lay out a one-line PDF in memory, so that the report's first page finds fpdf2 loaded.
+
+    The first PDF of a process parses the three fonts with their fontTools modules and
+    loads fpdf2's text layout; :class:`gaitlab.report.documents.DocumentsProcess` pays that
+    while the pose model still runs. Nothing is written.
+    """
+    pdf = _Report("warm-up")
+    pdf.add_page()
+    for style in ("", "B", "I"):
+        pdf.para("10.5 deg", style=style)
+    pdf.output()
+
+
 def write_pdf(content: dict[str, Any], path: str | Path) -> Path:
     """Write the PDF report (see :func:`gaitlab.report.content.build_content`)."""
     path = Path(path)

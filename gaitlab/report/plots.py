@@ -68,6 +68,20 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def warm_up() -> None:
+    """Draw a tiny figure once, so that a later plot finds matplotlib's fonts and modules loaded.
+
+    What a plot costs the first time in a process beyond the later ones (the font cache,
+    the text layout and PNG modules): :class:`gaitlab.report.documents.DocumentsProcess`
+    pays it while the pose model still runs.
+    """
+    fig = _figure(1.0, 1.0)
+    ax = fig.add_subplot()
+    ax.plot([0.0, 1.0], [0.0, 1.0], color=LEFT_HEX)
+    ax.set_title("deg")
+    png_bytes(fig)
+
+
 def _shade_stances(ax, data: ReportData) -> None:
     for s in data.strides:
         if s.toe_off_s is None:

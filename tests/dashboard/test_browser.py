@@ -27,6 +27,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
 README_SHOT = REPO / "docs" / "dashboard.png"
+PROGRESSIVE_SHOT = REPO / "docs" / "dashboard_progressive.png"
 UPDATE_DOCS = os.environ.get("GAITLAB_UPDATE_DOCS") == "1"
 CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = REPO / "sample_videos" / "synth_side_back_arch.mp4"
@@ -133,18 +134,68 @@ def save_readme_shot(src: Path) -> Path:
     return dest
 
 
+def save_progressive_shot(src: Path) -> Path:
+    """A palette PNG of the findings shown with the video pending (docs/dashboard.md's)."""
+    from PIL import Image
+
+    dest = PROGRESSIVE_SHOT if UPDATE_DOCS else src.with_name("dashboard_progressive.png")
+    img = Image.open(src).convert("RGB")
+    img.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(dest, optimize=True)
+    return dest
+
+
 def settle(page) -> None:
     """Wait until the script run is over (the toolbar's Stop button goes away)."""
     page.get_by_role("button", name="Stop").wait_for(state="hidden", timeout=60_000)
+
+
+#: Text of the note shown while the video, key frames and reports are drawn (app.py).
+PENDING_NOTE = "Drawing the annotated video, key frames and reports"
+#: Records, in order, the first moment the page shows the findings, the pending note and a
+#: video, with what else it showed then: the order of events, not their times.
+WATCH_PAGE = """(pending) => {
+    window.__events = [];
+    const seen = new Set();
+    const check = () => {
+        const text = document.body.innerText;
+        const now = {findings: text.includes('What we found'), pending: text.includes(pending),
+                     video: document.querySelector('video') !== null};
+        for (const [k, on] of Object.entries(now)) {
+            if (on && !seen.has(k)) { seen.add(k); window.__events.push({k, now}); }
+        }
+    };
+    new MutationObserver(check).observe(document.body,
+        {childList: true, subtree: true, characterData: true});
+}"""
 
 
 def test_upload_analyse_play_and_scrub(page) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("input[type=file]").first.set_input_files(str(SAMPLE))
     page.get_by_text("arch.mp4").first.wait_for()  # the uploaded file (name shortened)
+    page.evaluate(WATCH_PAGE, PENDING_NOTE)
     page.get_by_role("button", name="Analyse").click()
     page.get_by_text("What we found").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
     page.get_by_text("Possible increased back arch").first.wait_for()
+    if page.get_by_text(PENDING_NOTE).is_visible():  # almost always: the video takes seconds
+        # Tall enough for the first findings and the note below them in one picture (the
+        # page scrolls inside its own container: a full-page shot is this viewport).
+        page.set_viewport_size({"width": 1280, "height": 1150})
+        page.screenshot(path=str(ARTIFACTS / "00_findings_video_pending.png"))
+        page.set_viewport_size({"width": 1280, "height": 900})
+        save_progressive_shot(ARTIFACTS / "00_findings_video_pending.png")
+    # The findings come first; the video follows without a click, the page stays usable.
+    page.locator("video").first.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+    events = page.evaluate("window.__events")
+    order = [e["k"] for e in events]
+    assert order == ["findings", "pending", "video"] or order == ["pending", "findings", "video"]
+    shown = {e["k"]: e["now"] for e in events}
+    # The findings were on the page while the video was still being drawn ...
+    assert shown["findings"]["pending"] or shown["pending"]["findings"], events
+    assert not shown["findings"]["video"] and not shown["pending"]["video"], events
+    # ... and stayed when it arrived, in place of the note.
+    assert shown["video"]["findings"], events
+    page.get_by_text(PENDING_NOTE).wait_for(state="hidden")
     settle(page)
     # What to do if it hurts: on the first screen, above the findings, with its articles.
     pain = page.get_by_text("If it hurts now", exact=True)

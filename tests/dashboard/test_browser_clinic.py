@@ -62,6 +62,8 @@ def page(server: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: F811
         pg.get_by_text("arch.mp4").first.wait_for()
         pg.get_by_role("button", name="Analyse").click()
         pg.get_by_text("What matters most").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+        # The findings come first; these flows need the pictures drawn after them.
+        pg.locator("video").first.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
         settle(pg)
         yield pg
 

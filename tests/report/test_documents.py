@@ -126,3 +126,82 @@ def test_a_failed_render_ends_the_second_process(
     process = started[0]._process
     assert not process.is_alive() and process.exitcode == 0
     assert not (tmp_path / "out" / "report.pdf").exists()  # no report without key frames
+
+
+def test_a_process_started_ahead_writes_the_same_files(
+    synthetic_outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    """Forked before the data exists (as `gaitlab analyze` does), given it by pickle."""
+    data = _result_copy(synthetic_outputs, tmp_path / "one")
+    serial = write_outputs(data, tmp_path / "one", workers=1)
+    ahead = documents_module.DocumentsProcess.ahead(fork_context())
+    parallel = write_outputs(data, tmp_path / "two", documents=ahead)
+    assert not ahead._process.is_alive()
+    assert set(parallel) == set(serial) - {"result", "series"}
+    for name, path in serial.items():
+        if name in ("result", "series", "outputs"):
+            continue
+        assert _digest(parallel[name]) == _digest(path), name
+
+
+def test_a_process_started_ahead_and_not_needed_ends(
+    synthetic_outputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing drawn (no video, no key frames) or a long clip: all is written in one process."""
+    data = _result_copy(synthetic_outputs, tmp_path / "out")
+    ahead = documents_module.DocumentsProcess.ahead(fork_context())
+    paths = write_outputs(data, tmp_path / "out", video=False, keyframes=False, documents=ahead)
+    assert not ahead.assigned and not ahead._process.is_alive()
+    assert paths["pdf"].is_file()
+    monkeypatch.setattr(outputs_module, "PARALLEL_MAX_FRAMES", data.series.n_frames - 1)
+    ahead = documents_module.DocumentsProcess.ahead(fork_context())
+    write_outputs(data, tmp_path / "out", video=False, documents=ahead)
+    assert not ahead.assigned and not ahead._process.is_alive()
+
+
+def test_a_failed_analysis_step_ends_the_process_started_ahead(
+    synthetic_outputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _result_copy(synthetic_outputs, tmp_path / "out")
+
+    def failing_render(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(outputs_module, "render_clip", failing_render)
+    ahead = documents_module.DocumentsProcess.ahead(fork_context())
+    with pytest.raises(OSError, match="disk full"):
+        write_outputs(data, tmp_path / "out", documents=ahead)
+    assert not ahead._process.is_alive()
+
+
+def test_documents_ahead_only_when_something_is_drawn() -> None:
+    assert outputs_module.documents_ahead(video=False, keyframes=False, reports=True) is None
+    ahead = outputs_module.documents_ahead(video=True, keyframes=True, reports=True)
+    if len(os.sched_getaffinity(0)) < 2:
+        assert ahead is None
+    else:
+        assert ahead is not None and not ahead.assigned
+        ahead.cancel()
+        assert not ahead._process.is_alive()
+
+
+def test_a_process_started_ahead_ends_when_its_parent_goes() -> None:
+    """A killed `gaitlab analyze` leaves no process behind waiting for its clip."""
+    ahead = documents_module.DocumentsProcess.ahead(fork_context())
+    ahead._conn.close()  # what the parent's death does to its end of the pipe
+    ahead._process.join(timeout=120)
+    assert not ahead._process.is_alive() and ahead._process.exitcode == 0
+
+
+def test_a_long_clip_ends_the_process_started_ahead_during_the_pose_stage(
+    synthetic_outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    data = _result_copy(synthetic_outputs, tmp_path / "out")
+    ahead = documents_module.DocumentsProcess.ahead(fork_context())
+    outputs_module.end_if_long(ahead, outputs_module.PARALLEL_MAX_FRAMES)  # not long: kept
+    assert not ahead.ended
+    outputs_module.end_if_long(ahead, outputs_module.PARALLEL_MAX_FRAMES + 1)
+    assert ahead.ended
+    paths = write_outputs(data, tmp_path / "out", documents=ahead)  # then in one process
+    assert not ahead.assigned and not ahead._process.is_alive()
+    assert paths["pdf"].is_file() and paths["video"].is_file()
