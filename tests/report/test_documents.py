@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,10 @@ def test_a_failed_render_ends_the_second_process(
         write_outputs(data, tmp_path / "out", workers=2)
     assert len(started) == 1
     process = started[0]._process
-    assert not process.is_alive() and process.exitcode == 0
+    # Ended either by itself (0) or, when a loaded machine keeps it drawing plots past
+    # cancel()'s 5 s grace, by cancel()'s SIGTERM: never left running.
+    assert not process.is_alive()
+    assert process.exitcode in (0, -signal.SIGTERM)
     assert not (tmp_path / "out" / "report.pdf").exists()  # no report without key frames
 
 
