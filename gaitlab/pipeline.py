@@ -26,6 +26,7 @@ from gaitlab.kinematics.view import USER_VIEWS
 from gaitlab.options import HEIGHT_CM
 from gaitlab.pose.backend import MediaPipeSettings
 from gaitlab.pose.extract import MAX_SIDE_PX, PoseRun, PoseSettings, ProgressFn, extract_pose
+from gaitlab.pose.scene import camera_frame_size
 from gaitlab.result import (
     RESULT_FILE,
     RESULT_SCHEMA,
@@ -202,24 +203,21 @@ def analyze_clip(
     )
 
 
-#: Longest side of the frames the camera's motion is measured on (px): corners and their
-#: motion are found as well as at full size, several times faster.
-CAMERA_FRAME_SIDE_PX = 480
-
-
 def camera_shifts(series: PoseSeries) -> tuple[np.ndarray, np.ndarray] | None:
     """The background's shift and the runner box's change between consecutive frames.
 
-    Decodes the clip once more at :data:`CAMERA_FRAME_SIDE_PX` (see
-    :func:`gaitlab.imaging.camera_motion.scene_shifts_px`); None when the clip cannot be
-    read again.
+    Measured in the pose pass when it could be (``series.camera_motion``); otherwise (a
+    series cached before, several landmarkers, a followed runner) the clip is decoded once
+    more at :data:`~gaitlab.pose.scene.CAMERA_FRAME_SIDE_PX` (see
+    :func:`gaitlab.imaging.camera_motion.scene_shifts_px`). None when it cannot be read.
     """
+    if series.camera_motion is not None:
+        return series.camera_motion.shift_px, series.camera_motion.runner_change
     info = series.video
-    side = max(info.width_px, info.height_px)
-    if not side or not Path(info.path).is_file():
+    camera = camera_frame_size(info)
+    if camera is None or not Path(info.path).is_file():
         return None
-    scale = min(1.0, CAMERA_FRAME_SIDE_PX / side)
-    size = (max(2, round(info.width_px * scale)), max(2, round(info.height_px * scale)))
+    size, scale = camera
     frames = ((f.time_s, f.rgb) for f in iter_frames(info, size=size))
     try:
         return scene_shifts_px(frames, series.time_s, series.xy_px, scale)

@@ -35,7 +35,7 @@ from gaitlab.pose.models import resolve_model
 from gaitlab.pose.passes import PassResult, run_backend, run_segments
 from gaitlab.pose.sandbox import CONFINED, network_sandbox
 from gaitlab.pose.scaling import model_frame_size
-from gaitlab.pose.scene import measure_camera_roll
+from gaitlab.pose.scene import ScenePass, measure_camera_roll
 from gaitlab.pose.segments import (
     DECODE_SHARE,
     MIN_SEGMENT_S,
@@ -157,6 +157,9 @@ def extract_pose(
                 cached = replace(cached, camera_roll=measure_camera_roll(cached))
             return cached
 
+    # The scene measures ride on the one pass's frames; with segments, they are measured
+    # afterwards from the series (segment rows are not the series' rows until stitched).
+    scene = ScenePass(info) if len(segments) == 1 else None
     time_s, arrays, masks, waistband, info = _one_person_pass(
         lambda: backend_factory(model_path, settings.mediapipe),
         info,
@@ -165,6 +168,7 @@ def extract_pose(
         run,
         progress,
         model_size,
+        scene,
     )
     # A backend class that cannot return several poses is not built for nothing.
     single_only = isinstance(backend_factory, type) and not issubclass(
@@ -180,7 +184,11 @@ def extract_pose(
         model_size,
         run.pinning,
     )
+    # Kept only when the stored landmarks are the pass's own (not a followed runner's).
+    kept = scene is not None and people.mode == "single"
+    n = len(time_s)
     series = PoseSeries(
+        camera_motion=scene.camera_motion(n) if kept and scene is not None else None,
         time_s=time_s,
         **arrays,
         video=info,
@@ -194,7 +202,8 @@ def extract_pose(
             f"{Path(path).name}: no person found in any of {series.n_frames} frames; film the "
             "whole body, side-on or from behind, 3-5 m away, in good light"
         )
-    series = replace(series, camera_roll=measure_camera_roll(series))
+    greys = scene.roll_greys(n) if kept and scene is not None else None
+    series = replace(series, camera_roll=measure_camera_roll(series, greys=greys))
     if cache_file is not None:
         series.save(cache_file)
     return series
@@ -221,8 +230,12 @@ def _one_person_pass(
     run: PoseRun,
     progress: ProgressFn | None,
     model_size: tuple[int, int] | None,
+    scene: ScenePass | None = None,
 ) -> PassResult:
-    """The landmarks of one person a frame: one pinned landmarker, or one per segment."""
+    """The landmarks of one person a frame: one pinned landmarker, or one per segment.
+
+    ``scene`` takes the scene measures in a single pass (:func:`run_backend`).
+    """
     if len(segments) > 1:
         return run_segments(
             make_backend,
@@ -245,6 +258,7 @@ def _one_person_pass(
             prefetch=run.prefetch,
             model_size=model_size,
             helper_cores=helper_cores(run.pinning),
+            scene=scene,
         )
     finally:
         backend.close()
