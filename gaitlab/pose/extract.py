@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -55,6 +56,7 @@ from gaitlab.pose.settings import (
     parse_max_side,
 )
 from gaitlab.series import ModelInfo, PoseSeries, VideoInfo
+from gaitlab.timing import StageTimes
 
 __all__ = [
     "DECODE_SHARE",
@@ -100,6 +102,7 @@ def extract_pose(
     use_cache: bool = True,
     progress: ProgressFn | None = None,
     backend_factory: BackendFactory = MediaPipeBackend,
+    times: StageTimes | None = None,
 ) -> PoseSeries:
     """Pose landmarks of the runner in every frame of a clip.
 
@@ -124,6 +127,8 @@ def extract_pose(
         Called after each frame with (frames done, frames expected).
     backend_factory
         Builds the backend from the verified model path and settings (tests inject one).
+    times
+        Stage times of a profiled command (:mod:`gaitlab.timing`); None times nothing.
 
     Returns
     -------
@@ -169,6 +174,7 @@ def extract_pose(
         progress,
         model_size,
         scene,
+        times,
     )
     # A backend class that cannot return several poses is not built for nothing.
     single_only = isinstance(backend_factory, type) and not issubclass(
@@ -185,7 +191,7 @@ def extract_pose(
         run.pinning,
     )
     # Kept only when the stored landmarks are the pass's own (not a followed runner's).
-    kept = scene is not None and people.mode == "single"
+    kept = scene is not None and people.mode in ("single", "single-unchecked")
     n = len(time_s)
     series = PoseSeries(
         camera_motion=scene.camera_motion(n) if kept and scene is not None else None,
@@ -203,7 +209,9 @@ def extract_pose(
             "whole body, side-on or from behind, 3-5 m away, in good light"
         )
     greys = scene.roll_greys(n) if kept and scene is not None else None
-    series = replace(series, camera_roll=measure_camera_roll(series, greys=greys))
+    with times.stage("pixel_measures") if times is not None else nullcontext():
+        roll = measure_camera_roll(series, greys=greys)
+    series = replace(series, camera_roll=roll)
     if cache_file is not None:
         series.save(cache_file)
     return series
@@ -231,6 +239,7 @@ def _one_person_pass(
     progress: ProgressFn | None,
     model_size: tuple[int, int] | None,
     scene: ScenePass | None = None,
+    times: StageTimes | None = None,
 ) -> PassResult:
     """The landmarks of one person a frame: one pinned landmarker, or one per segment.
 
@@ -259,6 +268,7 @@ def _one_person_pass(
             model_size=model_size,
             helper_cores=helper_cores(run.pinning),
             scene=scene,
+            times=times,
         )
     finally:
         backend.close()

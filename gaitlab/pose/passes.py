@@ -8,8 +8,9 @@ edge) is taken in the same pass, and only small per-frame results are kept
 from __future__ import annotations
 
 import os
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, fields
 
@@ -28,6 +29,7 @@ from gaitlab.pose.scene import ScenePass
 from gaitlab.pose.segments import Segment
 from gaitlab.pose.settings import ProgressFn
 from gaitlab.series import MaskCrops, VideoInfo, WaistbandSeries
+from gaitlab.timing import StageTimes
 
 #: What a pass returns: frame times, the landmark arrays of :class:`~gaitlab.series.PoseSeries`,
 #: mask crops (or None), the waistband series (or None) and the video info updated with the
@@ -76,6 +78,7 @@ def run_segment(
     model_size: tuple[int, int] | None = None,
     helper_cores: list[int] | None = None,
     scene: ScenePass | None = None,
+    times: StageTimes | None = None,
 ) -> Rows:
     """Detect, crop the mask and find the waistband on each frame of one segment.
 
@@ -86,6 +89,7 @@ def run_segment(
     thread on these cores, off the landmarker's (see :func:`gaitlab.pose.cores.build_on_one_core`).
     ``scene``: also take the camera's motion and roll frames from each decoded frame, in
     the waistband's thread (for a whole-clip segment only: its rows are the series' rows).
+    ``times``: add the time of decoding, inference and the pixel measures to it.
 
     With ``prefetch``, three stages overlap, each in its own thread: decoding runs a few
     frames ahead (:func:`gaitlab.io.video.prefetch`, FFmpeg choosing its own threads),
@@ -114,6 +118,8 @@ def run_segment(
         threads=None if prefetch else 1,
         extra_sizes=() if scene is None else scene.extra_sizes,
     )
+    if times is not None:
+        frames = _timed(frames, times, "decode")
     factor = clip_factor(info, model_size)
 
     def measure(
@@ -121,6 +127,14 @@ def run_segment(
     ) -> WaistbandLine:
         # The pixel measures of one frame, in frame order on one thread: the scene's motion
         # needs the frame before.
+        if times is not None:
+            with times.stage("pixel_measures"):
+                return measure_untimed(frame, row, xy_px, pose_xy)
+        return measure_untimed(frame, row, xy_px, pose_xy)
+
+    def measure_untimed(
+        frame: Frame, row: int, xy_px: np.ndarray | None, pose_xy: np.ndarray | None
+    ) -> WaistbandLine:
         if scene is not None:
             scene.add(row, frame.extra, NO_POSE_XY if xy_px is None else xy_px)
         if not with_waistband or pose_xy is None:
@@ -135,7 +149,12 @@ def run_segment(
             # MediaPipe needs strictly increasing integer milliseconds; at >1 kHz, nudge.
             time_ms = max(last_ms + 1, round(frame.time_s * 1000.0))
             last_ms = time_ms
-            pose = backend.detect(frame.rgb, time_ms)
+            if times is None:
+                pose = backend.detect(frame.rgb, time_ms)
+            else:
+                times.mark("first_frame_to_model")
+                with times.stage("inference"):
+                    pose = backend.detect(frame.rgb, time_ms)
             if frame.time_s < segment.keep_from_s:
                 continue  # warm-up frame of a later segment
             clip_pose = pose if pose is None or factor is None else to_clip_px(pose, factor)
@@ -171,6 +190,17 @@ def run_segment(
         if with_waistband:
             rows.bands.extend(bands)
     return rows
+
+
+def _timed(frames: Iterator[Frame], times: StageTimes, stage: str) -> Iterator[Frame]:
+    """``frames``, the time spent producing each added to ``stage``."""
+    while True:
+        t = time.perf_counter()
+        frame = next(frames, None)
+        times.add(stage, time.perf_counter() - t)
+        if frame is None:
+            return
+        yield frame
 
 
 def stitch(parts: list[Rows]) -> Rows:
@@ -228,6 +258,7 @@ def run_backend(
     model_size: tuple[int, int] | None = None,
     helper_cores: list[int] | None = None,
     scene: ScenePass | None = None,
+    times: StageTimes | None = None,
 ) -> PassResult:
     """Stream a probed clip through ``backend`` in one pass.
 
@@ -264,6 +295,7 @@ def run_backend(
         model_size=model_size,
         helper_cores=helper_cores,
         scene=scene,
+        times=times,
     )
     return assemble(rows, info, with_masks=with_masks, with_waistband=with_waistband)
 

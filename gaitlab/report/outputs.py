@@ -59,6 +59,7 @@ from gaitlab.report.documents import (
 from gaitlab.report.frames import keyframe_specs
 from gaitlab.report.render import MAX_SIDE_PX, ProgressFn, render_clip
 from gaitlab.result import KINEMATICS_SERIES_FILE, RESULT_FILE, SERIES_FILE
+from gaitlab.timing import StageTimes
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ def write_outputs(
     max_side_px: int = MAX_SIDE_PX,
     progress: ProgressFn | None = None,
     workers: int = 1,
+    times: StageTimes | None = None,
 ) -> dict[str, Path]:
     """Write all outputs of one clip into ``out_dir``.
 
@@ -189,8 +191,8 @@ def write_outputs(
     out_dir
         Result folder (created).
     video, keyframes, reports
-        Write the annotated video / the key-frame PNGs / the HTML and PDF reports. Plots and
-        the CSV/TRC/MOT exports are always written (they are fast).
+        Write the annotated video / the key-frame PNGs / the HTML and PDF reports and their
+        plots. The CSV/TRC/MOT exports are always written (they are fast).
     blur_faces
         Blur every face in the video, key frames and finding images
         (:mod:`gaitlab.report.faces`).
@@ -204,6 +206,9 @@ def write_outputs(
         Processes to use: with 2 or more (and on Linux), the plots, exports and reports are
         written by a second process while the video and key frames render here
         (:class:`~gaitlab.report.documents.DocumentsProcess`); the files are the same.
+    times
+        Stage times of a profiled command (:mod:`gaitlab.timing`): each output's time is
+        added to it.
 
     Returns
     -------
@@ -291,7 +296,7 @@ def write_outputs(
         paths.update(written)
         timings.update({f"{k} (second process)": v for k, v in more.items()})
     else:
-        written, more = write_documents(data, out)
+        written, more = write_documents(data, out, plots=reports)
         paths.update(written)
         timings.update(more)
         if reports:
@@ -301,6 +306,8 @@ def write_outputs(
             paths.update(written)
             timings.update(more)
     log.info("outputs written in %s", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    for name, seconds in timings.items() if times is not None else ():
+        times.add(f"outputs: {name}", seconds)
     record_outputs(out, paths, previous)
     # Listed with the outputs so that whoever owns them (a runner's session in the store)
     # owns the manifest too; it never lists itself.
