@@ -8,6 +8,7 @@ anything else is a bug and is reported as one line too (``--debug`` shows the tr
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -438,5 +439,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> int:
+    """Entry point of the installed ``gaitlab`` command and ``python -m gaitlab``: :func:`main`.
+
+    Then the objects alive are frozen out of the garbage collector: the process ends next,
+    and the interpreter's last collections would walk every object of the analysis stack
+    (SciPy, mediapipe, the findings), which took over a second at exit on a shared 2-core
+    machine (docs/performance.md). Atexit handlers and module cleanup still run.
+    """
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
