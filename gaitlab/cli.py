@@ -142,14 +142,13 @@ def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
     from gaitlab.result import read_result, result_json
 
     result_path = paths["result"]
-    result = read_result(result_path)
     recorded = ""
     if runner is not None:
         recorded = _record(args.store, runner, out_dir, paths, args.height_cm)
     if args.json:
-        print(result_json(result))
+        print(result_json(read_result(result_path)))
     elif not args.quiet:
-        print(format_summary(result, result_path))
+        print(format_summary(read_result(result_path), result_path))
         # Always: what to do if it hurts comes first, then findings (when running), safety.
         print()
         print(format_findings(analysis.findings))
