@@ -21,6 +21,9 @@ round (so that load from other jobs hits every configuration alike):
 ``full``          ``gaitlab analyze CLIP --no-cache``: every output (annotated video, key
                   frames, plots, exports, HTML and PDF).
 ``full-w2``       ``full`` with ``--workers 2``.
+``NAME@base``     configuration NAME run from ``--baseline``, a checkout of an earlier
+                  version (``git archive COMMIT | tar -x -C DIR``), in the same rounds: the
+                  before and after of a change under the same load.
 
 Each command runs with ``GAITLAB_PROFILE`` (:mod:`gaitlab.timing`) and the stage profile is
 printed beside the wall times: start to the end of the command's imports, start to the first
@@ -99,18 +102,24 @@ def _wait(proc: subprocess.Popen) -> tuple[int, float]:
     return proc.returncode, usage.ru_maxrss / 1024
 
 
-def run_config(config: str, clip: Path, work: Path) -> dict[str, Any]:
-    """One fresh process of ``config`` on ``clip``; wall time from its start to its exit."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "GLOG_minloglevel": "2"}
+def run_config(config: str, clip: Path, work: Path, baseline: Path | None = None) -> dict[str, Any]:
+    """One fresh process of ``config`` on ``clip``; wall time from its start to its exit.
+
+    ``name@base`` runs configuration ``name`` from the ``baseline`` checkout (an earlier
+    version: its stage profile is empty when it cannot write one).
+    """
+    name, _, at = config.partition("@")
+    checkout = baseline if at == "base" and baseline is not None else REPO
+    env = {**os.environ, "PYTHONPATH": str(checkout), "GLOG_minloglevel": "2"}
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         profile = Path(tmp) / "profile.json"
-        if config == "model":
+        if name == "model":
             cmd = [sys.executable, __file__, "--child-model", str(clip)]
         else:
             gaitlab = [sys.executable, "-m", "gaitlab"]
             cmd = [*gaitlab, "analyze", str(clip), "--out", f"{tmp}/out", "--quiet"]
-            cmd += COMMAND_ARGS[config]
-            if config == "numbers-cache":
+            cmd += COMMAND_ARGS[name]
+            if name == "numbers-cache":
                 cmd += ["--cache-dir", f"{tmp}/cache"]
             env["GAITLAB_PROFILE"] = str(profile)
         out_file, err_file = Path(tmp) / "stdout", Path(tmp) / "stderr"
@@ -122,10 +131,11 @@ def run_config(config: str, clip: Path, work: Path) -> dict[str, Any]:
         if code != 0:
             tail = err_file.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"{config} on {clip.name} failed ({code}): {tail}")
-        if config == "model":
+        if name == "model":
             last = out_file.read_text().strip().splitlines()[-1]
             return {"config": config, "command_wall_s": wall, **json.loads(last)}
-        prof = json.loads(profile.read_text())
+        empty = {"stages_s": {}, "marks_epoch_s": {}}
+        prof = json.loads(profile.read_text()) if profile.is_file() else empty
     marks = {k: v - start for k, v in prof["marks_epoch_s"].items()}
     return {"config": config, "wall_s": wall, "peak_mb": peak_mb, "marks_s": marks,
             "stages_s": prof["stages_s"]}  # fmt: skip
@@ -140,6 +150,11 @@ def report(results: dict[str, dict[str, list[dict[str, Any]]]], meta: dict[str, 
     """The markdown tables: wall times and ratios, then each command's stage profile."""
     lines = [
         f"Measured with {meta['label']}.",
+        *(
+            [f"Configurations NAME@base ran from {meta['baseline']}."]
+            if meta.get("baseline")
+            else []
+        ),
         f"Load average before each round: {meta['loads']}.",
         f"Medians of {meta['repeat']} rounds; ratios are of medians within this run.",
         "",
@@ -194,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help="derived clips, temp dirs")
     ap.add_argument("--write", type=Path, help="also write the markdown report here")
     ap.add_argument("--json", type=Path, help="write raw results as JSON here")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of an earlier version (git archive): configurations NAME@base run "
+        "from it, in the same rounds",
+    )
     ap.add_argument("--child-model", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_model:
@@ -202,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     clips = clip_paths(args.work, args.clips.split(","))
     configs = args.configs.split(",")
-    unknown = set(configs) - set(CONFIGS)
+    unknown = {c.partition("@")[0] for c in configs} - set(CONFIGS)
     if unknown:
         raise SystemExit(f"unknown configs {sorted(unknown)}; choose from {', '.join(CONFIGS)}")
     results: dict[str, dict[str, list[dict[str, Any]]]] = {c: {} for c in clips}
@@ -211,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         loads.append(" ".join(f"{x:.1f}" for x in os.getloadavg()))
         for name, path in clips.items():
             for config in configs:
-                r = run_config(config, path, args.work)
+                r = run_config(config, path, args.work, args.baseline)
                 results[name].setdefault(config, []).append(r)
                 print(f"round {round_ + 1} {name:6s} {config:14s} {r['wall_s']:6.2f} s",
                       flush=True)  # fmt: skip
@@ -228,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         "loads": "; ".join(loads),
         "repeat": args.repeat,
         "memory": memory,
+        "baseline": str(args.baseline or ""),
     }
     text = report(results, meta)
     print(text)
