@@ -270,7 +270,8 @@ def analyze_series(
     Used by :func:`analyze_clip`, and on its own to re-analyse saved landmarks (new settings,
     a rebuilt report) without running pose inference again. ``camera_shift_px`` and
     ``runner_change`` (from :func:`camera_shifts`) let the kinematics tell a panning
-    camera from a treadmill and leave frozen pictures out.
+    camera from a treadmill and leave frozen pictures out. ``times`` receives the stages'
+    times of a profiled command (:mod:`gaitlab.timing`).
     """
     from gaitlab.findings import findings_for_analysis
     from gaitlab.kinematics.analysis import analyze_kinematics
