@@ -125,7 +125,8 @@ def run_config(config: str, clip: Path, work: Path, baseline: Path | None = None
         out_file, err_file = Path(tmp) / "stdout", Path(tmp) / "stderr"
         with open(out_file, "wb") as out, open(err_file, "wb") as err:
             start = time.time()
-            proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+            # In the checkout: ``python -m`` puts the working folder first on the path.
+            proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=checkout)
             code, peak_mb = _wait(proc)
             wall = time.time() - start
         if code != 0:
