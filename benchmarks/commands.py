@@ -173,12 +173,16 @@ def report(results: dict[str, dict[str, list[dict[str, Any]]]], meta: dict[str, 
                 continue
             imports = _med([r["marks_s"].get("imports_done", float("nan")) for r in runs])
             first = _med([r["marks_s"].get("first_frame_to_model", float("nan")) for r in runs])
+            imports_s, first_s = (
+                ("-", "-") if imports != imports else (f"{imports:.2f}", f"{first:.2f}")
+            )
             peak = _med([r["peak_mb"] for r in runs])
             lines.append(f"| {clip} | {config} | {wall:.2f} | {wall / model:.2f} | "
-                         f"{imports:.2f} | {first:.2f} | {peak:.0f} |")  # fmt: skip
+                         f"{imports_s} | {first_s} | {peak:.0f} |")  # fmt: skip
     lines += ["", "Stage profile (median seconds; threads overlap):", ""]
     for clip, by_config in results.items():
-        configs = [c for c in by_config if c != "model"]
+        # Commands that wrote no profile (an earlier version) have no column.
+        configs = [c for c in by_config if c != "model" and by_config[c][0]["stages_s"]]
         if not configs:
             continue
         lines += [f"| {clip} | " + " | ".join(configs) + " |", "|---|" + "---:|" * len(configs)]
