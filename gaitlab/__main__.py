@@ -2,8 +2,8 @@
 
 import sys
 
-from gaitlab.cli import main
+from gaitlab.cli import run
 
 # Guarded: a process started with "spawn" imports the main module again.
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

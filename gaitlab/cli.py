@@ -8,11 +8,12 @@ anything else is a bug and is reported as one line too (``--debug`` shows the tr
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gaitlab import __version__
 from gaitlab.batch.cli import add_batch_parser
@@ -22,19 +23,14 @@ from gaitlab.dashboard.launch import add_dashboard_parser
 from gaitlab.errors import GaitlabError, UsageError
 from gaitlab.files import check_output_dir, one_line, safe_folder_name
 from gaitlab.options import HEIGHT_CM, MIN_CLIP_S, MIN_DURATION_S, SLOWMO_FACTOR, WORKERS
-from gaitlab.result import (
-    RESULT_FILE,
-    MetricSummary,
-    ResultDocument,
-    View,
-    read_result,
-    result_json,
-    unit_short,
-)
 from gaitlab.store.cli import add_store_option, add_store_parsers
 from gaitlab.store.compare_cli import add_compare_parser
 from gaitlab.store.correct_cli import add_store_to_correct
 from gaitlab.synth.cli import add_synth_parser
+from gaitlab.timing import PROFILE_ENV, StageTimes
+
+if TYPE_CHECKING:
+    from gaitlab.result import MetricSummary, ResultDocument, View
 
 EXIT_USAGE = 2
 
@@ -76,11 +72,25 @@ def default_out_dir(clip: Path) -> Path:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from gaitlab.findings import format_findings
+    times = StageTimes() if os.environ.get(PROFILE_ENV) else None
+    try:
+        return _analyze(args, times)
+    finally:
+        if times is not None:
+            times.write(os.environ[PROFILE_ENV])
+
+
+def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
+    if times is not None:
+        times.mark("command_start")
+    # The analysis' own modules; the report's (and the findings' text) load after the pose
+    # stage: the first frame reaches the model sooner.
     from gaitlab.io.video import VideoLimits
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
-    from gaitlab.report import write_outputs
     from gaitlab.report.outputs import documents_ahead, end_if_long
+
+    if times is not None:
+        times.mark("imports_done")
 
     if len(args.clip) > 1:
         return _cmd_analyze_session(args)
@@ -121,6 +131,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             progress=progress,
             workers=args.workers,
+            times=times,
         )
     except BaseException:
         if documents is not None:
@@ -128,6 +139,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         raise
     finally:
         close_bar()
+    if times is not None:
+        times.mark("analysis_done")
+    from gaitlab.findings import format_findings
+    from gaitlab.report import write_outputs
+
+    if times is not None:
+        times.mark("report_imports_done")
     progress, close_bar = _progress_bar(show_bar and not args.no_video, "video")
     try:
         paths = write_outputs(
@@ -140,18 +158,22 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             progress=progress,
             workers=args.workers or 1,
             documents=documents,
+            times=times,
         )
     finally:
         close_bar()
+    if times is not None:
+        times.mark("outputs_done")
+    from gaitlab.result import read_result, result_json
+
     result_path = paths["result"]
-    result = read_result(result_path)
     recorded = ""
     if runner is not None:
         recorded = _record(args.store, runner, out_dir, paths, args.height_cm)
     if args.json:
-        print(result_json(result))
+        print(result_json(read_result(result_path)))
     elif not args.quiet:
-        print(format_summary(result, result_path))
+        print(format_summary(read_result(result_path), result_path))
         # Always: what to do if it hurts comes first, then findings (when running), safety.
         print()
         print(format_findings(analysis.findings))
@@ -269,6 +291,7 @@ def _format_outputs(paths: dict[str, Path], out_dir: Path) -> str:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from gaitlab.report import rebuild_reports
+    from gaitlab.result import RESULT_FILE
 
     if (Path(args.result_dir) / RESULT_FILE).is_file():
         # The reports are rebuilt in place: a folder that cannot be written fails now.
@@ -339,6 +362,8 @@ def _fmt(value: float | None, unit: str) -> str:
         return "-"
     if unit == "s":
         return f"{1000 * value:.0f} ms"
+    from gaitlab.result import unit_short
+
     unit = unit_short(unit)
     return f"{value:.0f} {unit}" if unit == "spm" else f"{value:.1f} {unit}"
 
@@ -436,7 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     an.add_argument("--no-video", action="store_true", help="skip the annotated video (slow)")
     an.add_argument("--no-keyframes", action="store_true", help="skip the key-frame images")
-    an.add_argument("--no-report", action="store_true", help="skip the HTML and PDF reports")
+    an.add_argument(
+        "--no-report", action="store_true", help="skip the HTML and PDF reports and their plots"
+    )
     an.add_argument(
         "--blur-faces", action="store_true", help="blur faces in every exported image and video"
     )
@@ -514,5 +541,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> int:
+    """Entry point of the installed ``gaitlab`` command and ``python -m gaitlab``: :func:`main`.
+
+    Then the objects alive are frozen out of the garbage collector: the process ends next,
+    and the interpreter's last collections would walk every object of the analysis stack
+    (SciPy, mediapipe, the findings), which took over a second at exit on a shared 2-core
+    machine (docs/performance.md). Atexit handlers and module cleanup still run.
+    """
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

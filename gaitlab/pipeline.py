@@ -6,42 +6,41 @@ The CLI (``gaitlab analyze``), the batch runner and the dashboard all call
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gaitlab import __version__
 from gaitlab.errors import GaitlabError, InvalidOption
 from gaitlab.files import write_text_atomic
-from gaitlab.findings import FindingsReport, findings_for_analysis
 from gaitlab.imaging.camera_motion import scene_shifts_px
 from gaitlab.io.video import VideoLimits, iter_frames
 from gaitlab.jsonsafe import to_json_ready
-from gaitlab.kinematics import GaitAnalysis, KinematicsSettings, analyze_kinematics
 from gaitlab.kinematics.corrections import Corrections
-from gaitlab.kinematics.view import USER_VIEWS
+from gaitlab.kinematics.settings import KinematicsSettings
+from gaitlab.kinematics.vocab import USER_VIEWS
+from gaitlab.lazy import Preload
 from gaitlab.options import HEIGHT_CM
 from gaitlab.pose.backend import MediaPipeSettings
 from gaitlab.pose.extract import MAX_SIDE_PX, PoseRun, PoseSettings, ProgressFn, extract_pose
-from gaitlab.result import (
-    RESULT_FILE,
-    RESULT_SCHEMA,
-    RESULT_SCHEMA_VERSION,
-    SERIES_FILE,
-    Clip,
-    Findings,
-    Kinematics,
-    People,
-    PoseModel,
-    PoseSummary,
-    Request,
-    ResultDocument,
-    result_json,
-)
+from gaitlab.pose.scene import camera_frame_size
 from gaitlab.series import PoseSeries
+from gaitlab.timing import StageTimes
+
+if TYPE_CHECKING:
+    from gaitlab.findings import FindingsReport
+    from gaitlab.kinematics import GaitAnalysis
+    from gaitlab.result import ResultDocument
+
+#: What runs after the pose stage (SciPy's signal processing, the findings engine, the
+#: result document): :func:`analyze_clip` imports it on a second thread while the model
+#: infers (the model releases the GIL), not before the first frame, which it would delay
+#: by more than a second (docs/performance.md). The functions below import it where used.
+AFTER_POSE_MODULES = ("gaitlab.kinematics.analysis", "gaitlab.findings", "gaitlab.result")
 
 #: Views a user may ask for: ``auto`` detects it; ``side`` detects only the facing.
 VIEWS = ("auto", *USER_VIEWS)
@@ -116,6 +115,20 @@ class ClipAnalysis:
 
     def to_document(self) -> ResultDocument:
         """The versioned result document (what ``result.json`` holds)."""
+        from gaitlab.result import (
+            RESULT_SCHEMA,
+            RESULT_SCHEMA_VERSION,
+            SERIES_FILE,
+            Clip,
+            Findings,
+            Kinematics,
+            People,
+            PoseModel,
+            PoseSummary,
+            Request,
+            ResultDocument,
+        )
+
         s = self.series
         people = to_json_ready(s.people)
         return ResultDocument(
@@ -159,6 +172,7 @@ def analyze_clip(
     progress: ProgressFn | None = None,
     workers: int | None = None,
     prefetch: bool = True,
+    times: StageTimes | None = None,
 ) -> ClipAnalysis:
     """Analyse one clip.
 
@@ -177,6 +191,8 @@ def analyze_clip(
         landmarkers run in parallel on time segments (None = its default), and decoding
         ahead in a thread. Not part of the request: they change how the work is spread, and
         ``workers`` > 1 is recorded in the result's pose provenance (``model.settings``).
+    times
+        Stage times of a profiled command (:mod:`gaitlab.timing`); None times nothing.
 
     Raises
     ------
@@ -184,42 +200,56 @@ def analyze_clip(
         For every input problem, with a one-line message.
     """
     request = request or AnalysisRequest()
-    series = extract_pose(
-        path,
-        settings=request.pose,
-        limits=request.limits,
-        cache_dir=cache_dir,
-        use_cache=use_cache,
-        progress=progress,
-        run=PoseRun(workers=workers, prefetch=prefetch),
-    )
-    shifts = camera_shifts(series)
+    after_pose = Preload(AFTER_POSE_MODULES)
+
+    def on_frame(done: int, total: int) -> None:
+        after_pose.start()  # once the model has its first frame
+        if progress is not None:
+            progress(done, total)
+
+    with _stage(times, "pose"):
+        series = extract_pose(
+            path,
+            settings=request.pose,
+            limits=request.limits,
+            cache_dir=cache_dir,
+            use_cache=use_cache,
+            progress=on_frame,
+            run=PoseRun(workers=workers, prefetch=prefetch),
+            times=times,
+        )
+    with _stage(times, "imports_after_pose_wait"):
+        after_pose.join()  # re-raises an import error here, as a plain import would
+    with _stage(times, "pixel_measures"):
+        shifts = camera_shifts(series)
     return analyze_series(
         series,
         request,
         camera_shift_px=None if shifts is None else shifts[0],
         runner_change=None if shifts is None else shifts[1],
+        times=times,
     )
 
 
-#: Longest side of the frames the camera's motion is measured on (px): corners and their
-#: motion are found as well as at full size, several times faster.
-CAMERA_FRAME_SIDE_PX = 480
+def _stage(times: StageTimes | None, name: str) -> AbstractContextManager[None]:
+    return nullcontext() if times is None else times.stage(name)
 
 
 def camera_shifts(series: PoseSeries) -> tuple[np.ndarray, np.ndarray] | None:
     """The background's shift and the runner box's change between consecutive frames.
 
-    Decodes the clip once more at :data:`CAMERA_FRAME_SIDE_PX` (see
-    :func:`gaitlab.imaging.camera_motion.scene_shifts_px`); None when the clip cannot be
-    read again.
+    Measured in the pose pass when it could be (``series.camera_motion``); otherwise (a
+    series cached before, several landmarkers, a followed runner) the clip is decoded once
+    more at :data:`~gaitlab.pose.scene.CAMERA_FRAME_SIDE_PX` (see
+    :func:`gaitlab.imaging.camera_motion.scene_shifts_px`). None when it cannot be read.
     """
+    if series.camera_motion is not None:
+        return series.camera_motion.shift_px, series.camera_motion.runner_change
     info = series.video
-    side = max(info.width_px, info.height_px)
-    if not side or not Path(info.path).is_file():
+    camera = camera_frame_size(info)
+    if camera is None or not Path(info.path).is_file():
         return None
-    scale = min(1.0, CAMERA_FRAME_SIDE_PX / side)
-    size = (max(2, round(info.width_px * scale)), max(2, round(info.height_px * scale)))
+    size, scale = camera
     frames = ((f.time_s, f.rgb) for f in iter_frames(info, size=size))
     try:
         return scene_shifts_px(frames, series.time_s, series.xy_px, scale)
@@ -233,30 +263,33 @@ def analyze_series(
     *,
     camera_shift_px: np.ndarray | None = None,
     runner_change: np.ndarray | None = None,
+    times: StageTimes | None = None,
 ) -> ClipAnalysis:
     """Everything after the pose stage: kinematics and findings of a pose series.
 
     Used by :func:`analyze_clip`, and on its own to re-analyse saved landmarks (new settings,
     a rebuilt report) without running pose inference again. ``camera_shift_px`` and
     ``runner_change`` (from :func:`camera_shifts`) let the kinematics tell a panning
-    camera from a treadmill and leave frozen pictures out.
+    camera from a treadmill and leave frozen pictures out. ``times`` receives the stages'
+    times of a profiled command (:mod:`gaitlab.timing`).
     """
+    from gaitlab.findings import findings_for_analysis
+    from gaitlab.kinematics.analysis import analyze_kinematics
+
     request = request or AnalysisRequest()
-    kinematics = analyze_kinematics(
-        series,
-        view=request.view,
-        height_cm=request.height_cm,
-        settings=request.kinematics,
-        camera_shift_px=camera_shift_px,
-        runner_change=runner_change,
-        corrections=request.corrections,
-    )
-    return ClipAnalysis(
-        request=request,
-        series=series,
-        kinematics=kinematics,
-        findings=findings_for_analysis(kinematics),
-    )
+    with _stage(times, "kinematics"):
+        kinematics = analyze_kinematics(
+            series,
+            view=request.view,
+            height_cm=request.height_cm,
+            settings=request.kinematics,
+            camera_shift_px=camera_shift_px,
+            runner_change=runner_change,
+            corrections=request.corrections,
+        )
+    with _stage(times, "findings"):
+        findings = findings_for_analysis(kinematics)
+    return ClipAnalysis(request=request, series=series, kinematics=kinematics, findings=findings)
 
 
 def write_result(analysis: ClipAnalysis, out_dir: str | Path) -> Path:
@@ -265,6 +298,8 @@ def write_result(analysis: ClipAnalysis, out_dir: str | Path) -> Path:
     Each file is written to a temporary name and renamed, so a crash never leaves a
     half-written result behind.
     """
+    from gaitlab.result import RESULT_FILE, SERIES_FILE, result_json
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     analysis.series.save(out / SERIES_FILE)

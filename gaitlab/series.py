@@ -247,6 +247,23 @@ class CameraRoll:
 
 
 @dataclass(frozen=True)
+class CameraMotion:
+    """The camera's own motion between frames (:mod:`gaitlab.imaging.camera_motion`).
+
+    Attributes
+    ----------
+    shift_px : (n, 2) float
+        The background's shift of frame ``i`` against frame ``i - 1`` in the landmarks'
+        pixels (+x right, +y down); NaN where not measured, always in row 0.
+    runner_change : (n,) float
+        Mean grey-level change (0-255) in the runner's box from frame ``i - 1`` to ``i``.
+    """
+
+    shift_px: np.ndarray
+    runner_change: np.ndarray
+
+
+@dataclass(frozen=True)
 class PoseSeries:
     """Landmarks of one runner over one clip.
 
@@ -277,6 +294,9 @@ class PoseSeries:
     camera_roll : CameraRoll or None
         The camera's roll read from the scene (:mod:`gaitlab.imaging.level`); None when not
         measured (files written before it, or no frames to read).
+    camera_motion : CameraMotion or None
+        The camera's motion, when measured in the pose pass (None: measured afterwards
+        from a second decode, see :func:`gaitlab.pipeline.camera_shifts`).
     """
 
     time_s: np.ndarray
@@ -290,6 +310,7 @@ class PoseSeries:
     waistband: WaistbandSeries | None = None
     people: dict[str, Any] | None = None
     camera_roll: CameraRoll | None = None
+    camera_motion: CameraMotion | None = None
 
     def __post_init__(self) -> None:
         n = self.time_s.shape[0]
@@ -310,6 +331,8 @@ class PoseSeries:
             raise ValueError("PoseSeries.masks must have one crop per frame")
         if self.waistband is not None and self.waistband.angle_deg.shape != (n,):
             raise ValueError("PoseSeries.waistband must have one value per frame")
+        if self.camera_motion is not None and self.camera_motion.shift_px.shape != (n, 2):
+            raise ValueError("PoseSeries.camera_motion must have one shift per frame")
 
     @property
     def n_frames(self) -> int:
@@ -362,6 +385,9 @@ class PoseSeries:
             for name, value in dataclasses.asdict(self.waistband).items():
                 if value is not None:
                     arrays[f"waistband_{name}"] = value
+        if self.camera_motion is not None:
+            arrays["camera_shift_px"] = self.camera_motion.shift_px
+            arrays["camera_runner_change"] = self.camera_motion.runner_change
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
@@ -424,6 +450,11 @@ class PoseSeries:
                 people=meta.get("people"),
                 camera_roll=(
                     CameraRoll.from_dict(meta["camera_roll"]) if "camera_roll" in meta else None
+                ),
+                camera_motion=(
+                    CameraMotion(data["camera_shift_px"], data["camera_runner_change"])
+                    if "camera_shift_px" in data
+                    else None
                 ),
             )
         except SeriesFileError:

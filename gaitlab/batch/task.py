@@ -39,10 +39,10 @@ from gaitlab.batch.row import (
     ClipRow,
 )
 from gaitlab.errors import GaitlabError
-from gaitlab.pipeline import RESULT_SCHEMA_VERSION, AnalysisRequest, analyze_clip
+from gaitlab.pipeline import AnalysisRequest, analyze_clip
 from gaitlab.pose.extract import ProgressFn
 from gaitlab.report import write_outputs
-from gaitlab.result import read_result
+from gaitlab.result import RESULT_SCHEMA_VERSION, read_result
 
 #: Longest part of a result folder name taken from the clip's name.
 MAX_NAME_CHARS = 48

@@ -18,7 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from gaitlab.io.video import fit_size, read_frame
+from gaitlab.io.sampling import read_frame
+from gaitlab.io.video import fit_size
 from gaitlab.report.annotators import Annotator, annotate_all, default_annotators
 from gaitlab.report.data import ReportData
 from gaitlab.report.frames import FrameOverlays

@@ -123,6 +123,41 @@ def runner_box_change(prev_grey: np.ndarray, grey: np.ndarray, runner_xy_px: np.
     return float(np.mean(np.abs(b - a)))
 
 
+class SceneShifts:
+    """:func:`scene_shifts_px` one frame at a time, for a pass that sees each frame once.
+
+    Parameters
+    ----------
+    n
+        Rows of the pose series the shifts are for.
+    frame_scale
+        Size of the frames given to :meth:`add` over the landmarks' image.
+    """
+
+    def __init__(self, n: int, frame_scale: float) -> None:
+        self.shift_px = np.full((n, 2), np.nan)
+        self.runner_change = np.full(n, np.nan)
+        self._scale = frame_scale
+        self._prev: np.ndarray | None = None
+        self._prev_i = -1
+        self._prev_xy: np.ndarray | None = None
+
+    def add(self, i: int, rgb: np.ndarray, xy_px: np.ndarray) -> None:
+        """Frame ``i`` (scaled by ``frame_scale``) and its landmarks ``(33, 2)``, in order.
+
+        The shift of row ``i`` is measured when row ``i - 1`` was the frame added before;
+        rows past the end (more frames than expected) are not measured.
+        """
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        n, s = self.shift_px.shape[0], self._scale
+        if self._prev is not None and self._prev_xy is not None and i == self._prev_i + 1 < n:
+            box = self._prev_xy * s
+            dx, dy, _ = scene_shift_px(self._prev, grey, background_mask(grey.shape, box))
+            self.shift_px[i] = (dx / s, dy / s)
+            self.runner_change[i] = runner_box_change(self._prev, grey, box)
+        self._prev, self._prev_i, self._prev_xy = grey, i, xy_px
+
+
 def scene_shifts_px(
     frames: Iterable[tuple[float, np.ndarray]],
     time_s: np.ndarray,
@@ -151,18 +186,8 @@ def scene_shifts_px(
     runner_change : (n,) float
         :func:`runner_box_change` from frame ``i - 1`` to ``i`` (NaN in row 0).
     """
-    n = time_s.shape[0]
-    out = np.full((n, 2), np.nan)
-    change = np.full(n, np.nan)
-    prev: np.ndarray | None = None
-    prev_i = -1
+    shifts = SceneShifts(time_s.shape[0], frame_scale)
     for t, rgb in frames:
-        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         i = int(np.argmin(np.abs(time_s - t)))
-        if prev is not None and i == prev_i + 1:
-            mask = background_mask(grey.shape, xy_px[prev_i] * frame_scale)
-            dx, dy, _ = scene_shift_px(prev, grey, mask)
-            out[i] = (dx / frame_scale, dy / frame_scale)
-            change[i] = runner_box_change(prev, grey, xy_px[prev_i] * frame_scale)
-        prev, prev_i = grey, i
-    return out, change
+        shifts.add(i, rgb, xy_px[i])
+    return shifts.shift_px, shifts.runner_change

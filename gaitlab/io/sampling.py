@@ -102,3 +102,56 @@ def read_frames(info: VideoInfo, times_s: Sequence[float]) -> list[np.ndarray]:
         container.close()
     steps = info.rotation_deg // 90
     return [np.ascontiguousarray(np.rot90(f, steps)) if steps else f for f in frames]
+
+
+def read_frame(info: VideoInfo, time_s: float) -> np.ndarray:
+    """Decode the frame of a clip nearest to a capture time, upright, as RGB.
+
+    Parameters
+    ----------
+    info
+        The clip (path, rotation, slow-motion factor), e.g. ``PoseSeries.video``.
+    time_s
+        Capture time from the first frame, in seconds (as in ``PoseSeries.time_s``).
+
+    Returns
+    -------
+    (height, width, 3) uint8
+        The frame, rotated upright like :func:`iter_frames` does.
+
+    Raises
+    ------
+    UnreadableVideo
+        When the clip cannot be opened or no frame decodes.
+    """
+    path = Path(info.path)
+    container = _open_container(path)
+    try:
+        stream = _video_stream(container, path)
+        tb = float(stream.time_base)
+        first = next((f for f in container.decode(stream) if f.pts is not None), None)
+        if first is None:
+            raise UnreadableVideo(f"{path.name}: no frame decodes")
+        t0 = float(first.pts * first.time_base)
+        target = t0 + (time_s + info.part_start_s) * info.slowmo_factor
+        best, best_dt = first, abs(t0 - target)
+        if best_dt > 0.5 / max(info.capture_fps, 1.0):
+            container.seek(int(target / tb), stream=stream, backward=True, any_frame=False)
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                t = float(frame.pts * frame.time_base)
+                dt = abs(t - target)
+                if dt < best_dt:
+                    best, best_dt = frame, dt
+                if t > target:
+                    break
+        rgb = best.to_ndarray(format="rgb24")
+    except av.FFmpegError as exc:
+        raise UnreadableVideo(
+            f"{path.name}: the frame cannot be decoded ({_ffmpeg_reason(exc)})"
+        ) from None
+    finally:
+        container.close()
+    steps = info.rotation_deg // 90
+    return np.ascontiguousarray(np.rot90(rgb, steps) if steps else rgb)

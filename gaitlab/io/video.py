@@ -20,7 +20,7 @@ a frame stamped 10 hours late does not make 10 hours of anything.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -98,11 +98,14 @@ class Frame:
         Capture time in seconds from the first frame.
     rgb
         (height, width, 3) uint8 image, upright, RGB channel order.
+    extra
+        The same frame at the ``extra_sizes`` of :func:`iter_frames`, in their order.
     """
 
     index: int
     time_s: float
     rgb: np.ndarray
+    extra: tuple[np.ndarray, ...] = ()
 
 
 def _open_container(path: Path) -> av.container.InputContainer:
@@ -395,6 +398,7 @@ def iter_frames(
     end_s: float | None = None,
     size: tuple[int, int] | None = None,
     threads: int | None = None,
+    extra_sizes: Sequence[tuple[int, int] | None] = (),
 ) -> Iterator[Frame]:
     """Decode a probed clip frame by frame, upright, with capture timestamps.
 
@@ -424,6 +428,10 @@ def iter_frames(
         more); 1 decodes in the calling thread only, for a process that already keeps
         every core busy (a batch worker), where extra decoder threads only add switching
         and a few frames of buffers each. The pixels are the same either way.
+    extra_sizes
+        More sizes (None = the clip's own) of each frame, in ``Frame.extra``, scaled from
+        the same decoded picture exactly as a separate decode at that ``size`` would be: one
+        decode serves the model and the pixel measures that want another size.
 
     Yields
     ------
@@ -446,14 +454,7 @@ def iter_frames(
         else:
             stream.codec_context.thread_count = max(1, int(threads))
             stream.thread_type = "AUTO" if threads > 1 else "NONE"
-        steps = info.rotation_deg // 90
-        stored_size = None  # (width, height) before rotation, when scaling
-        interpolation = cv2.INTER_LINEAR
-        if size is not None and tuple(size) != (info.width_px, info.height_px):
-            width, height = size if steps % 2 == 0 else size[::-1]
-            stored_size = (int(width), int(height))
-            if min(size[0] / info.width_px, size[1] / info.height_px) < 0.5:
-                interpolation = cv2.INTER_AREA
+        shapers = [_Shaper(info, s) for s in (size, *extra_sizes)]
         part_start_s, part_end_s = info.part_start_s, info.part_end_s
         from_s = start_s + part_start_s  # from the file's first frame
         t0 = _first_pts_s(container, stream) if from_s > 0 else None
@@ -482,15 +483,9 @@ def iter_frames(
                     continue  # decoded from the key frame before the window: not wanted
                 if end_s is not None and t_s >= end_s:
                     break
-                rgb = frame.to_ndarray(format="rgb24")
-                if stored_size is not None:
-                    rgb = cv2.resize(rgb, stored_size, interpolation=interpolation)
-                if steps:
-                    rgb = np.rot90(rgb, steps)
-                # PyAV pads rows to 32/64 bytes (e.g. 1080 px wide: 3264 bytes, not 3240), and
-                # MediaPipe's Image ignores strides: a padded view reads as garbage (no pose in
-                # any frame of a portrait 1080p clip). Copies only when padded or rotated.
-                yield Frame(index=index, time_s=t_s, rgb=np.ascontiguousarray(rgb))
+                decoded = frame.to_ndarray(format="rgb24")
+                rgb, *extra = (shape(decoded) for shape in shapers)
+                yield Frame(index=index, time_s=t_s, rgb=rgb, extra=tuple(extra))
                 index += 1
         except av.FFmpegError as exc:
             if index == 0:
@@ -500,6 +495,30 @@ def iter_frames(
             # A truncated tail: keep what decoded; the caller sees fewer frames than probed.
     finally:
         container.close()
+
+
+class _Shaper:
+    """Scales and turns a decoded frame to one ``(width, height)`` (None: the clip's own)."""
+
+    def __init__(self, info: VideoInfo, size: tuple[int, int] | None) -> None:
+        self.steps = info.rotation_deg // 90
+        self.stored_size = None  # (width, height) before rotation, when scaling
+        self.interpolation = cv2.INTER_LINEAR
+        if size is not None and tuple(size) != (info.width_px, info.height_px):
+            width, height = size if self.steps % 2 == 0 else size[::-1]
+            self.stored_size = (int(width), int(height))
+            if min(size[0] / info.width_px, size[1] / info.height_px) < 0.5:
+                self.interpolation = cv2.INTER_AREA
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        if self.stored_size is not None:
+            rgb = cv2.resize(rgb, self.stored_size, interpolation=self.interpolation)
+        if self.steps:
+            rgb = np.rot90(rgb, self.steps)
+        # PyAV pads rows to 32/64 bytes (e.g. 1080 px wide: 3264 bytes, not 3240), and
+        # MediaPipe's Image ignores strides: a padded view reads as garbage (no pose in
+        # any frame of a portrait 1080p clip). Copies only when padded or rotated.
+        return np.ascontiguousarray(rgb)
 
 
 def keyframe_times_s(info: VideoInfo) -> np.ndarray:
@@ -537,59 +556,6 @@ def _first_pts_s(container: av.container.InputContainer, stream: av.video.VideoS
         if frame.pts is not None:
             return float(frame.pts * frame.time_base)
     raise UnreadableVideo(f"{Path(container.name).name}: no frame decodes")
-
-
-def read_frame(info: VideoInfo, time_s: float) -> np.ndarray:
-    """Decode the frame of a clip nearest to a capture time, upright, as RGB.
-
-    Parameters
-    ----------
-    info
-        The clip (path, rotation, slow-motion factor), e.g. ``PoseSeries.video``.
-    time_s
-        Capture time from the first frame, in seconds (as in ``PoseSeries.time_s``).
-
-    Returns
-    -------
-    (height, width, 3) uint8
-        The frame, rotated upright like :func:`iter_frames` does.
-
-    Raises
-    ------
-    UnreadableVideo
-        When the clip cannot be opened or no frame decodes.
-    """
-    path = Path(info.path)
-    container = _open_container(path)
-    try:
-        stream = _video_stream(container, path)
-        tb = float(stream.time_base)
-        first = next((f for f in container.decode(stream) if f.pts is not None), None)
-        if first is None:
-            raise UnreadableVideo(f"{path.name}: no frame decodes")
-        t0 = float(first.pts * first.time_base)
-        target = t0 + (time_s + info.part_start_s) * info.slowmo_factor
-        best, best_dt = first, abs(t0 - target)
-        if best_dt > 0.5 / max(info.capture_fps, 1.0):
-            container.seek(int(target / tb), stream=stream, backward=True, any_frame=False)
-            for frame in container.decode(stream):
-                if frame.pts is None:
-                    continue
-                t = float(frame.pts * frame.time_base)
-                dt = abs(t - target)
-                if dt < best_dt:
-                    best, best_dt = frame, dt
-                if t > target:
-                    break
-        rgb = best.to_ndarray(format="rgb24")
-    except av.FFmpegError as exc:
-        raise UnreadableVideo(
-            f"{path.name}: the frame cannot be decoded ({_ffmpeg_reason(exc)})"
-        ) from None
-    finally:
-        container.close()
-    steps = info.rotation_deg // 90
-    return np.ascontiguousarray(np.rot90(rgb, steps) if steps else rgb)
 
 
 def with_decoded_frames(info: VideoInfo, times_s: np.ndarray) -> VideoInfo:

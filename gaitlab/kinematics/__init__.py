@@ -23,14 +23,26 @@ Pure functions, no file I/O. The entry point is :func:`analyze_kinematics`, whic
 ==================  ============================================================
 """
 
-from gaitlab.kinematics.analysis import analyze_kinematics
-from gaitlab.kinematics.definitions import METRICS, MetricDefinition
-from gaitlab.kinematics.events import GaitEvent, Stride
-from gaitlab.kinematics.metrics import MetricResult, StrideValue
-from gaitlab.kinematics.result import CadenceSummary, GaitAnalysis
-from gaitlab.kinematics.settings import KinematicsSettings
-from gaitlab.kinematics.verdict import RunningVerdict
-from gaitlab.kinematics.view import VIEWS, ViewResult
+from gaitlab.lazy import lazy_exports
+
+#: Public names and the submodule defining each, imported on first use (PEP 562): reading
+#: the settings or a reviewer's corrections loads no signal processing (SciPy), and the
+#: ``gaitlab analyze`` command loads it while the pose model runs.
+_EXPORTS = {
+    "analyze_kinematics": "analysis",
+    "METRICS": "definitions",
+    "MetricDefinition": "definitions",
+    "GaitEvent": "event_types",
+    "Stride": "event_types",
+    "MetricResult": "metrics",
+    "StrideValue": "metrics",
+    "CadenceSummary": "result",
+    "GaitAnalysis": "result",
+    "KinematicsSettings": "settings",
+    "RunningVerdict": "verdict",
+    "VIEWS": "view",
+    "ViewResult": "view",
+}
 
 __all__ = [
     "METRICS",
@@ -47,3 +59,5 @@ __all__ = [
     "ViewResult",
     "analyze_kinematics",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

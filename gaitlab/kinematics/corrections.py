@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from gaitlab.errors import UsageError
-from gaitlab.kinematics.events import EventDetection, GaitEvent, Stride
+from gaitlab.kinematics.event_types import EventDetection, GaitEvent, Stride
 
 #: Edit actions.
 ACTIONS = ("move", "add", "delete", "exclude_stride")

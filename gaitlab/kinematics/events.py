@@ -2,7 +2,8 @@ r"""Gait events (foot strike, toe-off) per side, strides and steps.
 
 The step frequency that sets the windows comes from :mod:`.cadence`; the contact
 detectors live in :mod:`.contacts` (all views), :mod:`.side_contacts` and
-:mod:`.frontal_contacts`. This module holds the event types and puts them together.
+:mod:`.frontal_contacts`; the event types in :mod:`.event_types` (re-exported here). This
+module puts them together.
 
 
 """
@@ -10,7 +11,7 @@ detectors live in :mod:`.contacts` (all views), :mod:`.side_contacts` and
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,6 +23,10 @@ from gaitlab.kinematics.contacts import (
     nearest_frame,
     velocity,
 )
+from gaitlab.kinematics.event_types import EVENT_KINDS as EVENT_KINDS
+from gaitlab.kinematics.event_types import EventDetection as EventDetection
+from gaitlab.kinematics.event_types import GaitEvent as GaitEvent
+from gaitlab.kinematics.event_types import Stride as Stride
 from gaitlab.kinematics.frontal_contacts import ground_drift_y, refine_frontal_contacts
 from gaitlab.kinematics.geometry import (
     SIDES,
@@ -42,109 +47,6 @@ from gaitlab.kinematics.side_contacts import (
     retime_side_strikes,
 )
 from gaitlab.landmarks import LEG
-
-EVENT_KINDS: tuple[str, str] = ("foot_strike", "toe_off")
-
-
-@dataclass(frozen=True)
-class GaitEvent:
-    """One gait event.
-
-    Attributes
-    ----------
-    side
-        ``"left"`` or ``"right"``.
-    kind
-        ``"foot_strike"`` or ``"toe_off"``.
-    time_s
-        Event time in seconds (interpolated between frames).
-    frame
-        Index of the frame nearest to ``time_s``.
-    inferred
-        True when not seen on this leg but placed half a stride after the other leg's
-        event (hidden far leg).
-    """
-
-    side: str
-    kind: str
-    time_s: float
-    frame: int
-    inferred: bool = False
-
-
-@dataclass(frozen=True)
-class Stride:
-    """One stride of one leg: foot strike to the next foot strike of the same foot.
-
-    Attributes
-    ----------
-    side
-        Leg whose stance starts the stride.
-    foot_strike_s, toe_off_s, next_foot_strike_s
-        Event times in seconds.
-    contralateral_foot_strike_s
-        The other foot's first strike after this foot strike (NaN if none inside the
-        stride); before ``toe_off_s`` in walking (double support).
-    inferred
-        True when any of this stride's events was inferred.
-    """
-
-    side: str
-    foot_strike_s: float
-    toe_off_s: float
-    next_foot_strike_s: float
-    contralateral_foot_strike_s: float
-    inferred: bool
-
-    @property
-    def stride_time_s(self) -> float:
-        """Foot strike to the next foot strike of the same foot."""
-        return self.next_foot_strike_s - self.foot_strike_s
-
-    @property
-    def contact_time_s(self) -> float:
-        """Foot strike to toe-off."""
-        return self.toe_off_s - self.foot_strike_s
-
-    @property
-    def flight_time_s(self) -> float:
-        """Toe-off to the other foot's strike (negative = double support, i.e. walking)."""
-        return self.contralateral_foot_strike_s - self.toe_off_s
-
-    @property
-    def duty_factor_pct(self) -> float:
-        """Contact time / stride time x 100."""
-        return 100.0 * self.contact_time_s / self.stride_time_s
-
-
-@dataclass(frozen=True)
-class EventDetection:
-    """All gait events of a clip and how they were found.
-
-    Attributes
-    ----------
-    events
-        Time-ordered events of both legs.
-    near_side
-        Side nearer the camera in side view (better visibility), else None.
-    far_inferred
-        True when any of the far leg's stances was inferred from the near leg's (each
-        event says whether it was).
-    alternation_share
-        Share of consecutive foot strikes that alternate left/right (1 = perfect).
-    notes
-        Human-readable remarks on event quality.
-    """
-
-    events: tuple[GaitEvent, ...]
-    near_side: str | None
-    far_inferred: bool
-    alternation_share: float
-    notes: tuple[str, ...]
-
-    def of(self, side: str, kind: str) -> list[GaitEvent]:
-        """Events of one side and kind, time-ordered."""
-        return [e for e in self.events if e.side == side and e.kind == kind]
 
 
 def _alternation_share(fs_events: list[tuple[float, str]]) -> float:

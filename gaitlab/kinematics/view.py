@@ -42,12 +42,11 @@ from gaitlab.kinematics.geometry import (
     trunk_length_series_px,
 )
 from gaitlab.kinematics.settings import KinematicsSettings
+from gaitlab.kinematics.vocab import FRONTAL_VIEWS as FRONTAL_VIEWS
+from gaitlab.kinematics.vocab import SIDE_VIEWS as SIDE_VIEWS
+from gaitlab.kinematics.vocab import USER_VIEWS as USER_VIEWS
+from gaitlab.kinematics.vocab import VIEWS as VIEWS
 
-VIEWS: tuple[str, ...] = ("side-left", "side-right", "rear", "front", "unclear")
-SIDE_VIEWS: tuple[str, ...] = ("side-left", "side-right")
-#: What a user may say: a view, or just ``side`` (facing is then detected).
-USER_VIEWS: tuple[str, ...] = (*VIEWS, "side")
-FRONTAL_VIEWS: tuple[str, ...] = ("rear", "front")
 #: Shoulder width over trunk length seen square from behind or in front (0.6-0.7 on real
 #: clips, 0.70 on the stick runner).
 FRONTAL_WIDTH_RATIO = 0.68

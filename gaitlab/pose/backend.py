@@ -8,11 +8,15 @@ in without touching the extraction loop.
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -125,20 +129,53 @@ def import_mediapipe() -> Any:
     and that import looks for PortAudio by running ``ldconfig``, ``gcc`` and ``ld`` on every
     start. gaitlab records no audio, and mediapipe treats a missing ``sounddevice`` as
     "audio recording unavailable": so the import is answered "not installed" while
-    mediapipe loads, and restored afterwards for any other user of ``sounddevice``.
+    mediapipe loads, and restored afterwards for any other user of ``sounddevice``. Its
+    drawing helpers, which import matplotlib, load only if used (:class:`_LazyModules`).
     """
     if "mediapipe" in sys.modules:
         return sys.modules["mediapipe"]
     blocked = "sounddevice" not in sys.modules
     if blocked:
         sys.modules["sounddevice"] = None  # type: ignore[assignment]  # import -> ImportError
+    lazy = _LazyModules(_DRAWING_MODULES)
+    sys.meta_path.insert(0, lazy)
     try:
         import mediapipe
         import mediapipe.tasks.python.vision  # the Tasks API used below
     finally:
+        sys.meta_path.remove(lazy)
         if blocked:
             del sys.modules["sounddevice"]
     return mediapipe
+
+
+#: mediapipe's drawing helpers, imported by its package but never used by gaitlab: they
+#: import matplotlib.pyplot, most of mediapipe's import time.
+_DRAWING_MODULES = frozenset(
+    {"mediapipe.tasks.python.vision.drawing_utils", "mediapipe.tasks.python.vision.drawing_styles"}
+)
+
+
+class _LazyModules(importlib.abc.MetaPathFinder):
+    """Finds ``names`` as usual but loads them on first attribute access (``LazyLoader``).
+
+    Used only while mediapipe is imported: its package imports the drawing modules, which
+    then load (matplotlib and all) only if some code uses them.
+    """
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self._names = names
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self._names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
 
 
 class MediaPipeBackend:

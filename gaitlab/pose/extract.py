@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from gaitlab.pose.models import resolve_model
 from gaitlab.pose.passes import PassResult, run_backend, run_segments
 from gaitlab.pose.sandbox import CONFINED, network_sandbox
 from gaitlab.pose.scaling import model_frame_size
-from gaitlab.pose.scene import measure_camera_roll
+from gaitlab.pose.scene import ScenePass, measure_camera_roll
 from gaitlab.pose.segments import (
     DECODE_SHARE,
     MIN_SEGMENT_S,
@@ -55,6 +56,7 @@ from gaitlab.pose.settings import (
     parse_max_side,
 )
 from gaitlab.series import ModelInfo, PoseSeries, VideoInfo
+from gaitlab.timing import StageTimes
 
 __all__ = [
     "DECODE_SHARE",
@@ -100,6 +102,7 @@ def extract_pose(
     use_cache: bool = True,
     progress: ProgressFn | None = None,
     backend_factory: BackendFactory = MediaPipeBackend,
+    times: StageTimes | None = None,
 ) -> PoseSeries:
     """Pose landmarks of the runner in every frame of a clip.
 
@@ -124,6 +127,8 @@ def extract_pose(
         Called after each frame with (frames done, frames expected).
     backend_factory
         Builds the backend from the verified model path and settings (tests inject one).
+    times
+        Stage times of a profiled command (:mod:`gaitlab.timing`); None times nothing.
 
     Returns
     -------
@@ -157,6 +162,9 @@ def extract_pose(
                 cached = replace(cached, camera_roll=measure_camera_roll(cached))
             return cached
 
+    # The scene measures ride on the one pass's frames; with segments, they are measured
+    # afterwards from the series (segment rows are not the series' rows until stitched).
+    scene = ScenePass(info) if len(segments) == 1 else None
     time_s, arrays, masks, waistband, info = _one_person_pass(
         lambda: backend_factory(model_path, settings.mediapipe),
         info,
@@ -165,6 +173,8 @@ def extract_pose(
         run,
         progress,
         model_size,
+        scene,
+        times,
     )
     # A backend class that cannot return several poses is not built for nothing.
     single_only = isinstance(backend_factory, type) and not issubclass(
@@ -180,7 +190,11 @@ def extract_pose(
         model_size,
         run.pinning,
     )
+    # Kept only when the stored landmarks are the pass's own (not a followed runner's).
+    kept = scene is not None and people.mode in ("single", "single-unchecked")
+    n = len(time_s)
     series = PoseSeries(
+        camera_motion=scene.camera_motion(n) if kept and scene is not None else None,
         time_s=time_s,
         **arrays,
         video=info,
@@ -194,7 +208,10 @@ def extract_pose(
             f"{Path(path).name}: no person found in any of {series.n_frames} frames; film the "
             "whole body, side-on or from behind, 3-5 m away, in good light"
         )
-    series = replace(series, camera_roll=measure_camera_roll(series))
+    greys = scene.roll_greys(n) if kept and scene is not None else None
+    with times.stage("pixel_measures") if times is not None else nullcontext():
+        roll = measure_camera_roll(series, greys=greys)
+    series = replace(series, camera_roll=roll)
     if cache_file is not None:
         series.save(cache_file)
     return series
@@ -221,8 +238,13 @@ def _one_person_pass(
     run: PoseRun,
     progress: ProgressFn | None,
     model_size: tuple[int, int] | None,
+    scene: ScenePass | None = None,
+    times: StageTimes | None = None,
 ) -> PassResult:
-    """The landmarks of one person a frame: one pinned landmarker, or one per segment."""
+    """The landmarks of one person a frame: one pinned landmarker, or one per segment.
+
+    ``scene`` takes the scene measures in a single pass (:func:`run_backend`).
+    """
     if len(segments) > 1:
         return run_segments(
             make_backend,
@@ -245,6 +267,8 @@ def _one_person_pass(
             prefetch=run.prefetch,
             model_size=model_size,
             helper_cores=helper_cores(run.pinning),
+            scene=scene,
+            times=times,
         )
     finally:
         backend.close()

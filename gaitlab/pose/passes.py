@@ -8,8 +8,9 @@ edge) is taken in the same pass, and only small per-frame results are kept
 from __future__ import annotations
 
 import os
+import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, fields
 
@@ -18,18 +19,23 @@ import numpy as np
 from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
 from gaitlab.io.prefetch import pin_thread
 from gaitlab.io.prefetch import prefetch as prefetch_frames
-from gaitlab.io.video import iter_frames, with_decoded_frames
+from gaitlab.io.video import Frame, iter_frames, with_decoded_frames
+from gaitlab.landmarks import N_LANDMARKS
 from gaitlab.pose.backend import PoseBackend, empty_pose_arrays
 from gaitlab.pose.cores import CorePinning, usable_cores
 from gaitlab.pose.masks import MASK_CROP_SHAPE, CropBuffer, mask_crop
 from gaitlab.pose.scaling import clip_factor, to_clip_px
+from gaitlab.pose.scene import ScenePass
 from gaitlab.pose.segments import Segment
 from gaitlab.pose.settings import ProgressFn
 from gaitlab.series import MaskCrops, VideoInfo, WaistbandSeries
+from gaitlab.timing import StageTimes
 
 #: What a pass returns: frame times, the landmark arrays of :class:`~gaitlab.series.PoseSeries`,
 #: mask crops (or None), the waistband series (or None) and the video info updated with the
 #: frames decoded.
+#: The landmarks of a frame without a pose.
+NO_POSE_XY = np.full((N_LANDMARKS, 2), np.nan)
 PassResult = tuple[
     np.ndarray, dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, VideoInfo
 ]
@@ -71,6 +77,8 @@ def run_segment(
     prefetch: bool = True,
     model_size: tuple[int, int] | None = None,
     helper_cores: list[int] | None = None,
+    scene: ScenePass | None = None,
+    times: StageTimes | None = None,
 ) -> Rows:
     """Detect, crop the mask and find the waistband on each frame of one segment.
 
@@ -79,6 +87,9 @@ def run_segment(
     taken on that frame and the stored landmarks are in the clip's pixels either way.
     ``helper_cores``: run the decode-ahead thread (and FFmpeg's threads) and the waistband
     thread on these cores, off the landmarker's (see :func:`gaitlab.pose.cores.build_on_one_core`).
+    ``scene``: also take the camera's motion and roll frames from each decoded frame, in
+    the waistband's thread (for a whole-clip segment only: its rows are the series' rows).
+    ``times``: add the time of decoding, inference and the pixel measures to it.
 
     With ``prefetch``, three stages overlap, each in its own thread: decoding runs a few
     frames ahead (:func:`gaitlab.io.video.prefetch`, FFmpeg choosing its own threads),
@@ -105,8 +116,31 @@ def run_segment(
         end_s=segment.end_s,
         size=model_size,
         threads=None if prefetch else 1,
+        extra_sizes=() if scene is None else scene.extra_sizes,
     )
+    if times is not None:
+        frames = _timed(frames, times, "decode")
     factor = clip_factor(info, model_size)
+
+    def measure(
+        frame: Frame, row: int, xy_px: np.ndarray | None, pose_xy: np.ndarray | None
+    ) -> WaistbandLine:
+        # The pixel measures of one frame, in frame order on one thread: the scene's motion
+        # needs the frame before.
+        if times is not None:
+            with times.stage("pixel_measures"):
+                return measure_untimed(frame, row, xy_px, pose_xy)
+        return measure_untimed(frame, row, xy_px, pose_xy)
+
+    def measure_untimed(
+        frame: Frame, row: int, xy_px: np.ndarray | None, pose_xy: np.ndarray | None
+    ) -> WaistbandLine:
+        if scene is not None:
+            scene.add(row, frame.extra, NO_POSE_XY if xy_px is None else xy_px)
+        if not with_waistband or pose_xy is None:
+            return NOT_FOUND
+        return waistband_line(frame.rgb, pose_xy)
+
     with ThreadPoolExecutor(
         1, thread_name_prefix="gaitlab-waistband", initializer=pin_thread, initargs=(helper_cores,)
     ) as measurer:
@@ -115,7 +149,12 @@ def run_segment(
             # MediaPipe needs strictly increasing integer milliseconds; at >1 kHz, nudge.
             time_ms = max(last_ms + 1, round(frame.time_s * 1000.0))
             last_ms = time_ms
-            pose = backend.detect(frame.rgb, time_ms)
+            if times is None:
+                pose = backend.detect(frame.rgb, time_ms)
+            else:
+                times.mark("first_frame_to_model")
+                with times.stage("inference"):
+                    pose = backend.detect(frame.rgb, time_ms)
             if frame.time_s < segment.keep_from_s:
                 continue  # warm-up frame of a later segment
             clip_pose = pose if pose is None or factor is None else to_clip_px(pose, factor)
@@ -133,19 +172,35 @@ def run_segment(
                 rows.origins.append(origin)
                 rows.scales.append(scale)
                 rows.crops.append(crop)
-            if with_waistband:
-                if pose is None:
+            if with_waistband or scene is not None:
+                args = (frame, len(rows) - 1, rows.xy_px[-1], None if pose is None else pose.xy_px)
+                if scene is None and pose is None:
                     pending.append(_done(NOT_FOUND))
                 elif not prefetch:
-                    pending.append(_done(waistband_line(frame.rgb, pose.xy_px)))
+                    pending.append(_done(measure(*args)))
                 else:
-                    pending.append(measurer.submit(waistband_line, frame.rgb, pose.xy_px))
+                    pending.append(measurer.submit(measure, *args))
                 while len(pending) > 4:  # bounds the frames held in memory
-                    rows.bands.append(pending.popleft().result())
+                    band = pending.popleft().result()
+                    if with_waistband:
+                        rows.bands.append(band)
             if on_frame is not None:
                 on_frame()
-        rows.bands.extend(f.result() for f in pending)
+        bands = [f.result() for f in pending]
+        if with_waistband:
+            rows.bands.extend(bands)
     return rows
+
+
+def _timed(frames: Iterator[Frame], times: StageTimes, stage: str) -> Iterator[Frame]:
+    """``frames``, the time spent producing each added to ``stage``."""
+    while True:
+        t = time.perf_counter()
+        frame = next(frames, None)
+        times.add(stage, time.perf_counter() - t)
+        if frame is None:
+            return
+        yield frame
 
 
 def stitch(parts: list[Rows]) -> Rows:
@@ -202,6 +257,8 @@ def run_backend(
     prefetch: bool = True,
     model_size: tuple[int, int] | None = None,
     helper_cores: list[int] | None = None,
+    scene: ScenePass | None = None,
+    times: StageTimes | None = None,
 ) -> PassResult:
     """Stream a probed clip through ``backend`` in one pass.
 
@@ -211,6 +268,7 @@ def run_backend(
     frames are scaled to this ``(width, height)`` for the model
     (:func:`gaitlab.pose.scaling.model_frame_size`).
     ``helper_cores``: where the decode and waistband threads run (:func:`run_segment`).
+    ``scene``: the scene measures taken in the same pass (:class:`~gaitlab.pose.scene.ScenePass`).
 
     Returns
     -------
@@ -236,6 +294,8 @@ def run_backend(
         prefetch=prefetch,
         model_size=model_size,
         helper_cores=helper_cores,
+        scene=scene,
+        times=times,
     )
     return assemble(rows, info, with_masks=with_masks, with_waistband=with_waistband)
 

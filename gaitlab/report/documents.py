@@ -40,16 +40,25 @@ PDF_FILE = "report.pdf"
 Timings = dict[str, float]
 
 
-def write_documents(data: ReportData, out: Path) -> tuple[dict[str, Path], Timings]:
-    """Write the plots (``plot_*.png``) and the exports; return their paths and timings."""
-    # matplotlib loads in the process that draws the plots (the second one, with --workers 2).
-    from gaitlab.report.plots import all_plots, save_png
+def write_documents(
+    data: ReportData, out: Path, *, plots: bool = True
+) -> tuple[dict[str, Path], Timings]:
+    """Write the plots (``plot_*.png``) and the exports; return their paths and timings.
 
+    ``plots=False`` writes the exports only: the plots are the reports' figures, and
+    drawing them (matplotlib included) costs more than everything else a numbers-only
+    analysis writes.
+    """
     paths: dict[str, Path] = {}
-    t = time.perf_counter()
-    for name, fig in all_plots(data).items():
-        paths[name] = save_png(fig, out / f"{name}.png")
-    timings = {"plots": time.perf_counter() - t}
+    timings: Timings = {}
+    if plots:
+        # matplotlib loads in the process that draws the plots (the second one, --workers 2).
+        from gaitlab.report.plots import all_plots, save_png
+
+        t = time.perf_counter()
+        for name, fig in all_plots(data).items():
+            paths[name] = save_png(fig, out / f"{name}.png")
+        timings["plots"] = time.perf_counter() - t
     t = time.perf_counter()
     paths.update(write_exports(data, out))
     timings["exports"] = time.perf_counter() - t
@@ -233,7 +242,7 @@ def _child(
             if job is None:
                 return  # not needed after all
         data, out, reports, video = job
-        paths, more = write_documents(data, out)
+        paths, more = write_documents(data, out, plots=reports)
         timings.update(more)
         keyframes = conn.recv()
         if keyframes is None:

@@ -60,6 +60,7 @@ from gaitlab.report.documents import (
 from gaitlab.report.frames import keyframe_specs
 from gaitlab.report.render import MAX_SIDE_PX, ProgressFn, render_clip
 from gaitlab.result import KINEMATICS_SERIES_FILE, RESULT_FILE, SERIES_FILE
+from gaitlab.timing import StageTimes
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,7 @@ def write_outputs(
     progress: ProgressFn | None = None,
     workers: int = 1,
     documents: DocumentsProcess | None = None,
+    times: StageTimes | None = None,
 ) -> dict[str, Path]:
     """Write all outputs of one clip into ``out_dir``.
 
@@ -220,8 +222,8 @@ def write_outputs(
     out_dir
         Result folder (created).
     video, keyframes, reports
-        Write the annotated video / the key-frame PNGs / the HTML and PDF reports. Plots and
-        the CSV/TRC/MOT exports are always written (they are fast).
+        Write the annotated video / the key-frame PNGs / the HTML and PDF reports and their
+        plots. The CSV/TRC/MOT exports are always written (they are fast).
     blur_faces
         Blur every face in the video, key frames and finding images
         (:mod:`gaitlab.report.faces`).
@@ -242,6 +244,9 @@ def write_outputs(
         the key frames are drawn and the clip has at most :data:`PARALLEL_MAX_FRAMES`
         frames; otherwise it is ended and everything is written here. Either way it is
         ended when this returns or raises.
+    times
+        Stage times of a profiled command (:mod:`gaitlab.timing`): each output's time is
+        added to it.
 
     Returns
     -------
@@ -258,6 +263,7 @@ def write_outputs(
             analysis_or_loaded_result, out_dir, video=video, keyframes=keyframes,
             reports=reports, blur_faces=blur_faces, clip_path=clip_path,
             max_side_px=max_side_px, progress=progress, workers=workers, documents=documents,
+            times=times,
         )  # fmt: skip
     except BaseException:
         if documents is not None:
@@ -278,6 +284,7 @@ def _write_outputs(
     progress: ProgressFn | None,
     workers: int,
     documents: DocumentsProcess | None,
+    times: StageTimes | None,
 ) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -358,7 +365,7 @@ def _write_outputs(
         paths.update(written)
         timings.update({f"{k} (second process)": v for k, v in more.items()})
     else:
-        written, more = write_documents(data, out)
+        written, more = write_documents(data, out, plots=reports)
         paths.update(written)
         timings.update(more)
         if reports:
@@ -368,6 +375,8 @@ def _write_outputs(
             paths.update(written)
             timings.update(more)
     log.info("outputs written in %s", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    for name, seconds in timings.items() if times is not None else ():
+        times.add(f"outputs: {name}", seconds)
     record_outputs(out, paths, previous)
     # Listed with the outputs so that whoever owns them (a runner's session in the store)
     # owns the manifest too; it never lists itself.

@@ -5,7 +5,8 @@ import pytest
 
 from gaitlab.dashboard.scrubber import FrameRenderer, angle_label, angles_at, phase_at
 from gaitlab.errors import NotAFile
-from gaitlab.io.video import iter_frames, read_frame
+from gaitlab.io.sampling import read_frame
+from gaitlab.io.video import iter_frames
 
 
 def test_read_frame_returns_the_frame_the_pose_series_indexes(synthetic_data):

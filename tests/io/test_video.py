@@ -11,7 +11,8 @@ import pytest
 from gaitlab.errors import NotAFile, NoVideoStream, UnreadableVideo, UnsuitableVideo
 from gaitlab.io import VideoLimits, iter_frames, probe_video
 from gaitlab.io.prefetch import prefetch
-from gaitlab.io.video import capture_fps_tag, continuous_parts, keyframe_times_s, read_frame
+from gaitlab.io.sampling import read_frame
+from gaitlab.io.video import capture_fps_tag, continuous_parts, keyframe_times_s
 from tests.clipmaker import audio_only, pattern_clip, timed_clip
 from tests.conftest import shared_clip
 
