@@ -98,7 +98,7 @@ def test_a_second_process_that_dies_is_reported(
     synthetic_outputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = _result_copy(synthetic_outputs, tmp_path / "out")
-    monkeypatch.setattr(documents_module, "write_documents", lambda data, out: os._exit(3))
+    monkeypatch.setattr(documents_module, "write_documents", lambda data, out, **kw: os._exit(3))
     with pytest.raises(RuntimeError, match="exited with code 3"):
         write_outputs(data, tmp_path / "out", workers=2)
 
