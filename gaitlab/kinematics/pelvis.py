@@ -127,8 +127,10 @@ def pelvic_drop_values(
     for s in strides:
         sign = -1.0 if s.side == "right" else 1.0
         drop = sign * (obliquity_deg - neutral)
-        t_mid = 0.5 * (s.foot_strike_s + s.toe_off_s)
-        v, t_peak = peak_over_interval(time_s, drop, s.foot_strike_s, t_mid, min_share=0.5)
+        # The whole stance, not only its first half: the drop peaks in early stance (on every
+        # rendered rear stance the whole-stance peak is the first half's), and the rear
+        # view's foot strikes can come late by a third of a stance, which would cut it off.
+        v, t_peak = peak_over_interval(time_s, drop, s.foot_strike_s, s.toe_off_s, min_share=0.5)
         out.append(StrideValue(s.side, s.foot_strike_s, v, s.inferred, t_peak))
     return out
 
