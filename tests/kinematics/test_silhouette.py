@@ -13,6 +13,7 @@ from gaitlab.kinematics.pelvis import (
 )
 from gaitlab.kinematics.silhouette import silhouette_tilt_deg
 from gaitlab.landmarks import INDEX
+from gaitlab.result.kinematics import PelvisCues
 
 CROP_H, CROP_W = 256, 192  # gaitlab.pose.masks.MASK_CROP_SHAPE
 
@@ -114,3 +115,12 @@ def test_too_few_shared_frames_give_no_verdict():
     ok[:5] = True
     a = cue_agreement(hips, ok, hips)
     assert a.both_frames == 5 and np.isnan(a.median_difference_deg)
+
+
+def test_the_agreement_block_reads_back_typed():
+    hips = _swinging_tilt(120, 5)
+    a = cue_agreement(hips + 1.0, np.ones(120, bool), hips)
+    block = PelvisCues.from_dict(a.to_dict())
+    assert block.both_frames == 120 and block.silhouette_measures is False
+    assert block.median_difference_deg == pytest.approx(a.median_difference_deg, abs=0.005)
+    assert block.max_difference_deg == MAX_CUE_DIFFERENCE_DEG
