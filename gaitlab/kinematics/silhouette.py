@@ -53,44 +53,123 @@ def _contours(
     """Left and right edge (crop px, pixel-centre units) of the run through ``x_mid``."""
     w = inside.shape[1]
     col = int(np.clip(round(x_mid), 0, w - 1))
-    keep, left, right = [], [], []
-    for r in rows:
-        line = inside[r]
-        if not line[col]:
-            continue
-        out = np.flatnonzero(~line)
-        lo = out[out < col]
-        hi = out[out > col]
-        if not lo.size or not hi.size:  # the run reaches the crop's border
-            continue
-        keep.append(r)
-        left.append(lo[-1] + 0.5)
-        right.append(hi[0] - 0.5)
-    return np.asarray(keep, float), np.asarray(left, float), np.asarray(right, float)
+    band = inside[rows]
+    # The run's ends: the last outside pixel left of ``col`` and the first one right of it.
+    out_lo = ~band[:, :col]
+    out_hi = ~band[:, col + 1 :]
+    # A run that reaches the crop's border has no outside pixel on that side.
+    keep = band[:, col] & out_lo.any(axis=1) & out_hi.any(axis=1)
+    if not keep.any():
+        return np.empty(0), np.empty(0), np.empty(0)
+    lo = col - 1 - np.argmax(out_lo[keep, ::-1], axis=1)
+    hi = col + 1 + np.argmax(out_hi[keep], axis=1)
+    return rows[keep].astype(float), lo + 0.5, hi - 0.5
 
 
 def _off_median(x: np.ndarray, rows: int = 9) -> np.ndarray:
-    """Distance of each value from the median of the ``rows`` values around it."""
+    """Distance of each value from the median of the ``rows`` (odd) values around it."""
     half = rows // 2
-    padded = np.pad(x, half, mode="edge")
+    padded = np.concatenate([np.full(half, x[0]), x, np.full(half, x[-1])])
     windows = np.lib.stride_tricks.sliding_window_view(padded, rows)
-    return np.abs(x - np.median(windows, axis=1))
+    # The middle of the sorted window is its median (np.median's value, without its cost).
+    return np.abs(x - np.sort(windows, axis=1)[:, half])
 
 
-def _mirror_cost(y: np.ndarray, xl: np.ndarray, xr: np.ndarray, centre: np.ndarray, t: float):
-    """Mean squared mismatch of the contours turned by ``-t`` rad about ``centre``."""
-    c, s = np.cos(t), np.sin(t)
+def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """``np.interp(x[g], xp[g], fp[g], left=nan, right=nan)`` for every row ``g`` at once.
+
+    ``xp`` ascending along each row. The same arithmetic as numpy's own interpolation (the
+    last knot at or below x, its value on a tie, else slope times offset plus value), so
+    each row's result is the one ``np.interp`` gives, to the bit.
+    """
+    g, n = xp.shape
+    rows = np.arange(g)[:, None]
+    # One search in all rows: each row shifted past the one before. The shift rounds, but
+    # monotonically, so a knot at or below x stays so; a knot just above x may round onto
+    # it and be counted, hence the exact step back after.
+    lo = min(xp[:, 0].min(), x.min())
+    span = max(xp[:, -1].max(), x.max()) - lo + 1.0
+    j = np.searchsorted(((xp - lo) + rows * span).ravel(), (x - lo) + rows * span, side="right")
+    j = j - 1 - n * rows
+    flat = xp.ravel()
+    while True:
+        over = (j >= 0) & (flat[np.maximum(j, 0) + n * rows] > x)
+        if not over.any():
+            break
+        j = j - over
+    at = np.clip(j, 0, n - 2) + n * rows
+    x0, x1 = flat[at], flat[at + 1]
+    y0, y1 = fp.ravel()[at], fp.ravel()[at + 1]
+    # Where the clipped index is not the knot used, x1 - x0 may be 0: replaced below.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (y1 - y0) / (x1 - x0) * (x - x0) + y0
+    out = np.where(x == x0, y0, out)
+    out = np.where(j == n - 1, fp[:, -1:], out)
+    return np.where((j < 0) | (x > xp[:, -1:]), np.nan, out)
+
+
+#: numpy sums a contiguous run of up to this many values in 8 interleaved partial sums.
+_PAIRWISE_BLOCK = 128
+
+
+def _row_sums(a: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``a[g, :count[g]].sum()`` for every row, adding in the order numpy adds such a run.
+
+    A mean is only bit-identical to ``np.mean`` of the run if its additions come in the
+    same order: numpy sums fewer than 8 values one after another, and up to 128 values in
+    8 interleaved partial sums, combined pairwise, then the rest one after another. Adding
+    a zero changes no sum, so the rows are padded with zeros instead of cut.
+    """
+    g, n = a.shape
+    if n > _PAIRWISE_BLOCK:  # numpy splits longer runs recursively: sum them one by one
+        return np.array([a[i, : count[i]].sum() for i in range(g)])
+    whole = count - count % 8
+    cols = np.arange(n)
+    blocks = np.zeros((g, -(-n // 8) * 8))
+    blocks[:, :n] = np.where(cols < whole[:, None], a, 0.0)
+    blocks = blocks.reshape(g, -1, 8)
+    r = blocks[:, 0]
+    for b in range(1, blocks.shape[1]):
+        r = r + blocks[:, b]
+    total = ((r[:, 0] + r[:, 1]) + (r[:, 2] + r[:, 3])) + (
+        (r[:, 4] + r[:, 5]) + (r[:, 6] + r[:, 7])
+    )
+    rest = whole[:, None] + np.arange(7)
+    rest = np.where(rest < count[:, None], a[np.arange(g)[:, None], np.minimum(rest, n - 1)], 0.0)
+    for i in range(7):
+        total = total + rest[:, i]
+    return total
+
+
+def _mirror_costs(
+    y: np.ndarray, xl: np.ndarray, xr: np.ndarray, centre: np.ndarray, grid: np.ndarray
+) -> np.ndarray:
+    """Mean squared mismatch of the contours turned by ``-t`` rad about ``centre``, per ``t``.
+
+    All angles of ``grid`` at once, with for each the arithmetic, in the order, of turning,
+    sorting, interpolating and averaging that angle alone (``np.argsort``, ``np.interp``,
+    ``np.mean``): the same costs to the bit, so the same grid minimum and parabola.
+    """
+    g, n = grid.size, y.size
+    c, s = np.cos(grid)[:, None], np.sin(grid)[:, None]
+    dxl, dxr, dy = xl - centre[0], xr - centre[0], y - centre[1]
     # Turn back by -t (image coordinates, y down: +t turns the image-right end down).
-    ul, vl = c * (xl - centre[0]) + s * (y - centre[1]), -s * (xl - centre[0]) + c * (y - centre[1])
-    ur, vr = c * (xr - centre[0]) + s * (y - centre[1]), -s * (xr - centre[0]) + c * (y - centre[1])
-    order = np.argsort(vr)
-    ur_at = np.interp(vl, vr[order], ur[order], left=np.nan, right=np.nan)
+    ul, vl = c * dxl + s * dy, -s * dxl + c * dy
+    ur, vr = c * dxr + s * dy, -s * dxr + c * dy
+    order = np.argsort(vr, axis=1) + n * np.arange(g)[:, None]
+    ur_at = _interp_rows(vl, vr.ravel()[order], ur.ravel()[order])
     ok = np.isfinite(ur_at)
-    if ok.sum() < 4:
-        return np.inf
-    # Mirror line: the mean of the two contours at equal height.
-    m = float(np.mean(ul[ok] + ur_at[ok])) / 2.0
-    return float(np.mean(((m - ul[ok]) - (ur_at[ok] - m)) ** 2))
+    count = ok.sum(axis=1)
+    # The heights both contours reach, moved to the front of each row in their order.
+    to = (np.cumsum(ok, axis=1) - 1 + n * np.arange(g)[:, None])[ok]
+    left, right = np.zeros(g * n), np.zeros(g * n)
+    left[to], right[to] = ul[ok], ur_at[ok]
+    left, right = left.reshape(g, n), right.reshape(g, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Mirror line: the mean of the two contours at equal height.
+        m = (_row_sums(left + right, count) / count / 2.0)[:, None]
+        cost = _row_sums(((m - left) - (right - m)) ** 2, count) / count
+    return np.where(count >= 4, cost, np.inf)
 
 
 def silhouette_tilt_deg(
@@ -136,7 +215,7 @@ def silhouette_tilt_deg(
     if y.size < s.min_rows:
         return float("nan")
     grid = np.radians(np.arange(-s.max_tilt_deg, s.max_tilt_deg + 1e-9, s.step_deg))
-    cost = np.array([_mirror_cost(y, xl, xr, mid_hip, t) for t in grid])
+    cost = _mirror_costs(y, xl, xr, mid_hip, grid)
     i = int(np.argmin(cost))
     if not np.isfinite(cost[i]):
         return float("nan")
