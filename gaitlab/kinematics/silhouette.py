@@ -48,31 +48,36 @@ class SilhouetteSettings:
 
 
 def _contours(
-    inside: np.ndarray, rows: np.ndarray, x_mid: float
+    inside: np.ndarray, first_row: int, x_mid: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Left and right edge (crop px, pixel-centre units) of the run through ``x_mid``."""
+    """Left and right edge (crop px, pixel-centre units) of the run through ``x_mid``.
+
+    ``inside`` holds the crop's rows from ``first_row`` on; rows are returned in crop px.
+    """
     w = inside.shape[1]
     col = int(np.clip(round(x_mid), 0, w - 1))
-    band = inside[rows]
     # The run's ends: the last outside pixel left of ``col`` and the first one right of it.
-    out_lo = ~band[:, :col]
-    out_hi = ~band[:, col + 1 :]
+    out_lo = ~inside[:, :col]
+    out_hi = ~inside[:, col + 1 :]
     # A run that reaches the crop's border has no outside pixel on that side.
-    keep = band[:, col] & out_lo.any(axis=1) & out_hi.any(axis=1)
+    keep = inside[:, col] & out_lo.any(axis=1) & out_hi.any(axis=1)
     if not keep.any():
         return np.empty(0), np.empty(0), np.empty(0)
     lo = col - 1 - np.argmax(out_lo[keep, ::-1], axis=1)
     hi = col + 1 + np.argmax(out_hi[keep], axis=1)
-    return rows[keep].astype(float), lo + 0.5, hi - 0.5
+    return np.flatnonzero(keep) + float(first_row), lo + 0.5, hi - 0.5
 
 
 def _off_median(x: np.ndarray, rows: int = 9) -> np.ndarray:
-    """Distance of each value from the median of the ``rows`` (odd) values around it."""
+    """Distance of each value from the median of the ``rows`` (odd) values around it.
+
+    Along the last axis (each row of a 2-D ``x`` on its own), the ends repeated outwards.
+    """
     half = rows // 2
-    padded = np.concatenate([np.full(half, x[0]), x, np.full(half, x[-1])])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, rows)
+    padded = np.concatenate([x[..., :1].repeat(half, -1), x, x[..., -1:].repeat(half, -1)], -1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, rows, axis=-1)
     # The middle of the sorted window is its median (np.median's value, without its cost).
-    return np.abs(x - np.sort(windows, axis=1)[:, half])
+    return np.abs(x - np.sort(windows, axis=-1)[..., half])
 
 
 def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
@@ -100,10 +105,10 @@ def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
     at = np.clip(j, 0, n - 2) + n * rows
     x0, x1 = flat[at], flat[at + 1]
     y0, y1 = fp.ravel()[at], fp.ravel()[at + 1]
-    # Where the clipped index is not the knot used, x1 - x0 may be 0: replaced below.
+    # Where the clipped index is not the knot used, x1 - x0 may be 0: replaced below. On
+    # a knot, x - x0 = 0 gives its value exactly, as numpy's shortcut does.
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (y1 - y0) / (x1 - x0) * (x - x0) + y0
-    out = np.where(x == x0, y0, out)
     out = np.where(j == n - 1, fp[:, -1:], out)
     return np.where((j < 0) | (x > xp[:, -1:]), np.nan, out)
 
@@ -151,20 +156,30 @@ def _mirror_costs(
     ``np.mean``): the same costs to the bit, so the same grid minimum and parabola.
     """
     g, n = grid.size, y.size
+    base = n * np.arange(g)[:, None]
     c, s = np.cos(grid)[:, None], np.sin(grid)[:, None]
     dxl, dxr, dy = xl - centre[0], xr - centre[0], y - centre[1]
     # Turn back by -t (image coordinates, y down: +t turns the image-right end down).
     ul, vl = c * dxl + s * dy, -s * dxl + c * dy
     ur, vr = c * dxr + s * dy, -s * dxr + c * dy
-    order = np.argsort(vr, axis=1) + n * np.arange(g)[:, None]
-    ur_at = _interp_rows(vl, vr.ravel()[order], ur.ravel()[order])
+    if not (vr[:, 1:] > vr[:, :-1]).all():  # rows strictly in order sort to themselves
+        order = np.argsort(vr, axis=1) + base
+        vr, ur = vr.ravel()[order], ur.ravel()[order]
+    ur_at = _interp_rows(vl, vr, ur)
     ok = np.isfinite(ur_at)
     count = ok.sum(axis=1)
-    # The heights both contours reach, moved to the front of each row in their order.
-    to = (np.cumsum(ok, axis=1) - 1 + n * np.arange(g)[:, None])[ok]
-    left, right = np.zeros(g * n), np.zeros(g * n)
-    left[to], right[to] = ul[ok], ur_at[ok]
-    left, right = left.reshape(g, n), right.reshape(g, n)
+    # The heights both contours reach, moved to the front of each row in their order: a
+    # shift where they are one run (nearly always), else a scatter.
+    first = np.argmax(ok, axis=1)
+    last = n - 1 - np.argmax(ok[:, ::-1], axis=1)
+    if (count == last - first + 1).all():
+        at = np.minimum(first[:, None] + np.arange(n), n - 1) + base
+        left, right = ul.ravel()[at], ur_at.ravel()[at]
+    else:
+        to = (np.cumsum(ok, axis=1) - 1 + base)[ok]
+        left, right = np.zeros(g * n), np.zeros(g * n)
+        left[to], right[to] = ul[ok], ur_at[ok]
+        left, right = left.reshape(g, n), right.reshape(g, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Mirror line: the mean of the two contours at equal height.
         m = (_row_sums(left + right, count) / count / 2.0)[:, None]
@@ -203,14 +218,12 @@ def silhouette_tilt_deg(
     h = prob.shape[0]
     r0 = max(0, int(np.floor(mid_hip[1] - s.above_trunk * trunk)))
     r1 = min(h, int(np.ceil(mid_hip[1] + s.below_trunk * trunk)) + 1)
-    y, xl, xr = _contours(prob >= 128, np.arange(r0, r1), float(mid_hip[0]))
+    y, xl, xr = _contours(prob[r0 : max(r0, r1)] >= 128, r0, float(mid_hip[0]))
     if y.size < s.min_rows:
         return float("nan")
     # An arm laid against the side makes a step in that side's contour: rows whose contour
     # leaves the running median of its neighbours by more than a few pixels are dropped.
-    keep = (_off_median(xl, s.median_rows) <= s.max_step_px) & (
-        _off_median(xr, s.median_rows) <= s.max_step_px
-    )
+    keep = (_off_median(np.stack([xl, xr]), s.median_rows) <= s.max_step_px).all(axis=0)
     y, xl, xr = y[keep], xl[keep], xr[keep]
     if y.size < s.min_rows:
         return float("nan")
