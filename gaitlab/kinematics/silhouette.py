@@ -75,7 +75,10 @@ def _off_median(x: np.ndarray, rows: int = 9) -> np.ndarray:
     """
     half = rows // 2
     padded = np.concatenate([x[..., :1].repeat(half, -1), x, x[..., -1:].repeat(half, -1)], -1)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, rows, axis=-1)
+    step = padded.strides[-1]
+    windows = np.lib.stride_tricks.as_strided(
+        padded, (*x.shape, rows), (*padded.strides[:-1], step, step), writeable=False
+    )
     # The middle of the sorted window is its median (np.median's value, without its cost).
     return np.abs(x - np.sort(windows, axis=-1)[..., half])
 
@@ -92,9 +95,8 @@ def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
     # One search in all rows: each row shifted past the one before. The shift rounds, but
     # monotonically, so a knot at or below x stays so; a knot just above x may round onto
     # it and be counted, hence the exact step back after.
-    lo = min(xp[:, 0].min(), x.min())
-    span = max(xp[:, -1].max(), x.max()) - lo + 1.0
-    j = np.searchsorted(((xp - lo) + rows * span).ravel(), (x - lo) + rows * span, side="right")
+    shift = rows * (max(xp[:, -1].max(), x.max()) - min(xp[:, 0].min(), x.min()) + 1.0)
+    j = np.searchsorted((xp + shift).ravel(), x + shift, side="right")
     j = j - 1 - n * rows
     flat = xp.ravel()
     while True:
@@ -136,9 +138,10 @@ def _row_sums(a: np.ndarray, count: np.ndarray) -> np.ndarray:
     r = blocks[:, 0]
     for b in range(1, blocks.shape[1]):
         r = r + blocks[:, b]
-    total = ((r[:, 0] + r[:, 1]) + (r[:, 2] + r[:, 3])) + (
-        (r[:, 4] + r[:, 5]) + (r[:, 6] + r[:, 7])
-    )
+    # ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the rest in order.
+    r = r[:, 0::2] + r[:, 1::2]
+    r = r[:, 0::2] + r[:, 1::2]
+    total = r[:, 0] + r[:, 1]
     rest = whole[:, None] + np.arange(7)
     rest = np.where(rest < count[:, None], a[np.arange(g)[:, None], np.minimum(rest, n - 1)], 0.0)
     for i in range(7):
