@@ -163,8 +163,10 @@ def _mirror_costs(
     c, s = np.cos(grid)[:, None], np.sin(grid)[:, None]
     dxl, dxr, dy = xl - centre[0], xr - centre[0], y - centre[1]
     # Turn back by -t (image coordinates, y down: +t turns the image-right end down).
-    ul, vl = c * dxl + s * dy, -s * dxl + c * dy
-    ur, vr = c * dxr + s * dy, -s * dxr + c * dy
+    # (-s * dx + c * dy is c * dy - s * dx to the bit: both round the same sum once.)
+    cdy, sdy = c * dy, s * dy
+    ul, vl = c * dxl + sdy, cdy - s * dxl
+    ur, vr = c * dxr + sdy, cdy - s * dxr
     if not (vr[:, 1:] > vr[:, :-1]).all():  # rows strictly in order sort to themselves
         order = np.argsort(vr, axis=1) + base
         vr, ur = vr.ravel()[order], ur.ravel()[order]
