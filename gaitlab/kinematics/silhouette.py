@@ -96,23 +96,24 @@ def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
     # monotonically, so a knot at or below x stays so; a knot just above x may round onto
     # it and be counted, hence the exact step back after.
     shift = rows * (max(xp[:, -1].max(), x.max()) - min(xp[:, 0].min(), x.min()) + 1.0)
-    j = np.searchsorted((xp + shift).ravel(), x + shift, side="right")
-    j = j - 1 - n * rows
+    # Knot numbers counted over all rows (row g's knots are n * g on).
+    first = n * rows
+    j = np.searchsorted((xp + shift).ravel(), x + shift, side="right") - 1
     flat = xp.ravel()
     while True:
-        over = (j >= 0) & (flat[np.maximum(j, 0) + n * rows] > x)
+        over = (j >= first) & (flat[np.maximum(j, first)] > x)
         if not over.any():
             break
         j = j - over
-    at = np.clip(j, 0, n - 2) + n * rows
+    at = np.clip(j, first, first + n - 2)
     x0, x1 = flat[at], flat[at + 1]
     y0, y1 = fp.ravel()[at], fp.ravel()[at + 1]
     # Where the clipped index is not the knot used, x1 - x0 may be 0: replaced below. On
     # a knot, x - x0 = 0 gives its value exactly, as numpy's shortcut does.
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (y1 - y0) / (x1 - x0) * (x - x0) + y0
-    out = np.where(j == n - 1, fp[:, -1:], out)
-    return np.where((j < 0) | (x > xp[:, -1:]), np.nan, out)
+    out = np.where(j == first + n - 1, fp[:, -1:], out)
+    return np.where((j < first) | (x > xp[:, -1:]), np.nan, out)
 
 
 #: numpy sums a contiguous run of up to this many values in 8 interleaved partial sums.
@@ -144,7 +145,7 @@ def _row_sums(a: np.ndarray, count: np.ndarray) -> np.ndarray:
     total = r[:, 0] + r[:, 1]
     rest = whole[:, None] + np.arange(7)
     rest = np.where(rest < count[:, None], a[np.arange(g)[:, None], np.minimum(rest, n - 1)], 0.0)
-    for i in range(7):
+    for i in range(int((count - whole).max(initial=0))):
         total = total + rest[:, i]
     return total
 
