@@ -713,6 +713,13 @@ def main(argv: list[str] | None = None) -> int:
         "a minute per clip on 2 idle cores); errors by factor, fault detection",
     )
     ap.add_argument("--seed", type=int, default=1, help="population seed (with --population)")
+    ap.add_argument(
+        "--views",
+        choices=("all", "rear", "side"),
+        default="all",
+        help="with --population: only the clips of this view kind (the same draw: clip i is "
+        "the same clip whatever the filter), e.g. rear for the pelvis measure",
+    )
     ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help="render and pose cache")
     ap.add_argument("--write", type=Path, help="also write the markdown report here")
     ap.add_argument("--json", type=Path, help="write raw results as JSON here")
@@ -744,8 +751,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.population:
         from population import population_report, run_population
 
-        rows = run_population(args.population, args.seed, args.work, request, TRUTH_KEY)
-        text = population_report(rows, args.seed, run_label())
+        rows = run_population(
+            args.population, args.seed, args.work, request, TRUTH_KEY, views=args.views
+        )
+        text = population_report(rows, args.seed, run_label(), n=args.population, views=args.views)
         print(text)
         if args.write:
             args.write.write_text(splice_generated(args.write, text, POP_BEGIN_MARK, POP_END_MARK))

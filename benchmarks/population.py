@@ -144,9 +144,18 @@ def refused_clip(message: str) -> dict[str, Any]:
 
 
 def run_population(
-    n: int, seed: int, work: Path, request: AnalysisRequest, truth_key: dict[str, str]
+    n: int,
+    seed: int,
+    work: Path,
+    request: AnalysisRequest,
+    truth_key: dict[str, str],
+    views: str = "all",
 ) -> list[dict[str, Any]]:
-    """Render (cached), analyse (pose cached) and score clips ``0 .. n-1`` of a population."""
+    """Render (cached), analyse (pose cached) and score clips ``0 .. n-1`` of a population.
+
+    ``views`` (``all``, ``rear`` or ``side``) keeps only the clips of that view kind; the
+    draw is the same, so a rear-only run scores the rear clips of the full population.
+    """
     from gaitlab.synth.clip import render_clip, truth_path_for  # pybullet
     from gaitlab.synth.population import add_params_to_truth, draw_population, write_index
 
@@ -156,6 +165,8 @@ def run_population(
     write_index(clips, folder)
     rows = []
     for clip in clips:
+        if views != "all" and clip.params["view_kind"] != views:
+            continue
         video = clip.spec.out_path
         truth_path = truth_path_for(video)
         score_path = video.with_name(f"{clip.stem}.score.json")
@@ -285,15 +296,19 @@ def _pelvis_targets(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def population_report(rows: list[dict[str, Any]], seed: int, label: str) -> str:
-    """Markdown tables of a scored population."""
+def population_report(
+    rows: list[dict[str, Any]], seed: int, label: str, n: int | None = None, views: str = "all"
+) -> str:
+    """Markdown tables of a scored population (``n`` clips drawn, ``views`` kept)."""
     lines: list[str] = []
     w = lines.append
     n_rear = sum(r["params"]["view_kind"] == "rear" for r in rows)
+    n = len(rows) if n is None else n
+    only = "" if views == "all" else f" --views {views}"
     w(
         f"Population: {len(rows)} rendered clips (seed {seed}; {n_rear} rear, "
         f"{len(rows) - n_rear} side; {rows[0]['params']['duration_s'] if rows else 0:g} s "
-        f"each), `python benchmarks/accuracy.py --population {len(rows)} --seed {seed}`. "
+        f"each), `python benchmarks/accuracy.py --population {n} --seed {seed}{only}`. "
         f"Measured with {label}."
     )
     w("")

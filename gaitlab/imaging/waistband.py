@@ -73,7 +73,8 @@ class WaistbandSettings:
 
 
 #: Version of the edge method; part of the pose cache key (a new method re-measures).
-WAISTBAND_METHOD = "parabola-v4"  # v1 line; v2 parabola; v3 line if straight; v4 hue gate
+WAISTBAND_METHOD = "parabola-v5"  # v1 line; v2 parabola; v3 line if straight; v4 hue gate;
+# v5 tilt read at the band's own axis
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,25 @@ def _theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     b = float(np.median((y[j] - y[i])[keep] / dx[keep]))
     a = float(np.median(y - b * x))
     return a, b
+
+
+def _tilt_at_band_axis(b: float, c2: float, height_px: float) -> float:
+    """Tilt (deg) of a curved edge ``y = a + b u + c2 u^2``, read at the band's own axis.
+
+    A curved waistband is symmetric about the body's midline, which passes through the
+    mid-hip. When the pelvis turns by ``theta`` about the mid-hip, that midline turns with it,
+    so at the band's height (``height_px`` above the mid-hip) the band's axis moves sideways
+    by ``height_px * sin(theta)``. The slope at the mid-hip column (``b``) then mixes the
+    curvature into the tilt (``b = tan(theta) - 2 c2 u_axis``): by a factor of 0.6-1.2 on the
+    development renders, whose bands project curved (camera above or below the waist, or a
+    curved cut). The slope at the axis, ``b + 2 c2 u_axis``, is the tilt; ``u_axis`` depends
+    on ``theta``, so a few fixed-point steps solve it (they converge while
+    ``|2 c2 height_px| < 1``, far beyond the curvature the sag gate lets through).
+    """
+    theta = float(np.arctan(b))
+    for _ in range(4):
+        theta = float(np.arctan(b + 2.0 * c2 * height_px * np.sin(theta)))
+    return float(np.degrees(theta))
 
 
 def _band_means(img: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -225,6 +245,7 @@ def waistband_line(
         if inliers.sum() >= 6:
             b, a = (float(v) for v in np.polyfit(u[inliers], edge_y[inliers], 1))
         c2 = 0.0
+    angle = _tilt_at_band_axis(b, c2, mid_hip[1] - a)
     inlier_share = float(inliers.mean())
     noise = float(np.median(change)) + 1e-6
     edge_lab = float(np.median(strength[inliers])) if inliers.any() else 0.0
@@ -258,7 +279,7 @@ def waistband_line(
         normal = -normal
     offset = float(np.dot(np.array([0.0, a]) + np.array([mid_hip[0], 0.0]) - mid_hip, normal))
     return WaistbandLine(
-        angle_deg=float(np.degrees(np.arctan(b))),
+        angle_deg=angle,
         inlier_share=inlier_share,
         contrast=contrast,
         halves_diff_deg=halves,

@@ -69,9 +69,15 @@ from gaitlab.kinematics.metrics import (
     summarise,
     timing_stride_values,
 )
-from gaitlab.kinematics.pelvis import pelvic_drop, waistband_obliquity_deg
+from gaitlab.kinematics.pelvis import (
+    CueAgreement,
+    cue_agreement,
+    pelvic_drop,
+    waistband_obliquity_deg,
+)
 from gaitlab.kinematics.result import CadenceSummary, GaitAnalysis
 from gaitlab.kinematics.settings import KinematicsSettings
+from gaitlab.kinematics.silhouette import silhouette_tilt_series
 from gaitlab.kinematics.verdict import running_verdict
 from gaitlab.kinematics.view import (
     OBLIQUE_NOTE_DEG,
@@ -414,6 +420,14 @@ def analyze_kinematics(
         float(np.median([s.contact_time_s for s in strides])) if strides else float("nan"),
     )
 
+    cues = None
+    if view_res.is_frontal and series.waistband is not None and series.masks is not None:
+        # Second pelvis cue, from the person mask: checks that the edge moves with the hips.
+        cues = cue_agreement(
+            series.waistband.angle_deg,
+            series.waistband.ok,
+            silhouette_tilt_series(series.masks, series.xy_px),
+        )
     metrics: dict[str, MetricResult] = {}
     if verdict.is_running:
         metrics = _all_metrics(
@@ -428,6 +442,7 @@ def analyze_kinematics(
             cm_per_px,
             ctx,
             pelvis_tilt_deg,
+            cues,
         )
     return GaitAnalysis(
         time_s=t,
@@ -451,6 +466,7 @@ def analyze_kinematics(
         camera=camera,
         camera_level=level,
         corrections=corrections,
+        pelvis_cues=cues,
     )
 
 
@@ -466,6 +482,7 @@ def _all_metrics(
     cm_per_px: float | None,
     ctx: _Context,
     pelvis_tilt_deg: np.ndarray | None,
+    cues: CueAgreement | None = None,
 ) -> dict[str, MetricResult]:
     out: dict[str, MetricResult] = {}
     view = ctx.view
@@ -505,6 +522,7 @@ def _all_metrics(
                 max_gap_s=ctx.settings.max_gap_s,
                 min_ok_share=ctx.settings.waistband_ok_share_min,
                 offset_trunk=series.waistband.offset_trunk,
+                agreement=cues,
             )
         elif tilt is None:
             why_not = "this pose series has no waistband measurement; re-run the pose stage"

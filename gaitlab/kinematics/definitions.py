@@ -185,11 +185,12 @@ _DEFS = (
     MetricDefinition(
         "pelvic_drop_deg",
         "deg",
-        "Contralateral pelvic drop: peak drop of the swing-side hip from foot strike to "
-        "mid-stance, pelvis line vs horizontal, relative to the clip's median (neutral).",
+        "Contralateral pelvic drop: peak drop of the swing-side hip over the stance (it "
+        "peaks in early stance), pelvis line vs horizontal, relative to the clip's median "
+        "(neutral).",
         "+ = swing-side hip lower than neutral. Clinic rule of thumb < 5 deg.",
         "frontal",
-        "foot strike to mid-stance",
+        "foot strike to toe-off",
         "angle",
         ("hip",),
     ),

@@ -3,7 +3,8 @@ r"""Contralateral pelvic drop per stance (rear / front view).
 For a stance of side S the swing-side hip should stay level. With the pelvic obliquity
 ``o(t)`` (+ = left hip higher, :func:`gaitlab.kinematics.angles.pelvic_obliquity_deg`) and
 the clip's neutral ``o_0 = median(o)`` (cancels camera roll and landmark bias), the drop is
-the peak from foot strike to mid-stance (half-way to toe-off) of
+the peak over the stance (foot strike to toe-off; the drop peaks in early stance, the
+whole stance tolerates late rear-view foot strikes) of
 
 .. math::
 
@@ -21,6 +22,8 @@ result as low confidence with the reason.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,10 +48,91 @@ HIP_LANDMARK_REASON = (
 #: development renders (docs/accuracy.md) tucked waistbands sat 0.27-0.35 above it and
 #: untucked hems -0.03-0.02; the threshold is half-way.
 WAISTBAND_MIN_OFFSET_TRUNK = 0.12
+#: Largest median frame-to-frame disagreement (deg, each cue's clip median removed) between
+#: the waistband edge and the hips' silhouette (:mod:`gaitlab.kinematics.silhouette`) for
+#: the edge to count as moving with the pelvis. Development seeds 2026 and 2027
+#: (docs/accuracy.md): tucked contrasting waistbands 0.8-2.0 deg, edges that were not the
+#: waistband (low contrast, small runner, colour-blocked top) 3.9-5.6; the one untucked hem
+#: 3.0, so it is caught by the height check, not this one.
+MAX_CUE_DIFFERENCE_DEG = 3.0
+#: Frames with both cues needed before their disagreement is trusted.
+MIN_FRAMES_BOTH_CUES = 10
 #: What to wear so the waistband method works (docs/filming.md).
 WAISTBAND_ADVICE = (
     "wear fitted shorts or tights with a waistband that contrasts with the top, top tucked in"
 )
+
+
+@dataclass(frozen=True)
+class CueAgreement:
+    """How the waistband edge and the hips' silhouette agree on one clip's pelvic tilt.
+
+    Attributes
+    ----------
+    waistband_frames, silhouette_frames, both_frames
+        Frames where the edge passed its gates, where the silhouette gave a tilt, and both.
+    median_difference_deg
+        Median absolute difference between the two per-frame tilts (deg) after removing
+        each cue's clip median (the drop is measured from the clip's neutral, so a constant
+        offset between the cues does not matter); NaN with fewer than
+        :data:`MIN_FRAMES_BOTH_CUES` frames.
+    correlation
+        Pearson correlation of the two per-frame tilts over the shared frames (NaN as above).
+    silhouette_measures
+        Whether the silhouette gave the drop (always False: on the development seeds it
+        read 0.6-1.0 of the true tilt, 1.2-2.8 deg per frame from the truth against the
+        edge's 0.2-1.5; docs/accuracy.md). It only checks the edge.
+    """
+
+    waistband_frames: int
+    silhouette_frames: int
+    both_frames: int
+    median_difference_deg: float
+    correlation: float
+    silhouette_measures: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready block (NaN -> None, 2 decimals)."""
+
+        def r(v: float) -> float | None:
+            return round(float(v), 2) if np.isfinite(v) else None
+
+        return {
+            "waistband_frames": self.waistband_frames,
+            "silhouette_frames": self.silhouette_frames,
+            "both_frames": self.both_frames,
+            "median_difference_deg": r(self.median_difference_deg),
+            "correlation": r(self.correlation),
+            "silhouette_measures": self.silhouette_measures,
+            "max_difference_deg": MAX_CUE_DIFFERENCE_DEG,
+        }
+
+
+def cue_agreement(
+    edge_deg: np.ndarray, edge_ok: np.ndarray, silhouette_deg: np.ndarray
+) -> CueAgreement:
+    """Agreement of the per-frame waistband and silhouette tilts (image angles, deg).
+
+    Parameters
+    ----------
+    edge_deg, edge_ok : (n,)
+        The waistband edge's angle and its quality flag per frame.
+    silhouette_deg : (n,)
+        :func:`gaitlab.kinematics.silhouette.silhouette_tilt_series` (NaN = none).
+    """
+    edge_deg = np.asarray(edge_deg, dtype=float)
+    silhouette_deg = np.asarray(silhouette_deg, dtype=float)
+    edge = np.asarray(edge_ok, dtype=bool) & np.isfinite(edge_deg)
+    sil = np.isfinite(silhouette_deg)
+    both = edge & sil
+    diff = corr = float("nan")
+    if both.sum() >= MIN_FRAMES_BOTH_CUES:
+        a = edge_deg[both] - np.median(edge_deg[both])
+        b = silhouette_deg[both] - np.median(silhouette_deg[both])
+        diff = float(np.median(np.abs(a - b)))
+        if a.std() > 0 and b.std() > 0:
+            corr = float(np.corrcoef(a, b)[0, 1])
+    return CueAgreement(int(edge.sum()), int(sil.sum()), int(both.sum()), diff, corr)
 
 
 def waistband_obliquity_deg(
@@ -62,6 +146,7 @@ def waistband_obliquity_deg(
     min_ok_share: float,
     offset_trunk: np.ndarray | None = None,
     min_offset_trunk: float = WAISTBAND_MIN_OFFSET_TRUNK,
+    agreement: CueAgreement | None = None,
 ) -> tuple[np.ndarray | None, str]:
     """Pelvic obliquity (+ = left hip higher) from the per-frame waistband edge angle.
 
@@ -75,7 +160,10 @@ def waistband_obliquity_deg(
     hem over the shorts, down to the hips, where it flaps against them and does not follow
     the pelvis. When the edge's median height above the mid-hip (``offset_trunk``, trunk
     lengths, :mod:`gaitlab.imaging.waistband`) is below ``min_offset_trunk``, the edge is
-    taken for a hem and the drop is not measured.
+    taken for a hem and the drop is not measured. A hem also moves against the hips: when
+    the edge's tilt and the hips' silhouette (``agreement``, :func:`cue_agreement`) differ
+    by more than :data:`MAX_CUE_DIFFERENCE_DEG` from frame to frame, the edge is not taken
+    for the pelvis either.
 
     Returns
     -------
@@ -100,6 +188,12 @@ def waistband_obliquity_deg(
                 f"above the hips, where a loose hem hangs (a waistband sits >= "
                 f"{min_offset_trunk:.2f} above them): tuck the top in"
             )
+    if agreement is not None and agreement.median_difference_deg > MAX_CUE_DIFFERENCE_DEG:
+        return None, (
+            f"top untucked or another edge: the edge found moves against the hips' outline "
+            f"(median {agreement.median_difference_deg:.1f} deg apart; a waistband stays "
+            f"within {MAX_CUE_DIFFERENCE_DEG:.1f}): {WAISTBAND_ADVICE}"
+        )
     sign = 1.0 if view == "rear" else -1.0
     tilt = np.where(good, sign * np.asarray(angle_deg, dtype=float), np.nan)
     tilt, _ = fill_gaps(tilt, time_s, max_gap_s)
@@ -127,8 +221,10 @@ def pelvic_drop_values(
     for s in strides:
         sign = -1.0 if s.side == "right" else 1.0
         drop = sign * (obliquity_deg - neutral)
-        t_mid = 0.5 * (s.foot_strike_s + s.toe_off_s)
-        v, t_peak = peak_over_interval(time_s, drop, s.foot_strike_s, t_mid, min_share=0.5)
+        # The whole stance, not only its first half: the drop peaks in early stance (on every
+        # rendered rear stance the whole-stance peak is the first half's), and the rear
+        # view's foot strikes can come late by a third of a stance, which would cut it off.
+        v, t_peak = peak_over_interval(time_s, drop, s.foot_strike_s, s.toe_off_s, min_share=0.5)
         out.append(StrideValue(s.side, s.foot_strike_s, v, s.inferred, t_peak))
     return out
 

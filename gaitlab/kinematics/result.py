@@ -20,6 +20,7 @@ from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.events import EventDetection, Stride
 from gaitlab.kinematics.level import CameraLevel
 from gaitlab.kinematics.metrics import MetricResult
+from gaitlab.kinematics.pelvis import CueAgreement
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.verdict import RunningVerdict
 from gaitlab.kinematics.view import DirectionResult, ViewResult
@@ -107,6 +108,9 @@ class GaitAnalysis:
     camera_level
         The camera roll read from the scene and whether the angles were levelled by it
         (None for analyses built without one).
+    pelvis_cues
+        Rear/front views: agreement of the waistband edge and the hips' silhouette
+        (:class:`gaitlab.kinematics.pelvis.CueAgreement`); None otherwise.
     corrections
         The reviewer's edits included in the events and strides (empty: as detected).
     """
@@ -132,6 +136,7 @@ class GaitAnalysis:
     camera: CameraMotion | None = None
     camera_level: CameraLevel | None = None
     corrections: Corrections = field(default_factory=Corrections)
+    pelvis_cues: CueAgreement | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready ``kinematics`` block of result.json (NaN -> null, no arrays)."""
@@ -154,6 +159,7 @@ class GaitAnalysis:
             "treadmill": self.treadmill,
             "camera": self.camera.to_dict() if self.camera is not None else None,
             "camera_roll": None if self.camera_level is None else self.camera_level.to_dict(),
+            "pelvis_cues": None if self.pelvis_cues is None else self.pelvis_cues.to_dict(),
             "running": dataclasses.asdict(self.running),
             "cadence": to_json_ready(dataclasses.asdict(self.cadence)),
             "cleaning": to_json_ready(self.cleaning.to_dict()),

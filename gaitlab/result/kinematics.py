@@ -218,6 +218,26 @@ class MetricSummary(Block):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PelvisCues(Block):
+    """Rear/front views: the waistband edge and the hips' silhouette, and how they agree.
+
+    Frame counts of each cue and of both; ``median_difference_deg`` is the median absolute
+    per-frame difference of the two tilts with each one's clip median removed, and
+    ``max_difference_deg`` the most that still counts the edge as moving with the pelvis
+    (``gaitlab.kinematics.pelvis.cue_agreement``); ``silhouette_measures`` whether the
+    silhouette gave the drop (it does not: it only checks the edge).
+    """
+
+    waistband_frames: int = 0
+    silhouette_frames: int = 0
+    both_frames: int = 0
+    median_difference_deg: float | None = None
+    correlation: float | None = None
+    silhouette_measures: bool = False
+    max_difference_deg: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Kinematics(Block):
     """The kinematics stage's block: view, running verdict, events, strides and metrics.
 
@@ -234,6 +254,7 @@ class Kinematics(Block):
     treadmill: bool | None = None
     camera: Mapping[str, Json] | None = None
     camera_roll: Mapping[str, Json] | None = None
+    pelvis_cues: PelvisCues | None = None
     running: Running
     cadence: Cadence = field(default_factory=Cadence)
     cleaning: Cleaning = field(default_factory=Cleaning)
@@ -249,6 +270,7 @@ class Kinematics(Block):
 
     _readers: ClassVar[Mapping[str, Reader]] = {
         "view": View.from_dict,
+        "pelvis_cues": PelvisCues.from_dict,
         "running": Running.from_dict,
         "cadence": Cadence.from_dict,
         "cleaning": Cleaning.from_dict,
