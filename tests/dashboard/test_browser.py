@@ -62,20 +62,14 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60.0) -> N
     raise TimeoutError(f"{url} not healthy after {timeout_s:.0f} s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("dashboard browser test needs /usr/bin/chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    tmp = tmp_path_factory.mktemp("dashboard-e2e")
+@contextmanager
+def streamlit_app(env: dict[str, str], tmp: Path, log_name: str) -> Iterator[str]:
+    """The dashboard served headless on a free local port; yields its URL.
+
+    The server's log is copied to the artifacts folder as ``log_name`` when it stops.
+    """
     port = free_port()
-    env = {
-        **os.environ,
-        "GAITLAB_CACHE_DIR": str(tmp / "pose-cache"),
-        "TMPDIR": str(tmp),
-        "PYTHONPATH": str(REPO),
-    }
-    log = (tmp / "streamlit.log").open("w")
+    log = (tmp / log_name).open("w")
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -94,7 +88,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=5)
         log.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp / "streamlit.log", ARTIFACTS / "streamlit.log")
+        shutil.copy(tmp / log_name, ARTIFACTS / log_name)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.skip("dashboard browser test needs /usr/bin/chromium (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    tmp = tmp_path_factory.mktemp("dashboard-e2e")
+    env = {
+        **os.environ,
+        "GAITLAB_CACHE_DIR": str(tmp / "pose-cache"),
+        "TMPDIR": str(tmp),
+        "PYTHONPATH": str(REPO),
+    }
+    with streamlit_app(env, tmp, "streamlit.log") as url:
+        yield url
 
 
 @contextmanager

@@ -11,7 +11,6 @@ a palette copy replaces ``docs/clinic_sidebyside.png``.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,13 +20,11 @@ import pytest
 
 from tests.dashboard.test_browser import (
     ANALYSIS_TIMEOUT_MS,
-    ARTIFACTS,
     CHROMIUM,
     REPO,
     chromium,
-    free_port,
     settle,
-    wait_healthy,
+    streamlit_app,
 )
 from tests.dashboard.test_browser_clinic import keep
 
@@ -58,27 +55,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
              str(tmp / clip.stem), "--runner", "r07", "--no-video", "--no-report", "--quiet"],
             env=env, check=True, timeout=900,
         )  # fmt: skip
-    port = free_port()
-    log = (tmp / "streamlit.log").open("w")
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp / "streamlit.log", ARTIFACTS / "streamlit-sidebyside.log")
+    with streamlit_app(env, tmp, "streamlit-sidebyside.log") as url:
+        yield url
 
 
 def test_two_stored_sessions_play_side_by_side(server: str, tmp_path: Path) -> None:
