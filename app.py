@@ -948,7 +948,10 @@ def main() -> None:
     workspace()
     # Once a clip is analysed the form moves to the sidebar: the results open the page.
     analysed = current() is not None
-    with st.sidebar if analysed else st.container():
+    # The form's place on the page stays (empty once it is in the sidebar), so the tabs
+    # below never move and keep the tab the user has open.
+    form_slot = st.container()
+    with st.sidebar if analysed else form_slot:
         if analysed:
             st.header("Analyse another clip")
         upload, sample, view, height, slowmo = upload_form(stacked=analysed)
@@ -959,8 +962,12 @@ def main() -> None:
 
     cur = current()
     pending = cur is not None and outputs_job(Path(cur["dir"])) is not None
+    # Always one element, whatever it holds: a save note that comes and goes above the tabs
+    # would move them, and Streamlit would then reopen the first tab after the next click.
+    save_slot = st.container()
     if cur and not pending:
-        show_save(cur)  # a copy of the folder is taken once everything is in it
+        with save_slot:
+            show_save(cur)  # a copy of the folder is taken once everything is in it
     runner, physio, two, comp, files, people = st.tabs(
         ["Your run", "Physio review", "Two-view session", "Compare sessions", "Downloads",
          "Runners"]

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,9 +25,8 @@ from tests.dashboard.test_browser import (
     REPO,
     SAMPLE,
     chromium,
-    free_port,
     settle,
-    wait_healthy,
+    streamlit_app,
 )
 from tests.dashboard.test_browser_clinic import _count, _metric, keep
 
@@ -57,27 +53,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PYTHONPATH": str(REPO),
     }
     env.pop("GAITLAB_SESSIONS_DIR", None)  # the kept copies go beside the test's store
-    port = free_port()
-    log = (tmp / "streamlit.log").open("w")
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp / "streamlit.log", ARTIFACTS / "streamlit-reload.log")
+    with streamlit_app(env, tmp, "streamlit-reload.log") as url:
+        yield url
 
 
 def _tab(page, name: str) -> None:
@@ -128,14 +105,15 @@ def _analyse_save_and_correct(page, server: str) -> dict[str, str]:
     caption = f"Correction 1: deleted the left foot strike at frame {frame}"
     refused = page.get_by_text(re.compile("^Not applied"))
     try:
-        # Attached, not visible: the rerun after a stored session's correction may show
-        # the first tab again.
-        page.get_by_text(caption).or_(refused).first.wait_for(
-            state="attached", timeout=RECOMPUTE_TIMEOUT_MS
+        # Visible where the reviewer is: the Physio review stays the open tab after the
+        # rerun (the save note shown above the tabs before it must not move them).
+        page.locator("p:visible", has_text=caption).or_(refused).first.wait_for(
+            timeout=RECOMPUTE_TIMEOUT_MS
         )
         settle(page)
-        _tab(page, "Physio review")
-        page.locator("p:visible", has_text=caption).or_(refused).first.wait_for()
+        assert page.get_by_role("tab", name="Physio review").get_attribute("aria-selected") == (
+            "true"
+        )
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "reload_corrected_full.png"), full_page=True)
