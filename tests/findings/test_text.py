@@ -36,7 +36,7 @@ def test_findings_with_top_fix_and_article() -> None:
     )
     assert "the right hip drops): 9.2 deg" in text
     assert "(normal: under 5 deg)" in text
-    assert "see: 3.32 s (left foot strike to mid-stance)" in text
+    assert "see: 3.32 s (left foot strike to toe-off)" in text  # the drop window: the whole stance
     assert "cue: Have a running coach or physiotherapist watch" in text
     assert "exercise: Clamshell (2-3 times a week" in text
     assert '"Running without pain: exercises for post-run hip relief"' in text
