@@ -87,7 +87,6 @@ def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
     # stage: the first frame reaches the model sooner.
     from gaitlab.io.video import VideoLimits
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
-    from gaitlab.report.outputs import documents_ahead, end_if_long
 
     if times is not None:
         times.mark("imports_done")
@@ -109,17 +108,21 @@ def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
     show_bar = not args.json and not args.quiet and sys.stderr.isatty()
     # Forked before the model loads: it readies the plotting and PDF libraries on the second
     # core while the model runs, then writes the plots and reports beside the video.
-    documents = (
-        documents_ahead(
+    documents = None
+    if (not args.no_video or not args.no_keyframes) and (not args.workers or args.workers == 1):
+        # Only when something is drawn beside which the documents are written: the report
+        # package costs about a second of imports (SciPy among them) before the first frame,
+        # which a numbers-only command must not pay.
+        from gaitlab.report.outputs import documents_ahead, end_if_long
+
+        documents = documents_ahead(
             video=not args.no_video, keyframes=not args.no_keyframes, reports=not args.no_report
         )
-        if not args.workers or args.workers == 1
-        else None
-    )
     bar, close_bar = _progress_bar(show_bar, "pose")
 
     def progress(done: int, total: int) -> None:
-        end_if_long(documents, total)
+        if documents is not None:
+            end_if_long(documents, total)
         if bar is not None:
             bar(done, total)
 
