@@ -180,7 +180,8 @@ def clip_source(upload: Any, sample: str) -> tuple[Path, str, str] | None:
             st.session_state["clip_path"] = str(SAMPLE_DIR / sample)
         label = sample
     else:
-        st.warning("Upload a clip or pick a sample first.")
+        # A click while the upload is still on its way also lands here (no file yet).
+        st.warning("Upload a clip (and let it finish uploading) or pick a sample first.")
         return None
     if st.session_state.get("clip_identity") != identity:
         st.session_state["clip_identity"] = identity

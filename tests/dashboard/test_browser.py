@@ -154,6 +154,24 @@ def save_progressive_shot(src: Path) -> Path:
     return dest
 
 
+def upload(page, files: Path | list[Path], name: str, *, within=None) -> None:
+    """Choose ``files`` in a file uploader and wait until the server has them.
+
+    ``name`` is a fragment of a file's name as the uploader shows it (long names are
+    shortened); ``within`` is the uploader's locator (default: the page's first one).
+    """
+    target = (within if within is not None else page).locator("input[type=file]").first
+    target.set_input_files([str(f) for f in files] if isinstance(files, list) else str(files))
+    page.get_by_text(name).first.wait_for()
+    # The chip shows the name at once and a spinner until the bytes have reached the
+    # server; a click on Analyse before that finds no clip ("Upload a clip ... first").
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stFileChipIconSpinner]')",
+        timeout=60_000,
+    )
+    settle(page)  # the rerun the upload starts
+
+
 def settle(page) -> None:
     """Wait until the script run is over (the toolbar's Stop button goes away)."""
     page.get_by_role("button", name="Stop").wait_for(state="hidden", timeout=60_000)
@@ -181,8 +199,7 @@ WATCH_PAGE = """(pending) => {
 
 def test_upload_analyse_play_and_scrub(page) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.locator("input[type=file]").first.set_input_files(str(SAMPLE))
-    page.get_by_text("arch.mp4").first.wait_for()  # the uploaded file (name shortened)
+    upload(page, SAMPLE, "arch.mp4")  # the uploader shortens long names
     page.evaluate(WATCH_PAGE, PENDING_NOTE)
     page.get_by_role("button", name="Analyse").click()
     page.get_by_text("What we found").wait_for(timeout=ANALYSIS_TIMEOUT_MS)

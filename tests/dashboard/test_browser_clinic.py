@@ -30,6 +30,7 @@ from tests.dashboard.test_browser import (
     chromium,
     server,  # noqa: F401  (the fixture)
     settle,
+    upload,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -58,8 +59,7 @@ def page(server: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: F811
         pg.set_viewport_size(FOLD)
         pg.goto(server, wait_until="domcontentloaded")
         pg.get_by_text("gaitlab: running-gait analysis").wait_for()
-        pg.locator("input[type=file]").first.set_input_files(str(SAMPLE))
-        pg.get_by_text("arch.mp4").first.wait_for()
+        upload(pg, SAMPLE, "arch.mp4")
         pg.get_by_role("button", name="Analyse").click()
         pg.get_by_text("What matters most").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
         # The findings come first; these flows need the pictures drawn after them.

@@ -27,6 +27,7 @@ from tests.dashboard.test_browser import (
     chromium,
     settle,
     streamlit_app,
+    upload,
 )
 from tests.dashboard.test_browser_clinic import _count, _metric, keep
 
@@ -69,8 +70,7 @@ def _analyse_save_and_correct(page, server: str) -> dict[str, str]:
     """
     page.goto(server, wait_until="domcontentloaded")
     page.get_by_text("gaitlab: running-gait analysis").wait_for()
-    page.locator("input[type=file]").first.set_input_files(str(SAMPLE))
-    page.get_by_text("arch.mp4").first.wait_for()  # the uploader shortens long names
+    upload(page, SAMPLE, "arch.mp4")
     page.get_by_role("button", name="Analyse").click()
     page.get_by_text("What matters most").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
     # The save form shows once every output (video, reports) is in the folder.

@@ -21,6 +21,7 @@ from tests.dashboard.test_browser import (
     chromium,
     server,  # noqa: F401  (the fixture)
     settle,
+    upload,
 )
 from tests.dashboard.test_browser_clinic import keep
 
@@ -41,8 +42,7 @@ def test_two_uploads_make_one_session_with_one_report(server, tmp_path) -> None:
         page.get_by_text("gaitlab: running-gait analysis").wait_for()
         page.get_by_role("tab", name="Two-view session").click()
         uploader = page.get_by_test_id("stFileUploader").filter(has_text="Clips of one run")
-        uploader.locator("input[type=file]").set_input_files([str(SIDE), str(REAR)])
-        page.get_by_text("drop.mp4").first.wait_for()
+        upload(page, [SIDE, REAR], "drop.mp4", within=uploader)
         page.get_by_role("button", name="Analyse as one session").click()
         page.get_by_text("Findings of the session").wait_for(timeout=2 * ANALYSIS_TIMEOUT_MS)
         settle(page)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.dashboard.test_browser import CHROMIUM, REPO, SAMPLE, chromium, wait_healthy
+from tests.dashboard.test_browser import CHROMIUM, REPO, SAMPLE, chromium, upload, wait_healthy
 from tests.syscalls import refused_sockets, strace_path, traced, violations
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -95,8 +95,7 @@ def test_dashboard_from_another_folder_contacts_nobody(tmp_path: Path) -> None:
         page.on("request", lambda r: requests.append(r.url))
         page.goto(url, wait_until="domcontentloaded")
         page.get_by_text("gaitlab: running-gait analysis").wait_for()
-        page.locator("input[type=file]").first.set_input_files(str(SAMPLE))
-        page.get_by_text("arch.mp4").first.wait_for()
+        upload(page, SAMPLE, "arch.mp4")
         page.get_by_role("button", name="Analyse").click()
         page.get_by_text("What we found").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
         time.sleep(2)  # let the page finish its requests
