@@ -31,8 +31,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def pose_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("pose_cache")
+def pose_cache(shared_pose_cache: Path) -> Path:
+    return shared_pose_cache
 
 
 def analyse(name: str, cache: Path) -> ClipAnalysis:

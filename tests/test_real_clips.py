@@ -257,13 +257,13 @@ def test_a_broken_labels_file_is_refused_with_a_message(
 
 # --------------------------------------------------------------------------- gaitlab on them
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], ClipAnalysis]:
-    """Analyse a labelled clip once per module (default request, private pose cache).
+def analysed(shared_pose_cache: Path) -> Callable[[str], ClipAnalysis]:
+    """Analyse a labelled clip once per module (default request, the run's pose cache).
 
     Returns a function of the clip stem giving the analysis, or raising the GaitlabError
     gaitlab raised for that clip.
     """
-    cache = tmp_path_factory.mktemp("pose-cache")
+    cache = shared_pose_cache
     done: dict[str, ClipAnalysis | GaitlabError] = {}
 
     def get(stem: str) -> ClipAnalysis:

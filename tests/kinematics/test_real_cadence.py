@@ -20,8 +20,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.shared]
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("pose-cache")
+def cache(shared_pose_cache):
+    return shared_pose_cache
 
 
 def _analyse(name: str, cache):

@@ -27,8 +27,8 @@ def _series(name: str, cache, with_masks: bool = False):
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("pose-cache")
+def cache(shared_pose_cache):
+    return shared_pose_cache
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def pose_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("pose_cache")
+def pose_cache(shared_pose_cache: Path) -> Path:
+    return shared_pose_cache
 
 
 def report_data(path: Path, cache: Path) -> ReportData:

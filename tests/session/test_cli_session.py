@@ -1,6 +1,6 @@
 """``gaitlab analyze side.mp4 rear.mp4``: one session from two sample clips, real MediaPipe.
 
-The two clips are analysed once per test module (with a private pose cache, reused by the
+The two clips are analysed once per test module (their poses in the run's pose cache, reused by the
 failure cases so that they cost no inference again).
 """
 
@@ -27,8 +27,8 @@ def _truth(clip: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("pose_cache")
+def cache(shared_pose_cache: Path) -> Path:
+    return shared_pose_cache
 
 
 @pytest.fixture(scope="module")
