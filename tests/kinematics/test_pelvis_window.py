@@ -28,7 +28,7 @@ def _obliquity() -> tuple[np.ndarray, np.ndarray]:
     return t, -DROP_DEG * np.cos(phase)
 
 
-def _strides(late_s: float, sides: str = "rl") -> list[Stride]:
+def _strides(late_s: float, sides: str = "rl", toe_off_early_s: float = 0.0) -> list[Stride]:
     out = []
     for i in range(8):
         side = "right" if i % 2 == 0 else "left"
@@ -39,7 +39,7 @@ def _strides(late_s: float, sides: str = "rl") -> list[Stride]:
             Stride(
                 side=side,
                 foot_strike_s=strike + late_s,
-                toe_off_s=strike + CONTACT_S,
+                toe_off_s=strike + CONTACT_S - (toe_off_early_s if side == "right" else 0.0),
                 next_foot_strike_s=strike + 2 * STEP_S,
                 contralateral_foot_strike_s=strike + STEP_S,
                 inferred=False,
@@ -73,3 +73,24 @@ def test_without_both_feet_the_window_is_the_detected_stance() -> None:
     first = late + 0.5 / FPS
     expected = DROP_DEG * np.cos(2 * np.pi * (first - PEAK_AFTER_STRIKE_S) / (2 * STEP_S))
     assert _drops(late, sides="r") == pytest.approx(expected, abs=0.05)
+
+
+def test_an_early_toe_off_does_not_reach_the_other_foots_push_off() -> None:
+    # Right toe-offs detected 0.16 s early (the strikes right): counted back 0.75 step from
+    # them, the window would start 0.18 s before the strike, over the left foot's push-off,
+    # where a bump of the right stance's drop twice the true peak is drawn (0.15 s before
+    # each right strike). The window stops 0.15 step (0.06 s) after the left toe-off
+    # (0.12 s before the strike), so the bump stays out and the early-stance peak is read.
+    t, o = _obliquity()
+    right_strikes = 0.2 + 2 * STEP_S * np.arange(4)
+    bump = sum(np.exp(-0.5 * ((t - (ts - 0.15)) / 0.01) ** 2) for ts in right_strikes)
+    o = o - 2.0 * DROP_DEG * bump  # a lower left hip = a larger right-stance drop
+    strides = _strides(0.0, toe_off_early_s=0.16)
+    values = pelvic_drop_values(t, o, strides)
+    # The drop is measured from the clip's neutral, the median of o, which the bumps lower.
+    expected = DROP_DEG + float(np.median(o))
+    right = [v for v in values if v.side == "right"]
+    # The first right stance has no left toe-off before it in the clip, so nothing bounds
+    # its counted-back window: it reads the bump (documented; a clip's first stance).
+    assert right[0].value > expected + 0.5 * DROP_DEG
+    assert [v.value for v in right[1:]] == pytest.approx([expected] * 3, abs=0.01)
