@@ -272,6 +272,34 @@ def left_right_noise(
     return bound, tuple(parts)
 
 
+def edge_noise(
+    metric: MetricResult, side: str | None, error: float
+) -> tuple[float, tuple[str, ...]]:
+    """How far beyond a band edge measurement noise alone can carry one median, metric units.
+
+    ``hypot(error, 1.96 se)``: ``error`` is the method's clip-median error on the accuracy
+    benchmark's population (the rule's ``measurement_error``), ``se`` the standard error of
+    the median (of ``side``'s strides; of all of them when ``side`` is None) from its
+    stride-to-stride spread (:func:`gaitlab.findings.change.median_se`; 0 with < 2 strides).
+
+    Returns
+    -------
+    tuple
+        The bound and one phrase per part, for the reason shown when a value does not beat it.
+    """
+    unit = metric.unit
+    parts = [f"method error {_fmt(error, unit)}"]
+    vals = np.array(
+        [v.value for v in metric.values if (side is None or v.side == side) and _finite(v.value)]
+    )
+    stride = 0.0
+    if vals.size >= 2:
+        q25, q75 = np.percentile(vals, [25.0, 75.0])
+        stride = _Z95 * median_se(float(q75 - q25), int(vals.size))
+        parts.append(f"stride-to-stride 95 % bound {_fmt(stride, unit)}")
+    return math.hypot(error, stride), tuple(parts)
+
+
 def _fmt(value: float, unit: str) -> str:
     if unit == "s":
         return f"{1000 * value:.0f} ms"
@@ -324,6 +352,18 @@ def _assess_rule(
                 why = (
                     f"the left/right difference ({_fmt(diff, metric.unit)}) is not larger "
                     f"than this clip's measurement noise ({'; '.join(parts)})",
+                    *reasons,
+                )
+                out.append((assess(m.side, "not_measurable", value, "", why), None))
+                continue
+        if band != "normal" and rule.measurement_error > 0:
+            edge = rule.band.watch.edge
+            noise, parts = edge_noise(metric, m.side, rule.measurement_error)
+            if not abs(value - edge) > noise:
+                why = (
+                    f"{_fmt(value, unit)} is not beyond the {_fmt(edge, unit)} edge by more "
+                    f"than this clip's measurement noise ({_fmt(noise, unit)}: "
+                    f"{'; '.join(parts)})",
                     *reasons,
                 )
                 out.append((assess(m.side, "not_measurable", value, "", why), None))

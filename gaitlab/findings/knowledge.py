@@ -400,6 +400,7 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
         "evidence",
         "min_frames",
         "needs_level_camera",
+        "measurement_error",
         "cap",
     )
     findings: list[FindingRule] = []
@@ -411,6 +412,12 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
             raise KnowledgeBaseError(
                 f"knowledge base {f.where('min_frames')}: a number >= 0 for a left/right "
                 f"statistic {list(LEFT_RIGHT_STATISTICS)}, got {min_frames:g} on {statistic!r}"
+            )
+        error = f.number("measurement_error") if "measurement_error" in f.data else 0.0
+        if error < 0 or (error > 0 and statistic not in ("per_side", "median")):
+            raise KnowledgeBaseError(
+                f"knowledge base {f.where('measurement_error')}: a number >= 0 for a "
+                f"'per_side' or 'median' statistic, got {error:g} on {statistic!r}"
             )
         cap_severity, cap_why = "high", ""
         if "cap" in f.data:
@@ -440,6 +447,7 @@ def validate_knowledge_base(data: Mapping[str, Any]) -> KnowledgeBase:
                 needs_level_camera=(
                     f.boolean("needs_level_camera") if "needs_level_camera" in f.data else False
                 ),
+                measurement_error=error,
                 max_severity=cap_severity,
                 max_severity_why=cap_why,
             )

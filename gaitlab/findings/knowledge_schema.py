@@ -269,6 +269,13 @@ class FindingRule:
         The metric is an angle against the image vertical that camera roll shifts one way:
         not measurable unless the camera's roll is known
         (:attr:`~gaitlab.findings.model.FindingsContext.camera_roll_max_deg`).
+    measurement_error
+        ``per_side`` / ``median`` rules: the metric's clip-median error on the accuracy
+        benchmark's population (metric units; 0 = not used). A value beyond the watch edge
+        is a finding only when it is beyond it by more than the clip's measurement noise,
+        ``hypot(measurement_error, 1.96 se)`` with ``se`` the standard error of the side's
+        median from its stride-to-stride spread; otherwise it is not assessed, with the
+        reason.
     max_severity
         The most severe band the rule may report (``watch`` for experimental measures).
     max_severity_why
@@ -295,6 +302,7 @@ class FindingRule:
     evidence: Evidence = field(default=(), compare=False, metadata=_NOT_EXPORTED)
     min_frames: float = 0.0
     needs_level_camera: bool = False
+    measurement_error: float = 0.0
     max_severity: str = "high"
     max_severity_why: str = ""
 

@@ -70,11 +70,12 @@ class WaistbandSettings:
     max_shading_ratio: float = 2.2
     max_halves_diff_deg: float = 6.0
     min_trunk_px: float = 40.0
+    colour_gap_px: int = 2
 
 
 #: Version of the edge method; part of the pose cache key (a new method re-measures).
-WAISTBAND_METHOD = "parabola-v5"  # v1 line; v2 parabola; v3 line if straight; v4 hue gate;
-# v5 tilt read at the band's own axis
+WAISTBAND_METHOD = "parabola-v6"  # v1 line; v2 parabola; v3 line if straight; v4 hue gate;
+# v5 tilt read at the band's own axis; v6 colours read off the blurred edge rows
 
 
 @dataclass(frozen=True)
@@ -151,19 +152,31 @@ def _band_means(img: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, 
     return (csum[rows] - csum[rows - k]) / k, (csum[rows + k] - csum[rows]) / k
 
 
-def _colour_step(
-    crop: np.ndarray, rows: np.ndarray, k: int, peak: np.ndarray, inliers: np.ndarray
-) -> tuple[float, float]:
-    """Angle (deg) between the RGB colours above and below the edge, and their length ratio.
+def _sides_off_edge(
+    img: np.ndarray, rows: np.ndarray, k: int, peak: np.ndarray, cols: np.ndarray, gap: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Median colour of the ``k`` rows above and below the edge, ``gap`` rows away from it.
 
-    Medians over the edge's inlier columns of the ``k``-row means on each side.
+    Medians over the columns ``cols`` (the edge's inliers). The rows next to the edge are a
+    blend of both colours (lens blur, scaling, compression): at a small runner's scale they
+    are most of a ``k``-row window and pull both sides towards their mix, so a real kit
+    boundary looked like shading and too weak (docs/accuracy.md, development seed 4040).
     """
-    if not inliers.any():
-        return 0.0, 1.0
-    above, below = _band_means(crop, rows, k)
-    cols = np.flatnonzero(inliers)
-    a = np.median(above[peak[cols], cols], axis=0) + 1.0
-    b = np.median(below[peak[cols], cols], axis=0) + 1.0
+    edge = rows[peak[cols]]
+    n = img.shape[0]
+    top = np.clip(edge - gap, k, n)
+    bottom = np.clip(edge + gap, 0, n - k)
+    img = img.astype(np.float32)
+    csum = np.concatenate([np.zeros((1, *img.shape[1:]), np.float32), np.cumsum(img, axis=0)])
+    above = (csum[top, cols] - csum[top - k, cols]) / k
+    below = (csum[bottom + k, cols] - csum[bottom, cols]) / k
+    return np.median(above, axis=0), np.median(below, axis=0)
+
+
+def _colour_step(above_rgb: np.ndarray, below_rgb: np.ndarray) -> tuple[float, float]:
+    """Angle (deg) between the RGB colours above and below the edge, and their length ratio."""
+    a = above_rgb + 1.0
+    b = below_rgb + 1.0
     cos = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
     angle = float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
     return angle, float(np.linalg.norm(b) / np.linalg.norm(a))
@@ -248,9 +261,17 @@ def waistband_line(
     angle = _tilt_at_band_axis(b, c2, mid_hip[1] - a)
     inlier_share = float(inliers.mean())
     noise = float(np.median(change)) + 1e-6
-    edge_lab = float(np.median(strength[inliers])) if inliers.any() else 0.0
-    contrast = edge_lab / noise
-    colour_angle, shading_ratio = _colour_step(crop, rows, k, peak, inliers)
+    if inliers.any():
+        cols_in = np.flatnonzero(inliers)
+        gap = s.colour_gap_px
+        lab_a, lab_b = _sides_off_edge(lab, rows, k, peak, cols_in, gap)
+        edge_lab = float(np.linalg.norm(lab_b - lab_a))
+        colour_angle, shading_ratio = _colour_step(
+            *_sides_off_edge(crop, rows, k, peak, cols_in, gap)
+        )
+    else:
+        edge_lab, colour_angle, shading_ratio = 0.0, 0.0, 1.0
+    contrast = float(np.median(strength[inliers])) / noise if inliers.any() else 0.0
     # Shading scales a colour's RGB (and its gamma-encoded values) by one factor: the
     # direction stays and the brightness changes by a modest ratio. A kit boundary turns
     # the direction or changes the brightness by more.

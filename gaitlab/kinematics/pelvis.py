@@ -21,6 +21,7 @@ result as low confidence with the reason.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -203,10 +204,64 @@ def waistband_obliquity_deg(
 TILT_SOURCES: tuple[str, ...] = ("hip_landmarks", "waistband")
 
 
+#: Share of a step (foot strike to the other foot's strike) that a stance is taken to last
+#: at least, counted back from its toe-off. Rear-view foot strikes come late (the foot lands
+#: behind the other leg's shank) while toe-offs hold: on development seed 4040 the detected
+#: strikes were up to 0.2 s late, cutting the early-stance peak off (a 4.6 deg drop read as
+#: 1.7), toe-offs within 0.1 s. The rendered runners' contact is 0.7 of a step and a running
+#: contact is about 0.55-0.8; from 0.75 of a step before a true toe-off the true drop peaks
+#: are unchanged on every development clip, since before the strike the swing hip is still
+#: rising from the other side's drop (docs/accuracy.md).
+MIN_STANCE_STEP_SHARE = 0.75
+#: How far after the other foot's toe-off (steps) the counted-back window may start: half
+#: the flight of the rendered runners (0.3 of a step). 0.1 still let the normal rear
+#: sample's push-off in (per-stride p90 0.68 against 0.56 without counting back); 0.15-0.25
+#: kept the sample's figures and seed 4040's gain alike (docs/accuracy.md).
+OTHER_TOE_OFF_MARGIN_STEPS = 0.15
+
+
+def _step_s(strides: Sequence[Stride]) -> float:
+    """Median time from one foot's strike to the other foot's next one, s (NaN: none).
+
+    Only consecutive strikes of different feet count: a missed stance must not make a step
+    look a stride long.
+    """
+    ordered = sorted(strides, key=lambda s: s.foot_strike_s)
+    steps = [
+        b.foot_strike_s - a.foot_strike_s
+        for a, b in itertools.pairwise(ordered)
+        if a.side != b.side
+    ]
+    return float(np.median(steps)) if steps else float("nan")
+
+
+def _counted_back_start(s: Stride, strides: Sequence[Stride], step_s: float) -> float:
+    """Earliest start of a stance's window: counted back from its toe-off (NaN: no step).
+
+    Never before :data:`OTHER_TOE_OFF_MARGIN_STEPS` of a step after the other foot's last
+    toe-off: a short stance can also be an early toe-off (the strike right), and then the
+    window would reach the other foot's push-off, where the pelvis rolls towards this side's
+    drop too (the normal rear sample read 5.0 deg there for a true 1.5).
+    """
+    if not np.isfinite(step_s):
+        return float("nan")
+    start = s.toe_off_s - MIN_STANCE_STEP_SHARE * step_s
+    other = [o.toe_off_s for o in strides if o.side != s.side and o.toe_off_s <= s.foot_strike_s]
+    if other:
+        start = max(start, max(other) + OTHER_TOE_OFF_MARGIN_STEPS * step_s)
+    return start
+
+
 def pelvic_drop_values(
     time_s: np.ndarray, obliquity_deg: np.ndarray, strides: Sequence[Stride]
 ) -> list[StrideValue]:
     """Peak contralateral drop (degrees, + = swing hip below neutral) for each stance.
+
+    The window of a stance runs to its toe-off from its foot strike, or from
+    :data:`MIN_STANCE_STEP_SHARE` of the median step before the toe-off when the detected
+    strike is later than that, but not before :data:`OTHER_TOE_OFF_MARGIN_STEPS` of a step
+    after the other foot's toe-off; the counted-back window's peak is taken when it is
+    higher than the detected stance's.
 
     Parameters
     ----------
@@ -217,6 +272,7 @@ def pelvic_drop_values(
         Strides; each contributes its stance (foot strike to toe-off).
     """
     neutral = nanmedian_or_nan(obliquity_deg)
+    step_s = _step_s(strides)
     out = []
     for s in strides:
         sign = -1.0 if s.side == "right" else 1.0
@@ -225,6 +281,11 @@ def pelvic_drop_values(
         # rendered rear stance the whole-stance peak is the first half's), and the rear
         # view's foot strikes can come late by a third of a stance, which would cut it off.
         v, t_peak = peak_over_interval(time_s, drop, s.foot_strike_s, s.toe_off_s, min_share=0.5)
+        start = _counted_back_start(s, strides, step_s)
+        if start < s.foot_strike_s:
+            early_v, early_t = peak_over_interval(time_s, drop, start, s.toe_off_s, min_share=0.5)
+            if early_v > v or (np.isfinite(early_v) and not np.isfinite(v)):
+                v, t_peak = early_v, early_t
         out.append(StrideValue(s.side, s.foot_strike_s, v, s.inferred, t_peak))
     return out
 

@@ -260,8 +260,10 @@ class MediaPipeBackend:
         world = np.array([(lm.x, lm.y, lm.z) for lm in world_lms], dtype=float)
         mask = None
         if self._with_masks and len(result.segmentation_masks or ()) > k:
-            # Masks come one per pose, in the landmarks' order.
-            mask = np.squeeze(result.segmentation_masks[k].numpy_view())
+            # Masks come one per pose, in the landmarks' order. A copy: the view points into
+            # an image that ``result`` owns, freed once ``result`` goes (reading it later
+            # crashed the pose stage in ``mask_crop`` on rendered population clips).
+            mask = np.array(np.squeeze(result.segmentation_masks[k].numpy_view()))
         return FramePose(
             xy_px=norm[:, :2] * (width, height),
             depth_rel=norm[:, 2] * width,

@@ -237,3 +237,10 @@ def test_schema_version_and_not_toml() -> None:
     assert "version 2" in _break(lambda d: d.update(schema_version=1))
     with pytest.raises(KnowledgeBaseError, match="not valid TOML"):
         parse_knowledge_base("findings = [", origin="x.toml")
+
+
+def test_measurement_error_needs_a_per_side_or_median_rule() -> None:
+    msg = _break(lambda d: _finding(d, "pelvic_drop").update(measurement_error=-1.0))
+    assert "measurement_error" in msg and "a number >= 0" in msg
+    msg = _break(lambda d: _finding(d, "asymmetry_pelvic_drop").update(measurement_error=2.0))
+    assert "'abs_left_minus_right'" in msg

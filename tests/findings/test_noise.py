@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from gaitlab.findings import evaluate_findings, findings_for_analysis, load_knowledge_base
-from gaitlab.findings.engine import left_right_noise
+from gaitlab.findings.engine import edge_noise, left_right_noise
 from gaitlab.findings.reload import context_from_analysis
 from gaitlab.kinematics import analyze_kinematics
 from tests.findings.factories import context, metric
@@ -181,3 +181,46 @@ def test_a_left_right_difference_inside_the_stride_noise_is_not_a_finding() -> N
     steady = metric("pelvic_drop_deg", left=4.5, right=0.5, spread=0.5)
     report = evaluate_findings({steady.name: steady}, context(view="rear"), KB)
     assert statuses(report, "asymmetry_pelvic_drop") == ["finding"]
+
+
+# ------------------------------------------- pelvic drop: beyond the edge by more than noise
+def _drop_rule():
+    return next(r for r in KB.findings if r.id == "pelvic_drop")
+
+
+def test_edge_noise_combines_the_method_error_and_the_stride_spread() -> None:
+    # Three strides per side at median +- 1 deg: IQR 1.0 deg (percentiles 25/75 of
+    # c-1, c, c+1 are c-0.5, c+0.5), so se = sqrt(pi/2) (1.0 / 1.349) / sqrt(3).
+    drop = metric("pelvic_drop_deg", left=6.0, right=2.0, spread=1.0)
+    se = math.sqrt(math.pi / 2) * (1.0 / 1.349) / math.sqrt(3)
+    noise, parts = edge_noise(drop, "left", 2.0)
+    assert noise == pytest.approx(math.hypot(2.0, 1.96 * se))
+    assert len(parts) == 2
+    # One stride: no spread to judge, the method error alone.
+    one = dataclasses.replace(drop, values=drop.values[:1])
+    assert edge_noise(one, "left", 2.0)[0] == pytest.approx(2.0)
+
+
+def test_a_pelvic_drop_within_the_noise_of_the_edge_is_not_a_finding() -> None:
+    rule = _drop_rule()
+    edge, error = rule.band.watch.edge, rule.measurement_error
+    assert error > 0
+    # Beyond the edge by less than the method's error alone: not assessed, with the reason.
+    near = edge + 0.8 * error
+    report = evaluate_findings(
+        {"pelvic_drop_deg": metric("pelvic_drop_deg", left=near, right=2.0)},
+        context(view="rear"),
+        KB,
+    )
+    assert not reported(report, "pelvic_drop")
+    a = next(a for a in report.assessments if a.finding_id == "pelvic_drop" and a.side == "left")
+    assert a.status == "not_measurable"
+    assert "measurement noise" in a.reasons[0]
+    # Beyond it by twice the noise: a finding on that side.
+    far = edge + 2.0 * edge_noise(metric("pelvic_drop_deg", left=near, right=2.0), "left", error)[0]
+    report = evaluate_findings(
+        {"pelvic_drop_deg": metric("pelvic_drop_deg", left=far, right=2.0)},
+        context(view="rear"),
+        KB,
+    )
+    assert [(f.id, f.side) for f in report.findings] == [("pelvic_drop", "left")]
