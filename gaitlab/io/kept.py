@@ -20,10 +20,14 @@ import numpy as np
 from gaitlab.io.video import Frame, iter_frames
 from gaitlab.series import VideoInfo
 
-#: Memory (MB) the kept frames may take: 125 frames at 540x960 (4 s of a 30 fps clip, a
+#: Memory (MB) the kept frames may take: 123 frames at 540x960 (4 s of a 30 fps clip, a
 #: third of the 12 s treadmill clip). Held from the pose pass to the drawing, beside the
-#: analysis; what a 60 s 1080p clip then peaks at is in docs/performance.md (<= 600 MB).
+#: analysis (peaks measured in docs/performance.md).
 KEPT_FRAMES_MB = 192.0
+#: Longest clip (frames) whose frames are kept: a longer one's per-frame arrays (mask
+#: crops, series) already take the room, and a 60 s 1080p clip peaked at 587 MB of the
+#: 600 MB allowed without any kept frame (docs/performance.md).
+KEEP_MAX_CLIP_FRAMES = 900
 
 
 class KeptFrames:
@@ -34,10 +38,15 @@ class KeptFrames:
     budget_mb
         Most memory the kept pixels take (MB); the first frame that would pass it ends the
         keeping, and no later frame is kept (the frames kept stay a run from the first).
+    max_clip_frames
+        Keep nothing of a clip with more frames (:meth:`expect`).
     """
 
-    def __init__(self, budget_mb: float = KEPT_FRAMES_MB) -> None:
+    def __init__(
+        self, budget_mb: float = KEPT_FRAMES_MB, max_clip_frames: int = KEEP_MAX_CLIP_FRAMES
+    ) -> None:
         self.budget_bytes = round(budget_mb * 1e6)
+        self.max_clip_frames = max_clip_frames
         self.nbytes = 0
         self._frames: deque[Frame] = deque()
         self._open = True
@@ -63,6 +72,11 @@ class KeptFrames:
         self._frames.append(Frame(index=frame.index, time_s=frame.time_s, rgb=frame.rgb))
         self.nbytes += frame.rgb.nbytes
         self._expected_index += 1
+
+    def expect(self, n_frames: int) -> None:
+        """Be told the clip's frame count before the pass: a long clip keeps nothing."""
+        if n_frames > self.max_clip_frames:
+            self.stop()
 
     def stop(self) -> None:
         """Keep nothing more (a pass that gives frames of another size or another clip)."""

@@ -171,8 +171,10 @@ def extract_pose(
     # The scene measures ride on the one pass's frames; with segments, they are measured
     # afterwards from the series (segment rows are not the series' rows until stitched).
     scene = ScenePass(info) if len(segments) == 1 else None
-    if keep_frames is not None and scene is None:
-        keep_frames.stop()  # segment rows are not the clip's frames in order
+    if keep_frames is not None:
+        keep_frames.expect(info.n_frames)
+        if scene is None:
+            keep_frames.stop()  # segment rows are not the clip's frames in order
     time_s, arrays, masks, waistband, info = _one_person_pass(
         lambda: backend_factory(model_path, settings.mediapipe),
         info,

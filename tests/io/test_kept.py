@@ -77,3 +77,15 @@ def test_the_budget_and_the_order_end_the_keeping():
     for i in (0, 1, 3, 4):  # a frame missing: the run from the first stops before it
         gap.offer(Frame(index=i, time_s=i / 30, rgb=rgb))
     assert len(gap) == 2
+
+
+def test_a_long_clip_keeps_nothing():
+    rgb = np.zeros((10, 10, 3), dtype=np.uint8)
+    kept = KeptFrames(max_clip_frames=900)
+    kept.expect(901)
+    kept.offer(Frame(index=0, time_s=0.0, rgb=rgb))
+    assert len(kept) == 0
+    short = KeptFrames(max_clip_frames=900)
+    short.expect(900)
+    short.offer(Frame(index=0, time_s=0.0, rgb=rgb))
+    assert len(short) == 1
