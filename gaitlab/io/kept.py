@@ -20,10 +20,11 @@ import numpy as np
 from gaitlab.io.video import Frame, iter_frames
 from gaitlab.series import VideoInfo
 
-#: Memory (MB) the kept frames may take: 123 frames at 540x960 (4 s of a 30 fps clip, a
-#: third of the 12 s treadmill clip). Held from the pose pass to the drawing, beside the
-#: analysis (peaks measured in docs/performance.md).
-KEPT_FRAMES_MB = 192.0
+#: Memory (MB) the kept frames may take: 61 frames at 540x960 (2 s of a 30 fps clip). Held
+#: from the pose pass to the drawing, beside the analysis, they add to its peak one for one:
+#: a 10 s 1080p clip peaked at 465 MB without them, 657 MB with 192 MB of them
+#: (docs/performance.md).
+KEPT_FRAMES_MB = 96.0
 #: Longest clip (frames) whose frames are kept: a longer one's per-frame arrays (mask
 #: crops, series) already take the room, and a 60 s 1080p clip peaked at 587 MB of the
 #: 600 MB allowed without any kept frame (docs/performance.md).
