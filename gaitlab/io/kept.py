@@ -22,13 +22,13 @@ from gaitlab.series import VideoInfo
 
 #: Memory (MB) the kept frames may take: 61 frames at 540x960 (2 s of a 30 fps clip). Held
 #: from the pose pass to the drawing, beside the analysis, they add to its peak one for one:
-#: a 10 s 1080p clip peaked at 465 MB without them, 657 MB with 192 MB of them
+#: a 10 s 1080p clip peaked at 465 MB without them, 558 MB with them, 657 MB with 192 MB
 #: (docs/performance.md).
 KEPT_FRAMES_MB = 96.0
-#: Longest clip (frames) whose frames are kept: a longer one's per-frame arrays (mask
-#: crops, series) already take the room, and a 60 s 1080p clip peaked at 587 MB of the
-#: 600 MB allowed without any kept frame (docs/performance.md).
-KEEP_MAX_CLIP_FRAMES = 900
+#: Longest clip (frames) whose frames are kept. The peak grows by about 0.08 MB a frame
+#: (mask crops, series: 465 MB at 300 frames of 1080p, 587 MB at 1,800), so up to 600
+#: frames the kept frames stay under the 600 MB allowed; a longer clip keeps none.
+KEEP_MAX_CLIP_FRAMES = 600
 
 
 class KeptFrames:
