@@ -90,7 +90,6 @@ def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
         times.mark("command_start")
     # The analysis' own modules; the report's (and the findings' text) load after the pose
     # stage: the first frame reaches the model sooner.
-    from gaitlab.io.kept import KeptFrames
     from gaitlab.io.video import VideoLimits
     from gaitlab.pipeline import AnalysisRequest, analyze_clip, default_pose_settings
 
@@ -124,8 +123,6 @@ def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
         documents = documents_ahead(
             video=not args.no_video, keyframes=not args.no_keyframes, reports=not args.no_report
         )
-    # The pose pass's first frames, drawn on by the annotated video instead of decoded again.
-    kept = KeptFrames() if draws else None
     bar, close_bar = _progress_bar(show_bar, "pose")
 
     def progress(done: int, total: int) -> None:
@@ -146,7 +143,6 @@ def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
             # The drawing code (about a second of imports) loads on a second thread while
             # the model infers, as the analysis' own later stages do.
             preload=REPORT_MODULES if draws else (),
-            keep_frames=kept,
         )
     except BaseException:
         if documents is not None:
@@ -174,7 +170,6 @@ def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
             workers=args.workers or 1,
             documents=documents,
             times=times,
-            kept_frames=kept,
         )
     finally:
         close_bar()

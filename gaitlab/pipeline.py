@@ -19,7 +19,6 @@ from gaitlab import __version__
 from gaitlab.errors import GaitlabError, InvalidOption
 from gaitlab.files import write_text_atomic
 from gaitlab.imaging.camera_motion import scene_shifts_px
-from gaitlab.io.kept import KeptFrames
 from gaitlab.io.video import VideoLimits, iter_frames
 from gaitlab.jsonsafe import to_json_ready
 from gaitlab.kinematics.corrections import Corrections
@@ -176,7 +175,6 @@ def analyze_clip(
     prefetch: bool = True,
     times: StageTimes | None = None,
     preload: Sequence[str] = (),
-    keep_frames: KeptFrames | None = None,
 ) -> ClipAnalysis:
     """Analyse one clip.
 
@@ -200,9 +198,6 @@ def analyze_clip(
     preload
         Modules the caller will need afterwards (the drawing code of ``gaitlab analyze``),
         imported with :data:`AFTER_POSE_MODULES` on a second thread while the model infers.
-    keep_frames
-        Keeps the pose pass's first frames for the annotated video (:mod:`gaitlab.io.kept`;
-        :func:`gaitlab.report.write_outputs` takes them), which then decodes only the rest.
 
     Raises
     ------
@@ -227,7 +222,6 @@ def analyze_clip(
             progress=on_frame,
             run=PoseRun(workers=workers, prefetch=prefetch),
             times=times,
-            keep_frames=keep_frames,
         )
     with _stage(times, "imports_after_pose_wait"):
         after_pose.join()  # re-raises an import error here, as a plain import would

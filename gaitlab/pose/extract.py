@@ -26,7 +26,6 @@ from pathlib import Path
 
 from gaitlab.errors import NoRunnerFound
 from gaitlab.hashing import file_sha256
-from gaitlab.io.kept import KeptFrames
 from gaitlab.io.video import VideoLimits, keyframe_times_s, probe_video
 from gaitlab.pose.backend import MediaPipeBackend, MediaPipeSettings, MultiPoseBackend, PoseBackend
 from gaitlab.pose.cache import cache_key, default_cache_dir, load_cached, purge_cache
@@ -104,7 +103,6 @@ def extract_pose(
     progress: ProgressFn | None = None,
     backend_factory: BackendFactory = MediaPipeBackend,
     times: StageTimes | None = None,
-    keep_frames: KeptFrames | None = None,
 ) -> PoseSeries:
     """Pose landmarks of the runner in every frame of a clip.
 
@@ -131,10 +129,6 @@ def extract_pose(
         Builds the backend from the verified model path and settings (tests inject one).
     times
         Stage times of a profiled command (:mod:`gaitlab.timing`); None times nothing.
-    keep_frames
-        Offered the frames given to the model, for a later pass at the same size (the
-        annotated video: :mod:`gaitlab.io.kept`); given none when the series comes from
-        the cache or the clip is split between landmarkers.
 
     Returns
     -------
@@ -171,10 +165,6 @@ def extract_pose(
     # The scene measures ride on the one pass's frames; with segments, they are measured
     # afterwards from the series (segment rows are not the series' rows until stitched).
     scene = ScenePass(info) if len(segments) == 1 else None
-    if keep_frames is not None:
-        keep_frames.expect(info.n_frames)
-        if scene is None:
-            keep_frames.stop()  # segment rows are not the clip's frames in order
     time_s, arrays, masks, waistband, info = _one_person_pass(
         lambda: backend_factory(model_path, settings.mediapipe),
         info,
@@ -185,7 +175,6 @@ def extract_pose(
         model_size,
         scene,
         times,
-        keep_frames,
     )
     # A backend class that cannot return several poses is not built for nothing.
     single_only = isinstance(backend_factory, type) and not issubclass(
@@ -251,12 +240,10 @@ def _one_person_pass(
     model_size: tuple[int, int] | None,
     scene: ScenePass | None = None,
     times: StageTimes | None = None,
-    keep: KeptFrames | None = None,
 ) -> PassResult:
     """The landmarks of one person a frame: one pinned landmarker, or one per segment.
 
-    ``scene`` takes the scene measures and ``keep`` the frames in a single pass
-    (:func:`run_backend`).
+    ``scene`` takes the scene measures in a single pass (:func:`run_backend`).
     """
     if len(segments) > 1:
         return run_segments(
@@ -282,7 +269,6 @@ def _one_person_pass(
             helper_cores=helper_cores(run.pinning),
             scene=scene,
             times=times,
-            keep=keep,
         )
     finally:
         backend.close()

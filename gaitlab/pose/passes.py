@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from gaitlab.imaging.waistband import NOT_FOUND, WaistbandLine, waistband_line
-from gaitlab.io.kept import KeptFrames
 from gaitlab.io.prefetch import pin_thread
 from gaitlab.io.prefetch import prefetch as prefetch_frames
 from gaitlab.io.video import Frame, iter_frames, with_decoded_frames
@@ -80,7 +79,6 @@ def run_segment(
     helper_cores: list[int] | None = None,
     scene: ScenePass | None = None,
     times: StageTimes | None = None,
-    keep: KeptFrames | None = None,
 ) -> Rows:
     """Detect, crop the mask and find the waistband on each frame of one segment.
 
@@ -92,9 +90,6 @@ def run_segment(
     ``scene``: also take the camera's motion and roll frames from each decoded frame, in
     the waistband's thread (for a whole-clip segment only: its rows are the series' rows).
     ``times``: add the time of decoding, inference and the pixel measures to it.
-    ``keep``: offer each frame given to the model to it, for the annotated video's pass
-    (:mod:`gaitlab.io.kept`; for a whole-clip segment only: its frames are the clip's from
-    the first).
 
     With ``prefetch``, three stages overlap, each in its own thread: decoding runs a few
     frames ahead (:func:`gaitlab.io.video.prefetch`, FFmpeg choosing its own threads),
@@ -162,8 +157,6 @@ def run_segment(
                     pose = backend.detect(frame.rgb, time_ms)
             if frame.time_s < segment.keep_from_s:
                 continue  # warm-up frame of a later segment
-            if keep is not None:
-                keep.offer(frame)
             clip_pose = pose if pose is None or factor is None else to_clip_px(pose, factor)
             rows.time_s.append(frame.time_s)
             rows.xy_px.append(None if clip_pose is None else clip_pose.xy_px)
@@ -266,7 +259,6 @@ def run_backend(
     helper_cores: list[int] | None = None,
     scene: ScenePass | None = None,
     times: StageTimes | None = None,
-    keep: KeptFrames | None = None,
 ) -> PassResult:
     """Stream a probed clip through ``backend`` in one pass.
 
@@ -277,7 +269,6 @@ def run_backend(
     (:func:`gaitlab.pose.scaling.model_frame_size`).
     ``helper_cores``: where the decode and waistband threads run (:func:`run_segment`).
     ``scene``: the scene measures taken in the same pass (:class:`~gaitlab.pose.scene.ScenePass`).
-    ``keep``: frames kept for a later pass over the clip (:mod:`gaitlab.io.kept`).
 
     Returns
     -------
@@ -305,7 +296,6 @@ def run_backend(
         helper_cores=helper_cores,
         scene=scene,
         times=times,
-        keep=keep,
     )
     return assemble(rows, info, with_masks=with_masks, with_waistband=with_waistband)
 

@@ -48,7 +48,6 @@ from typing import Any
 
 from gaitlab.files import write_text_atomic
 from gaitlab.hashing import file_sha256
-from gaitlab.io.kept import KeptFrames
 from gaitlab.report.data import ReportData, save_kinematics_series
 from gaitlab.report.documents import (
     PARALLEL_MAX_FRAMES,
@@ -199,7 +198,6 @@ def write_outputs(
     workers: int = 1,
     documents: DocumentsProcess | None = None,
     times: StageTimes | None = None,
-    kept_frames: KeptFrames | None = None,
 ) -> dict[str, Path]:
     """Write all outputs of one clip into ``out_dir``.
 
@@ -237,10 +235,6 @@ def write_outputs(
     times
         Stage times of a profiled command (:mod:`gaitlab.timing`): each output's time is
         added to it.
-    kept_frames
-        The clip's first frames, kept by the pose pass of this analysis
-        (:func:`gaitlab.pipeline.analyze_clip`'s ``keep_frames``): the video and key frames
-        are drawn on them and only the rest of the clip is decoded. Released either way.
 
     Returns
     -------
@@ -257,15 +251,12 @@ def write_outputs(
             analysis_or_loaded_result, out_dir, video=video, keyframes=keyframes,
             reports=reports, blur_faces=blur_faces, clip_path=clip_path,
             max_side_px=max_side_px, progress=progress, workers=workers, documents=documents,
-            times=times, kept_frames=kept_frames,
+            times=times,
         )  # fmt: skip
     except BaseException:
         if documents is not None:
             documents.cancel()  # a process started ahead must not outlive a failed run
         raise
-    finally:
-        if kept_frames is not None:
-            kept_frames.clear()
 
 
 def _write_outputs(
@@ -282,7 +273,6 @@ def _write_outputs(
     workers: int,
     documents: DocumentsProcess | None,
     times: StageTimes | None,
-    kept_frames: KeptFrames | None,
 ) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -347,7 +337,6 @@ def _write_outputs(
                 keyframes=keyframe_specs(data) if keyframes else [], blur_faces=blur_faces,
                 max_side_px=max_side_px, clip_path=clip_path, progress=progress,
                 on_keyframes=None if documents is None else documents.keyframes_ready,
-                kept=kept_frames,
             )  # fmt: skip
         except BaseException:
             if documents is not None:

@@ -5,9 +5,7 @@ the drawing, scaled in that thread so the long side is at most ``max_side_px`` (
 default: drawing and encoding full 1080p costs about twice as much
 and the overlays do not need it), annotated and encoded; key frames are
 annotated separately (their own caption and arcs) from the same decoded frame. Memory does
-not grow with clip length. After ``gaitlab analyze``'s pose pass, the clip's first frames
-(as many as :data:`gaitlab.io.kept.KEPT_FRAMES_MB` holds) come from that pass instead of a
-second decode (:mod:`gaitlab.io.kept`): the same pixels, one decode less.
+not grow with clip length.
 
 The video is H.264 (libx264, yuv420p, CRF 23, ``+faststart``) in MP4, which browsers play;
 its timestamps are the clip's own (variable frame rate kept), in playback time (a slow-motion
@@ -32,8 +30,7 @@ import av
 import cv2
 import numpy as np
 
-from gaitlab.io.kept import KeptFrames, frames_with_kept
-from gaitlab.io.video import Frame, fit_size, prefetch
+from gaitlab.io.video import Frame, fit_size, iter_frames, prefetch
 from gaitlab.pose.faces import FaceDetectorSettings, MediaPipeFaceDetector
 from gaitlab.pose.models import resolve_face_detector
 from gaitlab.report.annotators import annotate_all, default_annotators
@@ -286,7 +283,6 @@ def render_clip(
     clip_path: str | Path | None = None,
     progress: ProgressFn | None = None,
     on_keyframes: Callable[[dict[str, Path]], None] | None = None,
-    kept: KeptFrames | None = None,
 ) -> RenderResult:
     """Decode the clip once; write the annotated video and/or the key frames.
 
@@ -312,10 +308,6 @@ def render_clip(
         Called once with the key frames written (name -> path) as soon as the last one is,
         while the video goes on: what needs them (the reports) can start. Called at the end
         when the clip stops before some key frame; not called when rendering fails.
-    kept
-        The clip's first frames kept by the pose pass (:mod:`gaitlab.io.kept`): drawn as
-        they are, and only the frames after them decoded (used only when they have the
-        output's size; the pixels are the same as decoded ones).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -351,7 +343,7 @@ def render_clip(
     detector = None
     # Frames arrive already scaled to the output size, decoded and scaled in a thread
     # ahead of the drawing; with blur_faces, faces are found in a second thread.
-    frames = prefetch(frames_with_kept(info, (w, h), kept), depth=4)
+    frames = prefetch(iter_frames(info, size=(w, h)), depth=4)
     source: Iterator[tuple[Frame, np.ndarray | None]] = ((f, None) for f in frames)
     try:
         if blur_faces:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from gaitlab.errors import NoRunnerFound
-from gaitlab.io.kept import KeptFrames
 from gaitlab.pose import extract as extract_mod
 from gaitlab.pose import passes
 from gaitlab.pose.backend import FramePose, MediaPipeSettings
@@ -160,32 +159,3 @@ def test_a_frame_stamped_hours_late_allocates_nothing_for_the_hours(
     assert series.n_frames == 90 and series.masks.prob.shape[0] == 90
     assert series.video.part_end_s is not None and series.video.gaps_s[0][1] == 36000.0
     assert max(capacities) <= 90 + 8  # the frames that exist, plus the usual slack
-
-
-def test_the_pass_keeps_the_frames_the_model_was_given(tmp_path, fake_model, cache_dir):
-    # 640x480 with a 320 px limit: the model gets 320x240 frames, the size the annotated
-    # video would decode; the frames kept are those pictures, the clip's first, in order.
-    clip = pattern_clip(tmp_path / "c.mp4", size=(640, 480), fps=25, duration_s=2.0)
-    given: list[np.ndarray] = []
-
-    class Recording(FakeBackend):
-        def detect(self, rgb: np.ndarray, time_ms: int) -> FramePose | None:
-            given.append(rgb.copy())
-            return super().detect(rgb, time_ms)
-
-    kept = KeptFrames(budget_mb=30 * 320 * 240 * 3 / 1e6)
-    settings = PoseSettings(max_side_px=320)
-    extract_pose(
-        clip, settings=settings, use_cache=False, backend_factory=Recording, keep_frames=kept
-    )
-    frames, last_s = kept.take((240, 320))
-    assert len(given) == 50 and len(frames) == 30  # the budget holds 30
-    assert [f.index for f in frames] == list(range(30))
-    assert all(np.array_equal(f.rgb, g) for f, g in zip(frames, given, strict=False))
-    assert last_s == pytest.approx(29 / 25)
-
-    # From the cache there are no frames to keep: the video decodes them all.
-    cached = KeptFrames()
-    extract_pose(clip, settings=settings, cache_dir=cache_dir, backend_factory=FakeBackend)
-    extract_pose(clip, settings=settings, cache_dir=cache_dir, keep_frames=cached)
-    assert len(cached) == 0
