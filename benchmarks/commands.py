@@ -69,6 +69,9 @@ STAGES = (
     "decode", "inference", "pixel_measures", "pose", "imports_after_pose_wait", "kinematics",
     "findings", "outputs: data", "outputs: video_keyframes", "outputs: plots",
     "outputs: exports", "outputs: reports",
+    # Written by the process forked ahead (gaitlab.report.documents), beside the video.
+    "outputs: warm_up (ahead) (second process)", "outputs: plots (second process)",
+    "outputs: exports (second process)", "outputs: reports (second process)",
 )  # fmt: skip
 
 

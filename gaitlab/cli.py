@@ -66,6 +66,11 @@ def _progress_bar(
     return update, bar.close
 
 
+#: What ``gaitlab analyze`` imports to write its outputs (the drawing code, the report data
+#: and SciPy with it): loaded while the model infers when something is drawn.
+REPORT_MODULES = ("gaitlab.report.outputs",)
+
+
 def default_out_dir(clip: Path) -> Path:
     """``gaitlab_results/<clip name>``, the name made safe as a folder name."""
     return Path("gaitlab_results") / safe_folder_name(clip.stem)
@@ -109,11 +114,11 @@ def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
     # Forked before the model loads: it readies the plotting and PDF libraries on the second
     # core while the model runs, then writes the plots and reports beside the video.
     documents = None
-    if (not args.no_video or not args.no_keyframes) and (not args.workers or args.workers == 1):
-        # Only when something is drawn beside which the documents are written: the report
-        # package costs about a second of imports (SciPy among them) before the first frame,
-        # which a numbers-only command must not pay.
-        from gaitlab.report.outputs import documents_ahead, end_if_long
+    draws = not args.no_video or not args.no_keyframes
+    if draws and (not args.workers or args.workers == 1):
+        # Only the documents process's own module (no drawing code, no SciPy): the first
+        # frame reaches the model as soon as in a numbers-only command.
+        from gaitlab.report.documents import documents_ahead, end_if_long
 
         documents = documents_ahead(
             video=not args.no_video, keyframes=not args.no_keyframes, reports=not args.no_report
@@ -135,6 +140,9 @@ def _analyze(args: argparse.Namespace, times: StageTimes | None) -> int:
             progress=progress,
             workers=args.workers,
             times=times,
+            # The drawing code (about a second of imports) loads on a second thread while
+            # the model infers, as the analysis' own later stages do.
+            preload=REPORT_MODULES if draws else (),
         )
     except BaseException:
         if documents is not None:

@@ -6,6 +6,7 @@ The CLI (``gaitlab analyze``), the batch runner and the dashboard all call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -173,6 +174,7 @@ def analyze_clip(
     workers: int | None = None,
     prefetch: bool = True,
     times: StageTimes | None = None,
+    preload: Sequence[str] = (),
 ) -> ClipAnalysis:
     """Analyse one clip.
 
@@ -193,6 +195,9 @@ def analyze_clip(
         ``workers`` > 1 is recorded in the result's pose provenance (``model.settings``).
     times
         Stage times of a profiled command (:mod:`gaitlab.timing`); None times nothing.
+    preload
+        Modules the caller will need afterwards (the drawing code of ``gaitlab analyze``),
+        imported with :data:`AFTER_POSE_MODULES` on a second thread while the model infers.
 
     Raises
     ------
@@ -200,7 +205,7 @@ def analyze_clip(
         For every input problem, with a one-line message.
     """
     request = request or AnalysisRequest()
-    after_pose = Preload(AFTER_POSE_MODULES)
+    after_pose = Preload((*AFTER_POSE_MODULES, *preload))
 
     def on_frame(done: int, total: int) -> None:
         after_pose.start()  # once the model has its first frame

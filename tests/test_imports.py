@@ -84,3 +84,63 @@ def test_a_numbers_only_analysis_loads_no_report_or_app_dependency(tmp_path: Pat
     assert _loaded(modules, HEAVY) == []
     assert json.loads((out / "result.json").read_text())["kinematics"]["strides"]
     assert not list(out.glob("plot_*.png"))  # the plots are the reports' figures
+
+
+#: The report's modules that a drawing command loads only once the model has its first frame
+#: (the documents process's own module, gaitlab.report.documents, is forked from before).
+DRAWING = (
+    "gaitlab.report.outputs",
+    "gaitlab.report.render",
+    "gaitlab.report.data",
+    "gaitlab.report.annotators",
+    "gaitlab.report.plots",
+)
+
+
+def test_forking_the_documents_process_ahead_loads_no_drawing_code():
+    # What `gaitlab analyze` with every output imports before the landmarker is built.
+    modules = _modules_after(
+        "import gaitlab.cli, gaitlab.pipeline\n"
+        "from gaitlab.report.documents import documents_ahead, end_if_long\n"
+        "ahead = documents_ahead(video=True, keyframes=True, reports=True)\n"
+        "end_if_long(ahead, 10**6)\n"
+        "if ahead is not None:\n"
+        "    ahead.cancel()"
+    )
+    assert "gaitlab.report.documents" in modules  # the check ran
+    assert _loaded(modules, (*HEAVY, *AFTER_POSE, *DRAWING)) == []
+
+
+@pytest.mark.integration
+def test_an_analysis_with_every_output_gives_the_first_frame_before_the_report_loads(
+    tmp_path: Path,
+):
+    # The module names at the first call of the real landmarker, in a real command that
+    # writes every output; the wrapper only looks at sys.modules and calls the model.
+    out = tmp_path / "out"
+    clip = REPO / "sample_videos" / "synth_side_normal.mp4"
+    args = ["analyze", str(clip), "--out", str(out), "--quiet", "--no-cache"]
+    script = (
+        "import json, sys\n"
+        "from gaitlab.pose.backend import MediaPipeBackend\n"
+        "seen = []\n"
+        "model_detect = MediaPipeBackend.detect\n"
+        "def detect(self, rgb, time_ms):\n"
+        "    if not seen:\n"
+        "        seen.append(sorted(sys.modules))\n"
+        "    return model_detect(self, rgb, time_ms)\n"
+        "MediaPipeBackend.detect = detect\n"
+        "from gaitlab.cli import main\n"
+        f"assert main({args!r}) == 0\n"
+        "print(json.dumps(seen[0]))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    at_first_frame = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert {"mediapipe", "gaitlab.pose.extract", "gaitlab.report.documents"} <= at_first_frame
+    assert _loaded(at_first_frame, (*HEAVY, *AFTER_POSE, *DRAWING)) == []
+    # It went on to draw and write everything.
+    assert (out / "annotated.mp4").stat().st_size > 0
+    assert (out / "report.pdf").stat().st_size > 0
+    assert json.loads((out / "result.json").read_text())["kinematics"]["strides"]

@@ -158,6 +158,12 @@ DEFERRED = {
     ("gaitlab/report/documents.py", "gaitlab.report.plots"): "matplotlib, in its own process",
     ("gaitlab/report/documents.py", "gaitlab.report.html"): "jinja2, in its own process",
     ("gaitlab/report/documents.py", "gaitlab.report.pdf"): "fpdf2, in its own process",
+    ("gaitlab/report/documents.py", "gaitlab.report.exports"): (
+        "SciPy and the findings (report data), in the process forked before the first frame"
+    ),
+    ("gaitlab/report/documents.py", "gaitlab.report.content"): (
+        "SciPy and the findings (report data), in the process forked before the first frame"
+    ),
     ("gaitlab/report/frames.py", "gaitlab.kinematics.lumbar"): "SciPy, only for back contours",
     ("gaitlab/store/compare.py", "gaitlab.store.database"): "SQLAlchemy, only for a session number",
     # Loaded on a second thread while the pose model infers (pipeline.AFTER_POSE_MODULES),

@@ -18,8 +18,27 @@ metric maths here: values come from the kinematics and findings stages.
 ==================  ============================================================
 """
 
-from gaitlab.report.data import ReportData, ResultFolderError, findings_view
-from gaitlab.report.outputs import rebuild_reports, write_outputs
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gaitlab.lazy import lazy_exports
+
+if TYPE_CHECKING:  # what the names are, for type checkers; loaded on first use otherwise
+    from gaitlab.report.data import ReportData, ResultFolderError, findings_view
+    from gaitlab.report.outputs import rebuild_reports, write_outputs
+
+#: Public names and the submodule defining each, imported on first use (PEP 562): the
+#: ``gaitlab analyze`` command forks the documents process (:mod:`gaitlab.report.documents`)
+#: before the pose model loads, without the second of imports (SciPy, the findings, the
+#: drawing code) that ``data`` and ``outputs`` bring; those load while the model runs.
+_EXPORTS = {
+    "ReportData": "data",
+    "ResultFolderError": "data",
+    "findings_view": "data",
+    "rebuild_reports": "outputs",
+    "write_outputs": "outputs",
+}
 
 __all__ = [
     "ReportData",
@@ -28,3 +47,5 @@ __all__ = [
     "rebuild_reports",
     "write_outputs",
 ]
+
+__getattr__, __dir__ = lazy_exports("gaitlab.report", _EXPORTS, globals())

@@ -23,21 +23,28 @@ import contextlib
 import gc
 import multiprocessing
 import multiprocessing.connection
+import os
 import pickle
 import sys
 import time
 import traceback
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gaitlab.report.content import build_content
-from gaitlab.report.data import ReportData
-from gaitlab.report.exports import write_exports
+if TYPE_CHECKING:
+    from gaitlab.report.data import ReportData
 
 HTML_FILE = "report.html"
 PDF_FILE = "report.pdf"
 
 Timings = dict[str, float]
+
+#: Longest clip (frames) whose plots and reports a process started ahead writes beside the
+#: video. Beyond it the video's rendering dominates, the overlap slows it by about what it
+#: hides, and the second process's memory would take a 60 s 1080p clip past 600 MB
+#: (docs/performance.md).
+PARALLEL_MAX_FRAMES = 900
 
 
 def write_documents(
@@ -49,6 +56,10 @@ def write_documents(
     drawing them (matplotlib included) costs more than everything else a numbers-only
     analysis writes.
     """
+    # The report data's modules (SciPy, the findings) load where the documents are written:
+    # this module stays light enough to fork a process from before the pose model runs.
+    from gaitlab.report.exports import write_exports
+
     paths: dict[str, Path] = {}
     timings: Timings = {}
     if plots:
@@ -70,6 +81,7 @@ def write_reports(
 ) -> tuple[dict[str, Path], Timings]:
     """Write ``report.html`` and ``report.pdf`` showing ``images`` (key frames, plots)."""
     # jinja2 and fpdf2 load in the process that writes the reports.
+    from gaitlab.report.content import build_content
     from gaitlab.report.html import write_html
     from gaitlab.report.pdf import write_pdf
 
@@ -105,6 +117,32 @@ def fork_context() -> BaseContext | None:
     if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return None
+
+
+def documents_ahead(*, video: bool, keyframes: bool, reports: bool) -> DocumentsProcess | None:
+    """Start the process that will write the plots, exports and reports, before the analysis.
+
+    For ``gaitlab analyze``: call it before the pose model is loaded and pass the result to
+    :func:`gaitlab.report.outputs.write_outputs` (``documents=``). None (all is then written
+    in one process) when nothing is drawn beside which the documents could be written (no
+    video, no key frames), when forking is not available (not Linux) or when one core is
+    all there is. Importing this module loads none of the report's drawing or data modules,
+    so the first frame reaches the model as soon as without it (docs/performance.md).
+    """
+    context = fork_context()  # Linux only, as sched_getaffinity
+    if context is None or not (video or keyframes) or len(os.sched_getaffinity(0)) < 2:
+        return None
+    return DocumentsProcess.ahead(context)
+
+
+def end_if_long(documents: DocumentsProcess | None, n_frames: int) -> None:
+    """End a process started ahead as soon as the clip turns out longer than it serves.
+
+    For the pose stage's progress callback (it does not block): a long clip then does not
+    hold the second process's memory beside the model's (:data:`PARALLEL_MAX_FRAMES`).
+    """
+    if documents is not None and not documents.ended and n_frames > PARALLEL_MAX_FRAMES:
+        documents.cancel(wait=False)
 
 
 class DocumentsProcess:
@@ -221,7 +259,7 @@ class DocumentsProcess:
             self._process.join()
 
 
-Job = tuple[ReportData, Path, bool, Path | None]
+Job = tuple["ReportData", Path, bool, Path | None]
 
 
 def _child(

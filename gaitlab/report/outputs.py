@@ -40,7 +40,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -51,7 +50,10 @@ from gaitlab.files import write_text_atomic
 from gaitlab.hashing import file_sha256
 from gaitlab.report.data import ReportData, save_kinematics_series
 from gaitlab.report.documents import (
+    PARALLEL_MAX_FRAMES,
     DocumentsProcess,
+    documents_ahead,
+    end_if_long,
     fork_context,
     plot_images,
     write_documents,
@@ -64,12 +66,22 @@ from gaitlab.timing import StageTimes
 
 log = logging.getLogger(__name__)
 
+# documents_ahead, end_if_long and PARALLEL_MAX_FRAMES live with the documents process
+# (a module light enough to import before the first frame); named here too for callers.
+__all__ = [
+    "OUTPUTS_FILE",
+    "PARALLEL_MAX_FRAMES",
+    "VIDEO_FILE",
+    "clip_problem",
+    "documents_ahead",
+    "end_if_long",
+    "read_outputs_manifest",
+    "rebuild_reports",
+    "record_outputs",
+    "write_outputs",
+]
+
 VIDEO_FILE = "annotated.mp4"
-#: Longest clip (frames) whose plots and reports a process started ahead writes beside the
-#: video. Beyond it the video's rendering dominates, the overlap slows it by about what it
-#: hides, and the second process's memory would take a 60 s 1080p clip past 600 MB
-#: (docs/performance.md).
-PARALLEL_MAX_FRAMES = 900
 #: The outputs manifest: which files of the folder gaitlab wrote (see the module doc).
 OUTPUTS_FILE = "outputs.json"
 OUTPUTS_SCHEMA = "gaitlab.outputs"
@@ -170,30 +182,6 @@ def _existing_images(out: Path, manifest: Mapping[str, str]) -> dict[str, Path]:
         written = set(manifest.values())
         found = {stem: p for stem, p in found.items() if p.name in written}
     return found
-
-
-def documents_ahead(*, video: bool, keyframes: bool, reports: bool) -> DocumentsProcess | None:
-    """Start the process that will write the plots, exports and reports, before the analysis.
-
-    For ``gaitlab analyze``: call it before the pose model is loaded and pass the result to
-    :func:`write_outputs` (``documents=``). None (all is then written in one process) when
-    nothing is drawn beside which the documents could be written (no video, no key frames),
-    when forking is not available (not Linux) or when one core is all there is.
-    """
-    context = fork_context()  # Linux only, as sched_getaffinity
-    if context is None or not (video or keyframes) or len(os.sched_getaffinity(0)) < 2:
-        return None
-    return DocumentsProcess.ahead(context)
-
-
-def end_if_long(documents: DocumentsProcess | None, n_frames: int) -> None:
-    """End a process started ahead as soon as the clip turns out longer than it serves.
-
-    For the pose stage's progress callback (it does not block): a long clip then does not
-    hold the second process's memory beside the model's (:data:`PARALLEL_MAX_FRAMES`).
-    """
-    if documents is not None and not documents.ended and n_frames > PARALLEL_MAX_FRAMES:
-        documents.cancel(wait=False)
 
 
 def write_outputs(
