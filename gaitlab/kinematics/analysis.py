@@ -36,7 +36,7 @@ from gaitlab.kinematics.angles import (
 from gaitlab.kinematics.cadence import (
     estimate_cadence,
 )
-from gaitlab.kinematics.camera import classify_camera, treadmill_against_ground
+from gaitlab.kinematics.camera import against_ground, classify_camera, treadmill_against_ground
 from gaitlab.kinematics.cleaning import CleanedLandmarks, clean_landmarks
 from gaitlab.kinematics.confidence import (
     Grade,
@@ -78,6 +78,7 @@ from gaitlab.kinematics.pelvis import (
 from gaitlab.kinematics.result import CadenceSummary, GaitAnalysis
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.silhouette import silhouette_tilt_series
+from gaitlab.kinematics.slowmo import slow_band
 from gaitlab.kinematics.verdict import running_verdict
 from gaitlab.kinematics.view import (
     OBLIQUE_NOTE_DEG,
@@ -349,7 +350,10 @@ def analyze_kinematics(
     # Angles against the vertical are taken on landmarks levelled by the camera's roll;
     # the image landmarks (drawn on the video) stay as filmed.
     level = camera_level(series, settings)
-    xy_lv = level_points(xy, level.roll_deg, level.centre_px) if level.applied else xy
+    # Events, cadence and angles are taken against the ground: a panning or shaking
+    # camera's own motion is taken out (a translation: no angle changes).
+    xy_gr = xy if camera is None else against_ground(xy, camera, camera_shift_px)
+    xy_lv = level_points(xy_gr, level.roll_deg, level.centre_px) if level.applied else xy_gr
 
     if view_res.is_frontal:
         xy_an = to_frontal(xy_lv, view_res.view)
@@ -360,6 +364,13 @@ def analyze_kinematics(
         angle_series = sagittal_angles(xy_an)
 
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
+    slow_motion = False
+    if not np.isfinite(cad.cadence_spm):
+        # No rhythm a person steps at in real time: a slow-motion replay steps slower
+        # (:mod:`.slowmo`); a rhythm found there is clip time only.
+        slow = estimate_cadence(t, xy_an, slow_band(settings), sagittal=view_res.is_side)
+        if np.isfinite(slow.cadence_spm):
+            cad, slow_motion = slow, True
     detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
     detection = corrections.apply(detection, t)
     strides = corrections.keep_strides(build_strides(detection), t)
@@ -382,6 +393,7 @@ def analyze_kinematics(
         strides,
         settings,
         [(e.time_s, e.side) for e in detection.events if e.kind == "foot_strike"],
+        slow_motion=slow_motion,
     )
 
     cm_per_px = (
@@ -443,6 +455,18 @@ def analyze_kinematics(
             ctx,
             pelvis_tilt_deg,
             cues,
+        )
+    if slow_motion and verdict.is_running:
+        for name in ("cadence_spm", "contact_time_s", "flight_time_s"):
+            if name in metrics:
+                metrics[name] = not_measurable(
+                    name,
+                    f"slow motion ({cad.cadence_spm:.0f} steps/min of clip time): "
+                    "give --slowmo N for real time",
+                )
+        notes.append(
+            f"slow motion: the stepping rhythm ({cad.cadence_spm:.0f} steps/min of clip "
+            "time) is below any real-time gait; timings left out until --slowmo N is given"
         )
     return GaitAnalysis(
         time_s=t,

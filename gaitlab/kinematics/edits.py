@@ -8,8 +8,13 @@ box changed from each frame to the next (:func:`gaitlab.imaging.camera_motion.ru
 a running body changes it by several grey levels, a frozen picture only by the encoder's
 noise. A run of such frames lasting at least :data:`FREEZE_MIN_S` is a freeze; its frames
 after the first are left out (treated as frames without a pose), so the running on either
-side is analysed, and the freeze is named in the notes. Single repeated frames (a screen
-recording whose rate does not divide the video's) are kept.
+side is analysed, and the freeze is named in the notes.
+
+Shorter runs are repeated pictures: a screen recording whose rate does not divide the
+video's repeats one frame in five or six (25 fps recorded at 30), and a clip slowed down by
+repeating each picture shows every picture two or more times. A repeat carries no new
+picture, only the previous one at a later time, so it too is left out and counted; the
+count of distinct pictures per second (:func:`repeat_factor`) tells the two apart.
 
 Pure: arrays in, a series and a sentence out.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from gaitlab.kinematics.filtering import valid_runs
 from gaitlab.series import PoseSeries
@@ -53,27 +59,100 @@ def frozen_frames(time_s: np.ndarray, runner_change: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Frames on either side a repeat is compared with.
+REPEAT_CONTEXT_FRAMES = 3
+#: A repeat changes the runner's box by less than this share of the largest change around
+#: it (a repeat: ~0.01-0.05 of it; smooth motion at a high frame rate: 0.5-1).
+REPEAT_CONTRAST = 0.2
+
+
+def repeated_frames(time_s: np.ndarray, runner_change: np.ndarray) -> np.ndarray:
+    """Frames that repeat the picture before them outside a freeze, ``(n,)`` bool.
+
+    Parameters
+    ----------
+    time_s : (n,) float
+        Frame times in seconds.
+    runner_change : (n,) float
+        As in :func:`frozen_frames`.
+    """
+    rc = np.where(np.isfinite(runner_change), runner_change, 0.0)
+    # A repeat stands out against the pictures around it: a smoothly moving runner filmed
+    # at a high rate (240 fps) may change its box by under a grey level in every frame.
+    pad = np.pad(rc, REPEAT_CONTEXT_FRAMES, mode="edge")
+    around = sliding_window_view(pad, 2 * REPEAT_CONTEXT_FRAMES + 1).max(axis=1)
+    with np.errstate(invalid="ignore"):
+        same = (
+            np.isfinite(runner_change)
+            & (runner_change < STILL_GREY)
+            & (runner_change < REPEAT_CONTRAST * around)
+        )
+    return same & ~frozen_frames(time_s, runner_change)
+
+
+#: Each picture shown at least this many times on average (over the frames outside
+#: freezes) is slow motion by repetition, not a frame-rate conversion (1.2 for 25 -> 30 fps).
+REPEAT_SLOWMO_MIN = 1.8
+
+
+def repeat_factor(time_s: np.ndarray, runner_change: np.ndarray) -> float:
+    """How many frames each distinct picture is shown for, on average (1.0 = no repeats).
+
+    Counted over the measured frames outside freezes: frames / (frames - repeats). At or
+    above :data:`REPEAT_SLOWMO_MIN` the clip is slowed down by repetition by about this
+    factor (or comes from a source filmed at that many times fewer frames per second).
+    NaN when fewer than 10 frames were measured.
+    """
+    frozen = frozen_frames(time_s, runner_change)
+    measured = np.isfinite(runner_change) & ~frozen
+    n = int(measured.sum())
+    if n < 10:
+        return float("nan")
+    repeats = int(repeated_frames(time_s, runner_change)[measured].sum())
+    return n / max(n - repeats, 1)
+
+
 def without_freezes(series: PoseSeries, runner_change: np.ndarray) -> tuple[PoseSeries, str]:
-    """The series with its frozen frames left out, and a note saying which (or "")."""
+    """The series with its frozen and repeated frames left out, and a note saying which.
+
+    The note is "" when no frame was left out.
+    """
     frozen = frozen_frames(series.time_s, runner_change)
-    if not frozen.any():
+    repeated = repeated_frames(series.time_s, runner_change)
+    if not (frozen.any() or repeated.any()):
         return series, ""
+    out = frozen | repeated
     xy = series.xy_px.copy()
-    xy[frozen] = np.nan
+    xy[out] = np.nan
     visibility = series.visibility.copy()
-    visibility[frozen] = 0.0
+    visibility[out] = 0.0
     world = series.world_m.copy()
-    world[frozen] = np.nan
+    world[out] = np.nan
     depth = series.depth_rel.copy()
-    depth[frozen] = np.nan
-    parts = ", ".join(
-        f"frames {a - 1}-{b - 1} ({series.time_s[b - 1] - series.time_s[a - 1]:.1f} s)"
-        for a, b in valid_runs(frozen)
-    )
-    note = (
-        f"the picture stood still in {parts} (a paused or edited video): "
-        f"{int(frozen.sum())} of {series.n_frames} frames left out"
-    )
+    depth[out] = np.nan
+    notes = []
+    if frozen.any():
+        parts = ", ".join(
+            f"frames {a - 1}-{b - 1} ({series.time_s[b - 1] - series.time_s[a - 1]:.1f} s)"
+            for a, b in valid_runs(frozen)
+        )
+        notes.append(
+            f"the picture stood still in {parts} (a paused or edited video): "
+            f"{int(frozen.sum())} of {series.n_frames} frames left out"
+        )
+    if repeated.any():
+        factor = repeat_factor(series.time_s, runner_change)
+        why = (
+            f"each picture is shown about {factor:.1f} times: slow motion by repetition, "
+            "or a source with fewer frames per second"
+            if factor >= REPEAT_SLOWMO_MIN
+            else "a video recorded or converted at another frame rate"
+        )
+        notes.append(
+            f"{int(repeated.sum())} of {series.n_frames} frames repeat the picture before "
+            f"them ({why}): left out"
+        )
+    note = "; ".join(notes)
     edited = dataclasses.replace(
         series, xy_px=xy, visibility=visibility, world_m=world, depth_rel=depth
     )

@@ -14,13 +14,26 @@ steps like a runner's but whose cadence is far below running is probably slowed 
    the cadence back in the running range;
 3. a file stored at 100 fps or more: slow-motion capture rates; no factor can be given.
 
+Below the real-time band
+------------------------
+No one moving with a flight phase steps fewer than 60 times a minute (even a slow walk
+takes 80-100 steps/min), so the cadence search of :mod:`gaitlab.kinematics.cadence` starts
+there. A slow-motion replay can step far slower in clip time (a 170 steps/min run slowed 4x
+steps 42 times a minute), and a search over that band alone finds nothing. When the
+real-time band finds no rhythm, the search is repeated over :func:`slow_band`: a rhythm
+found there is clip time only. If the feet then leave the ground between steps as in
+running, the clip is running in slow motion (:func:`slow_running_reason`): its angles are
+measured, its timings are not (they wait for ``--slowmo N``).
+
 Pure: takes the clip's :class:`~gaitlab.series.VideoInfo` and the measured cadence.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
+from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.series import VideoInfo
 
 #: Slow-motion factors phones use: 2 (60 fps played at 30), 4 (120), 8 (240).
@@ -33,6 +46,38 @@ TAG_RATIO_MIN = 1.5
 RUNNING_SPM = (140.0, 220.0)
 #: The middle of the running range, to choose between factors that both land in it.
 TYPICAL_RUNNING_SPM = 170.0
+#: Lowest step rate (Hz) searched in slow motion: 15 steps/min, a 120 steps/min shuffle
+#: slowed 8x (the largest phone factor).
+SLOW_STEP_HZ_MIN = 0.25
+
+
+def slow_band(settings: KinematicsSettings) -> KinematicsSettings:
+    """The settings with the cadence search moved below real time (module doc).
+
+    The band runs from :data:`SLOW_STEP_HZ_MIN` up to where the real-time band starts.
+    """
+    return replace(settings, step_hz_min=SLOW_STEP_HZ_MIN, step_hz_max=settings.step_hz_min)
+
+
+def slow_running_reason(clip_cadence_spm: float, duty_factor_pct: float) -> str:
+    """The verdict's sentence for running found in slow motion without a factor.
+
+    Parameters
+    ----------
+    clip_cadence_spm
+        The cadence in clip time (below the real-time band).
+    duty_factor_pct
+        Median duty factor of the strides (a share: the same in any time scale).
+    """
+    guess = TYPICAL_RUNNING_SPM / clip_cadence_spm
+    return (
+        f"running in slow motion: the feet leave the ground between steps as in running "
+        f"(duty factor {duty_factor_pct:.0f} %), at {clip_cadence_spm:.0f} steps/min of clip "
+        f"time, which no runner has; it looks slowed about {guess:.1f}x (if the run was at "
+        f"a typical {TYPICAL_RUNNING_SPM:.0f} steps/min). The angles are measured; cadence, "
+        "contact and flight times are not: analyse it again with --slowmo N (N = how many "
+        "times slower than real time it plays) to get them"
+    )
 
 
 def tagged_factor(video: VideoInfo) -> float | None:
