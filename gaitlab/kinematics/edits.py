@@ -14,7 +14,10 @@ Shorter runs are repeated pictures: a screen recording whose rate does not divid
 video's repeats one frame in five or six (25 fps recorded at 30), and a clip slowed down by
 repeating each picture shows every picture two or more times. A repeat carries no new
 picture, only the previous one at a later time, so it too is left out and counted; the
-count of distinct pictures per second (:func:`repeat_factor`) tells the two apart.
+count of distinct pictures per second (:func:`repeat_factor`) tells the two apart. Repeats
+are left out only when they are a habit of the clip (at least :data:`REPEAT_SHARE_MIN` of
+its frames): a stray duplicate (two identical first frames, one doubled image in a
+sequence) is kept, as leaving it out only opens a gap for the filters to bridge.
 
 Pure: arrays in, a series and a sentence out.
 """
@@ -90,6 +93,10 @@ def repeated_frames(time_s: np.ndarray, runner_change: np.ndarray) -> np.ndarray
     return same & ~frozen_frames(time_s, runner_change)
 
 
+#: Repeats are left out when at least this share of the measured frames outside freezes
+#: are repeats (25 fps recorded at 30: 1 in 6 = 0.17; a stray duplicate in a 50-frame
+#: clip: 0.02-0.04).
+REPEAT_SHARE_MIN = 0.08
 #: Each picture shown at least this many times on average (over the frames outside
 #: freezes) is slow motion by repetition, not a frame-rate conversion (1.2 for 25 -> 30 fps).
 REPEAT_SLOWMO_MIN = 1.8
@@ -119,6 +126,8 @@ def without_freezes(series: PoseSeries, runner_change: np.ndarray) -> tuple[Pose
     """
     frozen = frozen_frames(series.time_s, runner_change)
     repeated = repeated_frames(series.time_s, runner_change)
+    if not repeat_factor(series.time_s, runner_change) >= 1.0 / (1.0 - REPEAT_SHARE_MIN):
+        repeated[:] = False  # stray duplicates: kept (module doc)
     if not (frozen.any() or repeated.any()):
         return series, ""
     out = frozen | repeated

@@ -200,3 +200,37 @@ def test_smooth_motion_at_a_high_frame_rate_is_not_a_repeat():
     change[0] = np.nan
     assert not repeated_frames(t, change).any()
     assert not frozen_frames(t, change).any()
+
+
+def test_a_stray_duplicate_is_kept():
+    # Two identical first frames and one doubled image later in a 90-frame clip (2 of 89
+    # measured frames): no habit of the clip, nothing left out.
+    rng = np.random.default_rng(4)
+    n, fps = 90, 30.0
+    change = _box_change(n, rng)
+    change[[1, 40]] = 0.2
+    assert repeated_frames(np.arange(n) / fps, change).sum() == 2
+    series = make_run(RunnerSpec(duration_s=n / fps, fps=fps)).series
+    edited, note = without_freezes(series, change)
+    assert note == "" and edited is series
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_sprint_followed_by_a_moving_camera_reads_its_cadence(fps):
+    # A sprinter at 290 steps/min (4.8 Hz, contact 0.10 s, 9 m/s): above a 240 steps/min
+    # search band, so once "no periodic stepping"; at 30 fps about 6 frames per step.
+    spec = RunnerSpec(
+        cadence_spm=290.0,
+        contact_s=0.10,
+        speed_m_s=9.0,
+        x_fs_m=0.3,
+        view="side-right",
+        treadmill=False,
+        duration_s=4.0,
+        fps=fps,
+        noise_px=0.5,
+    )
+    series, shift = _filmed_by_moving_camera(make_run(spec).series, fps)
+    a = analyze_kinematics(series, camera_shift_px=shift)
+    assert a.running.is_running and not a.treadmill
+    assert a.metrics["cadence_spm"].median == pytest.approx(290.0, abs=2.0)
