@@ -50,7 +50,7 @@ from gaitlab.kinematics.contacts import nearest_frame
 from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
-from gaitlab.kinematics.edits import without_freezes
+from gaitlab.kinematics.edits import REPEAT_SLOWMO_MIN, repeat_factor, without_freezes
 from gaitlab.kinematics.events import (
     EventDetection,
     Stride,
@@ -318,11 +318,13 @@ def analyze_kinematics(
             f"pelvis_tilt_deg must have shape ({series.n_frames},), got {np.shape(pelvis_tilt_deg)}"
         )
     freeze_note = ""
+    repeats_x = float("nan")
     if runner_change is not None:
         if np.shape(runner_change) != (series.n_frames,):
             raise ValueError(
                 f"runner_change must have shape ({series.n_frames},), got {np.shape(runner_change)}"
             )
+        repeats_x = repeat_factor(series.time_s, runner_change)
         series, freeze_note = without_freezes(series, runner_change)
     t = series.time_s
     # The view is found on the tracker's points; the leg points' smoothing is then undone
@@ -371,6 +373,10 @@ def analyze_kinematics(
         slow = estimate_cadence(t, xy_an, slow_band(settings), sagittal=view_res.is_side)
         if np.isfinite(slow.cadence_spm):
             cad, slow_motion = slow, True
+    if repeats_x >= REPEAT_SLOWMO_MIN and cad.cadence_spm < settings.running_cadence_min_spm:
+        # Each picture shown several times: slowed by repetition, so a walking-pace rhythm
+        # of clip time may be a run's.
+        slow_motion = True
     detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
     detection = corrections.apply(detection, t)
     strides = corrections.keep_strides(build_strides(detection), t)
@@ -394,6 +400,7 @@ def analyze_kinematics(
         settings,
         [(e.time_s, e.side) for e in detection.events if e.kind == "foot_strike"],
         slow_motion=slow_motion,
+        repeats_x=repeats_x,
     )
 
     cm_per_px = (

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from gaitlab.kinematics.edits import REPEAT_SLOWMO_MIN
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.series import VideoInfo
 
@@ -59,7 +60,9 @@ def slow_band(settings: KinematicsSettings) -> KinematicsSettings:
     return replace(settings, step_hz_min=SLOW_STEP_HZ_MIN, step_hz_max=settings.step_hz_min)
 
 
-def slow_running_reason(clip_cadence_spm: float, duty_factor_pct: float) -> str:
+def slow_running_reason(
+    clip_cadence_spm: float, duty_factor_pct: float, repeats_x: float = float("nan")
+) -> str:
     """The verdict's sentence for running found in slow motion without a factor.
 
     Parameters
@@ -68,13 +71,25 @@ def slow_running_reason(clip_cadence_spm: float, duty_factor_pct: float) -> str:
         The cadence in clip time (below the real-time band).
     duty_factor_pct
         Median duty factor of the strides (a share: the same in any time scale).
+    repeats_x
+        Frames each picture is shown for (NaN or below ``REPEAT_SLOWMO_MIN``: no
+        repetition); when the clip
+        repeats its pictures, that is the slow-down given.
     """
-    guess = TYPICAL_RUNNING_SPM / clip_cadence_spm
+    if math.isfinite(repeats_x) and repeats_x >= REPEAT_SLOWMO_MIN:
+        looks = (
+            f"each picture is shown about {repeats_x:.1f} times: slowed about "
+            f"{repeats_x:.0f}x, {repeats_x * clip_cadence_spm:.0f} steps/min in real time"
+        )
+    else:
+        looks = (
+            f"it looks slowed about {TYPICAL_RUNNING_SPM / clip_cadence_spm:.1f}x (if the run "
+            f"was at a typical {TYPICAL_RUNNING_SPM:.0f} steps/min)"
+        )
     return (
         f"running in slow motion: the feet leave the ground between steps as in running "
         f"(duty factor {duty_factor_pct:.0f} %), at {clip_cadence_spm:.0f} steps/min of clip "
-        f"time, which no runner has; it looks slowed about {guess:.1f}x (if the run was at "
-        f"a typical {TYPICAL_RUNNING_SPM:.0f} steps/min). The angles are measured; cadence, "
+        f"time, which no runner has; {looks}. The angles are measured; cadence, "
         "contact and flight times are not: analyse it again with --slowmo N (N = how many "
         "times slower than real time it plays) to get them"
     )

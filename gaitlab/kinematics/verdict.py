@@ -51,6 +51,7 @@ def running_verdict(
     foot_strikes: Sequence[tuple[float, str]] = (),
     *,
     slow_motion: bool = False,
+    repeats_x: float = float("nan"),
 ) -> RunningVerdict:
     """Decide running / walking / not stepping from cadence, duty factor and flight.
 
@@ -68,7 +69,9 @@ def running_verdict(
     ``slow_motion`` says the rhythm was found only below the real-time band
     (:func:`gaitlab.kinematics.slowmo.slow_band`): strides that run (duty factor and flight
     as above) are then running in slow motion, whose clip-time cadence is no running
-    cadence; the reason says so and asks for ``--slowmo N``.
+    cadence; the reason says so and asks for ``--slowmo N``. ``repeats_x`` is how many
+    frames each picture is shown for (:func:`gaitlab.kinematics.edits.repeat_factor`), the
+    slow-down the reason gives when the clip repeats its pictures.
     """
     n_pose = int(series.detected.sum())
     duration = float(series.time_s[-1] - series.time_s[0]) if series.n_frames > 1 else 0.0
@@ -122,7 +125,9 @@ def running_verdict(
     flights = [s.flight_time_s for s in strides if np.isfinite(s.flight_time_s)]
     flight = float(np.median(flights)) if flights else float("nan")
     if slow_motion and df < settings.walking_duty_factor_min_pct and not flight < 0:
-        return RunningVerdict(True, "running", slow_running_reason(cadence.cadence_spm, df))
+        return RunningVerdict(
+            True, "running", slow_running_reason(cadence.cadence_spm, df, repeats_x)
+        )
     if df >= settings.walking_duty_factor_min_pct or flight < 0:
         # Slow motion does not change the duty factor: only the file's own word suggests it.
         tagged = tagged_factor(series.video) is not None

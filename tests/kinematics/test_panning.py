@@ -13,6 +13,7 @@ Truth:
 """
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -234,3 +235,31 @@ def test_a_sprint_followed_by_a_moving_camera_reads_its_cadence(fps):
     a = analyze_kinematics(series, camera_shift_px=shift)
     assert a.running.is_running and not a.treadmill
     assert a.metrics["cadence_spm"].median == pytest.approx(290.0, abs=2.0)
+
+
+def test_slow_motion_by_repetition_gives_the_repetition_as_the_factor():
+    # A 170 steps/min run at 30 fps with each picture shown 3 times (56.7 steps/min of clip
+    # time): running in slow motion, slowed 3x, 170 steps/min in real time.
+    run = make_run(RunnerSpec(view="side-right", duration_s=4.0, fps=30.0))
+    src = run.series
+    pick = np.repeat(np.arange(src.n_frames), 3)
+    n = pick.size
+    shown = dataclasses.replace(
+        src,
+        time_s=np.arange(n) / 30.0,
+        xy_px=src.xy_px[pick],
+        visibility=src.visibility[pick],
+        world_m=src.world_m[pick],
+        depth_rel=src.depth_rel[pick],
+    )
+    rng = np.random.default_rng(9)
+    change = np.where(np.arange(n) % 3 == 0, rng.uniform(15.0, 40.0, n), 0.1)
+    change[0] = np.nan
+    a = analyze_kinematics(shown, runner_change=change)
+    assert a.running.is_running
+    found = re.search(
+        r"shown about 3\.0 times: slowed about 3x, (\d+) steps/min in real", a.running.reason
+    )
+    assert found, a.running.reason
+    assert int(found.group(1)) == pytest.approx(170, abs=3)
+    assert a.metrics["cadence_spm"].confidence == "not_measurable"
