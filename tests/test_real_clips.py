@@ -79,14 +79,17 @@ def _xfail(reason: str) -> pytest.MarkDecorator:
 
 
 #: Failures of the code on main, measured with benchmarks/real_clips.py (gaitlab 0.1.0,
-#: commit e5e36bf; the radluy side clip's verdict and cadence fixed by commit 271c4dc);
+#: commit e5e36bf; the radluy side clip's verdict and cadence fixed by commit 271c4dc, the
+#: slow-motion panning clip's verdict by commit b388c20, the panning sprint re-measured at
+#: commit 4b83592);
 #: docs/real_clips.md has the full table.
 RUNNING_XFAIL = {
     "radluy_rear_overground_running_openpose_overlay": _xfail(
         "rear view, runner recedes and shrinks: verdict 'unknown'"
     ),
     "sports2d_demo2_sprint_side_panning_3people": _xfail(
-        "panning camera on a sprint: 'no periodic stepping'"
+        "panning camera on a sprint: 'no periodic stepping', also with the band reaching "
+        "300 steps/min and the camera's motion taken out (commit 4b83592)"
     ),
     "hato72_sprint_side_track_wide": _xfail(
         "small runner crossing a wide static shot, 3x slow motion: verdict 'unknown'"
