@@ -125,9 +125,16 @@ def running_verdict(
     flights = [s.flight_time_s for s in strides if np.isfinite(s.flight_time_s)]
     flight = float(np.median(flights)) if flights else float("nan")
     if slow_motion and df < settings.walking_duty_factor_min_pct and not flight < 0:
-        return RunningVerdict(
-            True, "running", slow_running_reason(cadence.cadence_spm, df, repeats_x)
-        )
+        reason = slow_running_reason(cadence.cadence_spm, df, repeats_x)
+        if tagged_factor(series.video) is not None:
+            # The file's own word gives the factor: that hint replaces the guess.
+            reason = (
+                f"running in slow motion: the feet leave the ground between steps as in "
+                f"running (duty factor {df:.0f} %), at {cadence.cadence_spm:.0f} steps/min "
+                "of clip time; cadence, contact and flight times wait for the factor; "
+                + slowmo_hint(series.video, cadence.cadence_spm, running_like=True)
+            )
+        return RunningVerdict(True, "running", reason)
     if df >= settings.walking_duty_factor_min_pct or flight < 0:
         # Slow motion does not change the duty factor: only the file's own word suggests it.
         tagged = tagged_factor(series.video) is not None
