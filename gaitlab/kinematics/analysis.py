@@ -50,7 +50,13 @@ from gaitlab.kinematics.contacts import nearest_frame
 from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
-from gaitlab.kinematics.edits import REPEAT_SLOWMO_MIN, repeat_factor, without_freezes
+from gaitlab.kinematics.edits import (
+    REPEAT_SLOWMO_MIN,
+    longest_shot,
+    repeat_factor,
+    scene_cuts,
+    without_freezes,
+)
 from gaitlab.kinematics.events import (
     EventDetection,
     Stride,
@@ -326,6 +332,15 @@ def analyze_kinematics(
             )
         repeats_x = repeat_factor(series.time_s, runner_change)
         series, freeze_note = without_freezes(series, runner_change)
+        if camera_shift_px is not None and np.shape(camera_shift_px) == (series.n_frames, 2):
+            cuts = scene_cuts(
+                mid(series.xy_px, "hip"),
+                leg_length_px(series.xy_px),
+                camera_shift_px,
+                runner_change,
+            )
+            series, cut_note = longest_shot(series, cuts)
+            freeze_note = "; ".join(n for n in (freeze_note, cut_note) if n)
     t = series.time_s
     # The view is found on the tracker's points; the leg points' smoothing is then undone
     # for side views only: from behind, events come from the feet's steepest fall against

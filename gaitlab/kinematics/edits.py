@@ -19,6 +19,14 @@ are left out only when they are a habit of the clip (at least :data:`REPEAT_SHAR
 its frames): a stray duplicate (two identical first frames, one doubled image in a
 sequence) is kept, as leaving it out only opens a gap for the filters to bridge.
 
+Scene cuts inside continuous timestamps (an edited clip that jumps to another shot) show
+in the same measurements: the background cannot be followed across the cut (no corner
+tracks both ways) and the runner's box changes far more than in the frames around it. A
+frame pair with both, where the runner's hips also land more than
+:data:`CUT_JUMP_LEG` leg lengths away, is a cut (:func:`scene_cuts`); the longest stretch
+between cuts is analysed and the others are left out and named
+(:func:`longest_shot`).
+
 Pure: arrays in, a series and a sentence out.
 """
 
@@ -162,6 +170,97 @@ def without_freezes(series: PoseSeries, runner_change: np.ndarray) -> tuple[Pose
             f"them ({why}): left out"
         )
     note = "; ".join(notes)
+    edited = dataclasses.replace(
+        series, xy_px=xy, visibility=visibility, world_m=world, depth_rel=depth
+    )
+    return edited, note
+
+
+#: A scene cut moves the runner's hips by at least this many leg lengths in one frame (a
+#: sprinter covers about 0.3 leg lengths per frame at 30 fps).
+CUT_JUMP_LEG = 1.0
+#: ... and changes the runner's box at least this many times more than the largest change
+#: among the frames around it.
+CUT_CONTRAST = 2.0
+
+
+def scene_cuts(
+    hip_xy_px: np.ndarray, leg_px: float, shift_px: np.ndarray, runner_change: np.ndarray
+) -> np.ndarray:
+    """Frames that start a new shot, ``(n,)`` bool (frame ``i`` is cut from ``i - 1``).
+
+    Parameters
+    ----------
+    hip_xy_px : (n, 2) float
+        Mid-hip image position (NaN without a pose).
+    leg_px
+        Leg length in pixels.
+    shift_px : (n, 2) float
+        Background shift from frame ``i - 1`` to ``i``; NaN where the background could not
+        be followed.
+    runner_change : (n,) float
+        As in :func:`frozen_frames`.
+    """
+    n = hip_xy_px.shape[0]
+    out = np.zeros(n, dtype=bool)
+    if n < 3 or not (np.isfinite(leg_px) and leg_px > 0):
+        return out
+    jump = np.full(n, np.nan)
+    jump[1:] = np.linalg.norm(np.diff(hip_xy_px, axis=0), axis=1) / leg_px
+    rc = np.where(np.isfinite(runner_change), runner_change, 0.0)
+    k = REPEAT_CONTEXT_FRAMES
+    pad = np.pad(rc, k, mode="edge")
+    windows = sliding_window_view(pad, 2 * k + 1).copy()
+    windows[:, k] = 0.0  # the frame itself is not its own context
+    around = windows.max(axis=1)
+    with np.errstate(invalid="ignore"):
+        out = (
+            (jump >= CUT_JUMP_LEG)
+            & ~np.isfinite(shift_px[:, 0])
+            & np.isfinite(runner_change)
+            & (runner_change >= CUT_CONTRAST * around)
+        )
+    out[0] = False
+    return out
+
+
+def longest_shot(series: PoseSeries, cuts: np.ndarray) -> tuple[PoseSeries, str]:
+    """The series with every shot but the longest left out, and a note (or "" without cuts).
+
+    Parameters
+    ----------
+    series
+        The pose series.
+    cuts : (n,) bool
+        :func:`scene_cuts`.
+    """
+    if not cuts.any():
+        return series, ""
+    n = series.n_frames
+    starts = np.concatenate([[0], np.flatnonzero(cuts)])
+    stops = np.concatenate([starts[1:], [n]])
+    seen = np.array([int(series.detected[a:b].sum()) for a, b in zip(starts, stops, strict=True)])
+    best = int(np.argmax(seen))
+    keep = np.zeros(n, dtype=bool)
+    keep[starts[best] : stops[best]] = True
+    xy = series.xy_px.copy()
+    xy[~keep] = np.nan
+    visibility = series.visibility.copy()
+    visibility[~keep] = 0.0
+    world = series.world_m.copy()
+    world[~keep] = np.nan
+    depth = series.depth_rel.copy()
+    depth[~keep] = np.nan
+    left_out = ", ".join(
+        f"frames {a}-{b - 1}"
+        for i, (a, b) in enumerate(zip(starts, stops, strict=True))
+        if i != best
+    )
+    note = (
+        f"{int(cuts.sum())} scene cut(s) at frame(s) "
+        f"{', '.join(str(int(i)) for i in np.flatnonzero(cuts))}: the longest shot (frames "
+        f"{starts[best]}-{stops[best] - 1}) is analysed, {left_out} left out"
+    )
     edited = dataclasses.replace(
         series, xy_px=xy, visibility=visibility, world_m=world, depth_rel=depth
     )

@@ -25,6 +25,7 @@ from gaitlab.kinematics.edits import (
     frozen_frames,
     repeat_factor,
     repeated_frames,
+    scene_cuts,
     without_freezes,
 )
 from gaitlab.landmarks import INDEX
@@ -263,3 +264,44 @@ def test_slow_motion_by_repetition_gives_the_repetition_as_the_factor():
     assert found, a.running.reason
     assert int(found.group(1)) == pytest.approx(170, abs=3)
     assert a.metrics["cadence_spm"].confidence == "not_measurable"
+
+
+# ---------------------------------------------------------------- scene cuts
+def test_a_scene_cut_is_found_and_the_longest_shot_analysed():
+    # Two shots of the same run spliced: frames 0-99, then a cut to another framing (the
+    # runner 600 px further right) for frames 100-299. At the cut the background is lost
+    # and the runner's box changes far more than in the frames around it.
+    fps = 30.0
+    run = make_run(RunnerSpec(view="side-right", duration_s=10.0, fps=fps, noise_px=0.5))
+    series = run.series
+    xy = series.xy_px.copy()
+    xy[100:, :, 0] += 600.0
+    cut_series = dataclasses.replace(series, xy_px=xy)
+    n = series.n_frames
+    rng = np.random.default_rng(12)
+    change = _box_change(n, rng)
+    change[100] = 120.0
+    shift = _still(n)
+    shift[100] = np.nan
+    a = analyze_kinematics(cut_series, camera_shift_px=shift, runner_change=change)
+    note = next(x for x in a.notes if "scene cut" in x)
+    assert "1 scene cut(s) at frame(s) 100" in note
+    assert "the longest shot (frames 100-299) is analysed, frames 0-99 left out" in note
+    assert a.running.is_running and a.cadence.cadence_spm == pytest.approx(170.0, abs=1.5)
+    # Every strike is inside the shot analysed.
+    strikes = [e.frame for e in a.events.events if e.kind == "foot_strike"]
+    assert strikes and min(strikes) >= 100
+
+
+def test_a_fast_pan_is_not_a_cut():
+    # The background lost for a frame while the runner moves smoothly: no cut.
+    n = 60
+    hip = np.column_stack([np.linspace(100, 400, n), np.full(n, 300.0)])
+    change = np.full(n, 20.0)
+    change[0] = np.nan
+    shift = _still(n)
+    shift[30] = np.nan
+    change[30] = 90.0
+    assert not scene_cuts(hip, 200.0, shift, change).any()
+    hip[30:, 0] += 400.0  # the runner jumps two leg lengths too: a cut
+    assert np.flatnonzero(scene_cuts(hip, 200.0, shift, change)).tolist() == [30]
