@@ -50,13 +50,7 @@ from gaitlab.kinematics.contacts import nearest_frame
 from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
-from gaitlab.kinematics.edits import (
-    REPEAT_SLOWMO_MIN,
-    longest_shot,
-    repeat_factor,
-    scene_cuts,
-    without_freezes,
-)
+from gaitlab.kinematics.edits import edited_series
 from gaitlab.kinematics.events import (
     EventDetection,
     Stride,
@@ -84,7 +78,7 @@ from gaitlab.kinematics.pelvis import (
 from gaitlab.kinematics.result import CadenceSummary, GaitAnalysis
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.silhouette import silhouette_tilt_series
-from gaitlab.kinematics.slowmo import slow_band
+from gaitlab.kinematics.slowmo import with_slow_band, without_timings
 from gaitlab.kinematics.verdict import running_verdict
 from gaitlab.kinematics.view import (
     OBLIQUE_NOTE_DEG,
@@ -330,17 +324,7 @@ def analyze_kinematics(
             raise ValueError(
                 f"runner_change must have shape ({series.n_frames},), got {np.shape(runner_change)}"
             )
-        repeats_x = repeat_factor(series.time_s, runner_change)
-        series, freeze_note = without_freezes(series, runner_change)
-        if camera_shift_px is not None and np.shape(camera_shift_px) == (series.n_frames, 2):
-            cuts = scene_cuts(
-                mid(series.xy_px, "hip"),
-                leg_length_px(series.xy_px),
-                camera_shift_px,
-                runner_change,
-            )
-            series, cut_note = longest_shot(series, cuts)
-            freeze_note = "; ".join(n for n in (freeze_note, cut_note) if n)
+        series, freeze_note, repeats_x = edited_series(series, runner_change, camera_shift_px)
     t = series.time_s
     # The view is found on the tracker's points; the leg points' smoothing is then undone
     # for side views only: from behind, events come from the feet's steepest fall against
@@ -381,17 +365,8 @@ def analyze_kinematics(
         angle_series = sagittal_angles(xy_an)
 
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
-    slow_motion = False
-    if not np.isfinite(cad.cadence_spm):
-        # No rhythm a person steps at in real time: a slow-motion replay steps slower
-        # (:mod:`.slowmo`); a rhythm found there is clip time only.
-        slow = estimate_cadence(t, xy_an, slow_band(settings), sagittal=view_res.is_side)
-        if np.isfinite(slow.cadence_spm):
-            cad, slow_motion = slow, True
-    if repeats_x >= REPEAT_SLOWMO_MIN and cad.cadence_spm < settings.running_cadence_min_spm:
-        # Each picture shown several times: slowed by repetition, so a walking-pace rhythm
-        # of clip time may be a run's.
-        slow_motion = True
+    # No rhythm in real time: a slow-motion replay steps slower (:mod:`.slowmo`).
+    cad, slow_motion = with_slow_band(t, xy_an, settings, view_res.is_side, cad, repeats_x)
     detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
     detection = corrections.apply(detection, t)
     strides = corrections.keep_strides(build_strides(detection), t)
@@ -479,17 +454,8 @@ def analyze_kinematics(
             cues,
         )
     if slow_motion and verdict.is_running:
-        for name in ("cadence_spm", "contact_time_s", "flight_time_s"):
-            if name in metrics:
-                metrics[name] = not_measurable(
-                    name,
-                    f"slow motion ({cad.cadence_spm:.0f} steps/min of clip time): "
-                    "give --slowmo N for real time",
-                )
-        notes.append(
-            f"slow motion: the stepping rhythm ({cad.cadence_spm:.0f} steps/min of clip "
-            "time) is below any real-time gait; timings left out until --slowmo N is given"
-        )
+        metrics, slow_note = without_timings(metrics, cad.cadence_spm)
+        notes.append(slow_note)
     return GaitAnalysis(
         time_s=t,
         view=view_res,

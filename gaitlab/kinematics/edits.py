@@ -38,6 +38,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gaitlab.kinematics.filtering import valid_runs
+from gaitlab.kinematics.geometry import leg_length_px, mid
 from gaitlab.series import PoseSeries
 
 #: A run of unchanged pictures at least this long is a freeze, not a repeated frame.
@@ -265,3 +266,33 @@ def longest_shot(series: PoseSeries, cuts: np.ndarray) -> tuple[PoseSeries, str]
         series, xy_px=xy, visibility=visibility, world_m=world, depth_rel=depth
     )
     return edited, note
+
+
+def edited_series(
+    series: PoseSeries, runner_change: np.ndarray, shift_px: np.ndarray | None
+) -> tuple[PoseSeries, str, float]:
+    """Freezes, repeated pictures and all shots but the longest left out.
+
+    Parameters
+    ----------
+    series
+        The pose series.
+    runner_change : (n,) float
+        As in :func:`frozen_frames`.
+    shift_px : (n, 2) float or None
+        Background shifts (:func:`scene_cuts`); None: cuts are not looked for.
+
+    Returns
+    -------
+    series, note, repeats_x
+        The edited series, what was left out ("" for nothing) and
+        :func:`repeat_factor`.
+    """
+    repeats_x = repeat_factor(series.time_s, runner_change)
+    series, note = without_freezes(series, runner_change)
+    if shift_px is not None and np.shape(shift_px) == (series.n_frames, 2):
+        hips = mid(series.xy_px, "hip")
+        cuts = scene_cuts(hips, leg_length_px(series.xy_px), shift_px, runner_change)
+        series, cut_note = longest_shot(series, cuts)
+        note = "; ".join(n for n in (note, cut_note) if n)
+    return series, note, repeats_x

@@ -33,7 +33,11 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
+
+from gaitlab.kinematics.cadence import CadenceEstimate, estimate_cadence
 from gaitlab.kinematics.edits import REPEAT_SLOWMO_MIN
+from gaitlab.kinematics.metrics import MetricResult, not_measurable
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.series import VideoInfo
 
@@ -155,3 +159,46 @@ def slowmo_hint(video: VideoInfo, cadence_spm: float, *, running_like: bool) -> 
             "it again with --slowmo N (N = filmed fps / playback fps)"
         )
     return ""
+
+
+def with_slow_band(
+    time_s: np.ndarray,
+    xy_up: np.ndarray,
+    settings: KinematicsSettings,
+    sagittal: bool,
+    cadence: CadenceEstimate,
+    repeats_x: float,
+) -> tuple[CadenceEstimate, bool]:
+    """The cadence, searched below real time when none was found, and whether it is slow.
+
+    Slow motion is also a walking-pace rhythm of a clip that shows each picture
+    ``repeats_x`` >= :data:`~gaitlab.kinematics.edits.REPEAT_SLOWMO_MIN` times.
+    """
+    slow_motion = False
+    if not np.isfinite(cadence.cadence_spm):
+        slow = estimate_cadence(time_s, xy_up, slow_band(settings), sagittal)
+        if np.isfinite(slow.cadence_spm):
+            cadence, slow_motion = slow, True
+    if repeats_x >= REPEAT_SLOWMO_MIN and cadence.cadence_spm < settings.running_cadence_min_spm:
+        slow_motion = True
+    return cadence, slow_motion
+
+
+#: Metrics in seconds or per minute: not measurable in slow motion without the factor.
+TIMED_METRICS: tuple[str, ...] = ("cadence_spm", "contact_time_s", "flight_time_s")
+
+
+def without_timings(
+    metrics: dict[str, MetricResult], clip_cadence_spm: float
+) -> tuple[dict[str, MetricResult], str]:
+    """The metrics with the timed ones not measurable, and the note saying why."""
+    why = f"slow motion ({clip_cadence_spm:.0f} steps/min of clip time): give --slowmo N"
+    out = dict(metrics)
+    for name in TIMED_METRICS:
+        if name in out:
+            out[name] = not_measurable(name, why + " for real time")
+    note = (
+        f"slow motion: the stepping rhythm ({clip_cadence_spm:.0f} steps/min of clip time) "
+        "is below any real-time gait; timings left out until --slowmo N is given"
+    )
+    return out, note
