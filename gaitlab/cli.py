@@ -346,9 +346,10 @@ def format_summary(result: ResultDocument, result_path: Path) -> str:
             + (", treadmill" if kin.treadmill else "")
             + _view_doubt(view)
         )
-        if not kin.running.is_running:
+        if not kin.running.is_running or "slow motion" in kin.running.reason:
+            # Running in slow motion is running, but its timings wait for --slowmo N.
             lines.append(f"verdict   {kin.running.reason}")
-        else:
+        if kin.running.is_running:
             lines.append(f"strides   {len(kin.strides)}")
             lines.append(_metric_table(kin.metrics))
     lines.append(f"result    {one_line(str(result_path))}")

@@ -79,17 +79,17 @@ def _xfail(reason: str) -> pytest.MarkDecorator:
 
 
 #: Failures of the code on main, measured with benchmarks/real_clips.py (gaitlab 0.1.0,
-#: commit e5e36bf; the radluy side clip's verdict and cadence fixed by commit 271c4dc);
+#: commit e5e36bf; the radluy side clip's verdict and cadence fixed by commit 271c4dc, the
+#: slow-motion panning clip's verdict by commit b388c20, the panning sprint re-measured at
+#: commit 4b83592);
 #: docs/real_clips.md has the full table.
 RUNNING_XFAIL = {
     "radluy_rear_overground_running_openpose_overlay": _xfail(
         "rear view, runner recedes and shrinks: verdict 'unknown'"
     ),
     "sports2d_demo2_sprint_side_panning_3people": _xfail(
-        "panning camera on a sprint: 'no periodic stepping'"
-    ),
-    "betterforerunner_side_track_panning_screenrec": _xfail(
-        "panning camera, slow-motion replay after a frozen start: 'no periodic stepping'"
+        "panning camera on a sprint: 'no periodic stepping', also with the band reaching "
+        "300 steps/min and the camera's motion taken out (commit 4b83592)"
     ),
     "hato72_sprint_side_track_wide": _xfail(
         "small runner crossing a wide static shot, 3x slow motion: verdict 'unknown'"
@@ -353,3 +353,29 @@ def test_a_one_stride_pass_by_reports_its_few_steps_at_low_confidence(analysed):
         m = metrics[name]
         assert m.confidence == "low"
         assert any("complete step" in r for r in m.reasons), (name, m.reasons)
+
+
+SLOW_PANNING = "betterforerunner_side_track_panning_screenrec"
+
+
+@pytest.mark.integration
+@pytest.mark.shared
+def test_a_slow_motion_replay_is_running_in_slow_motion_without_timings(analysed):
+    # A panning slow-motion replay: frames 0-34 one frozen picture, then every sixth frame
+    # repeats the one before (labels file), one step about 37 frames (48.8 steps/min of
+    # clip time). Running, said to be slow motion, no cadence or timing reported.
+    lab = LABELS[SLOW_PANNING]
+    k = analysed(SLOW_PANNING).kinematics
+    assert k.running.is_running and "slow motion" in k.running.reason
+    assert "--slowmo" in k.running.reason
+    for name in ("cadence_spm", "contact_time_s", "flight_time_s"):
+        assert k.metrics[name].confidence == "not_measurable", name
+    assert k.metrics["knee_flexion_strike_deg"].confidence != "not_measurable"
+    # The clip-time rhythm is the labelled one (no halving or doubling), within 10 %.
+    assert abs(k.cadence.cadence_spm - lab.cadence.value_spm) <= 0.1 * lab.cadence.value_spm
+    notes = " ".join(k.notes)
+    assert "frames 0-34" in notes
+    # (271 - 35) / 6 = 39 repeats from frame 35 on; a few more where the replay starts.
+    repeats = int(notes.split(" of 271 frames repeat")[0].rsplit(" ", 1)[-1])
+    assert 36 <= repeats <= 46, repeats
+    assert k.camera is not None and k.camera.kind == "panning" and k.treadmill is False

@@ -36,7 +36,7 @@ from gaitlab.kinematics.angles import (
 from gaitlab.kinematics.cadence import (
     estimate_cadence,
 )
-from gaitlab.kinematics.camera import classify_camera, treadmill_against_ground
+from gaitlab.kinematics.camera import against_ground, classify_camera, treadmill_against_ground
 from gaitlab.kinematics.cleaning import CleanedLandmarks, clean_landmarks
 from gaitlab.kinematics.confidence import (
     Grade,
@@ -50,7 +50,7 @@ from gaitlab.kinematics.contacts import nearest_frame
 from gaitlab.kinematics.corrections import Corrections
 from gaitlab.kinematics.definitions import METRICS
 from gaitlab.kinematics.desmooth import tracker_smoothing
-from gaitlab.kinematics.edits import without_freezes
+from gaitlab.kinematics.edits import edited_series
 from gaitlab.kinematics.events import (
     EventDetection,
     Stride,
@@ -78,6 +78,7 @@ from gaitlab.kinematics.pelvis import (
 from gaitlab.kinematics.result import CadenceSummary, GaitAnalysis
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.silhouette import silhouette_tilt_series
+from gaitlab.kinematics.slowmo import with_slow_band, without_timings
 from gaitlab.kinematics.verdict import running_verdict
 from gaitlab.kinematics.view import (
     OBLIQUE_NOTE_DEG,
@@ -317,12 +318,13 @@ def analyze_kinematics(
             f"pelvis_tilt_deg must have shape ({series.n_frames},), got {np.shape(pelvis_tilt_deg)}"
         )
     freeze_note = ""
+    repeats_x = float("nan")
     if runner_change is not None:
         if np.shape(runner_change) != (series.n_frames,):
             raise ValueError(
                 f"runner_change must have shape ({series.n_frames},), got {np.shape(runner_change)}"
             )
-        series, freeze_note = without_freezes(series, runner_change)
+        series, freeze_note, repeats_x = edited_series(series, runner_change, camera_shift_px)
     t = series.time_s
     # The view is found on the tracker's points; the leg points' smoothing is then undone
     # for side views only: from behind, events come from the feet's steepest fall against
@@ -349,7 +351,10 @@ def analyze_kinematics(
     # Angles against the vertical are taken on landmarks levelled by the camera's roll;
     # the image landmarks (drawn on the video) stay as filmed.
     level = camera_level(series, settings)
-    xy_lv = level_points(xy, level.roll_deg, level.centre_px) if level.applied else xy
+    # Events, cadence and angles are taken against the ground: a panning or shaking
+    # camera's own motion is taken out (a translation: no angle changes).
+    xy_gr = xy if camera is None else against_ground(xy, camera, camera_shift_px)
+    xy_lv = level_points(xy_gr, level.roll_deg, level.centre_px) if level.applied else xy_gr
 
     if view_res.is_frontal:
         xy_an = to_frontal(xy_lv, view_res.view)
@@ -360,6 +365,8 @@ def analyze_kinematics(
         angle_series = sagittal_angles(xy_an)
 
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
+    # No rhythm in real time: a slow-motion replay steps slower (:mod:`.slowmo`).
+    cad, slow_motion = with_slow_band(t, xy_an, settings, view_res.is_side, cad, repeats_x)
     detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
     detection = corrections.apply(detection, t)
     strides = corrections.keep_strides(build_strides(detection), t)
@@ -382,6 +389,8 @@ def analyze_kinematics(
         strides,
         settings,
         [(e.time_s, e.side) for e in detection.events if e.kind == "foot_strike"],
+        slow_motion=slow_motion,
+        repeats_x=repeats_x,
     )
 
     cm_per_px = (
@@ -444,6 +453,9 @@ def analyze_kinematics(
             pelvis_tilt_deg,
             cues,
         )
+    if slow_motion and verdict.is_running:
+        metrics, slow_note = without_timings(metrics, cad.cadence_spm)
+        notes.append(slow_note)
     return GaitAnalysis(
         time_s=t,
         view=view_res,

@@ -29,6 +29,13 @@ any other disagreement is reported, with the value that same sum supports best, 
 the cadence's confidence to low. Nothing is ever halved silently: every estimate carries
 both values and the check's outcome.
 
+Sprints
+-------
+The band reaches 300 steps/min (5 Hz), a sprinter's rate. Above 240 steps/min a limbs'
+peak counts only when the bounce agrees with it: up there the limbs' periodogram also holds
+overtones of slower rhythms (labels swapped every stride put a peak at 1.5x the cadence),
+so without that agreement the limbs' peak is taken below 240.
+
 Pass-by clips
 -------------
 A runner crossing the frame or moving away from a static camera changes size in the
@@ -118,6 +125,9 @@ def detrend_moving_mean(time_s: np.ndarray, y: np.ndarray, window_s: float) -> n
     return np.where(ok, y - trend, np.nan)
 
 
+#: Above this cadence (steps/min) only sprinters step (4.5-5 Hz): a limbs' rhythm there
+#: needs the bounce's agreement.
+SPRINT_SPM = 240.0
 #: Bounce and limb cadences closer than this (relative) agree.
 AGREE_TOLERANCE = 0.03
 #: A ratio of 2 (or 1/2) within this relative tolerance is an octave error of one source.
@@ -241,6 +251,14 @@ def estimate_cadence(
     hip_y = mid(xy_up, "hip")[:, 1]
     bounce_power = _spectrum(time_s, [hip_y], step_freqs, 1.0 / f_lo_step, factor)
     bounce = _periodogram_peak(step_freqs, bounce_power)
+    sprint = 120.0 * stride[0] > SPRINT_SPM
+    if sprint and not abs(bounce[0] * 60.0 / (120.0 * stride[0]) - 1.0) <= AGREE_TOLERANCE:
+        # A sprint's rhythm must be the body's bounce too: above the runner's range the
+        # limbs' periodogram also holds overtones of slower rhythms (labels swapped every
+        # stride repeat each "leg" every two strides: its third overtone reads 1.5x the
+        # cadence), so without the bounce's word the limbs are searched below it.
+        below = freqs <= SPRINT_SPM / 120.0
+        stride = _periodogram_peak(freqs[below], limb_power[below])
     scale_note = (
         f"the runner's size in the image changed {change:.1f}-fold; signals rescaled"
         if factor is not None

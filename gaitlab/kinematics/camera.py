@@ -153,3 +153,52 @@ def treadmill_against_ground(
     if camera.kind == "panning":
         return replace(direction, treadmill=False)
     return direction
+
+
+def scene_offset_px(shift_px: np.ndarray) -> np.ndarray:
+    """Where the scene has moved in the image since the first frame, ``(n, 2)`` pixels.
+
+    The cumulative sum of the frame-to-frame background shifts; a frame pair without a
+    measurement (too few corners) takes the mean shift of the measured pairs around it
+    (linear interpolation), so one lost frame does not put a step into the offset.
+
+    Parameters
+    ----------
+    shift_px : (n, 2) float
+        Background shift from frame ``i - 1`` to ``i`` (row 0 NaN), as for
+        :func:`classify_camera`.
+    """
+    n = shift_px.shape[0]
+    out = np.zeros((n, 2))
+    if n < 2:
+        return out
+    idx = np.arange(1, n)
+    for k in range(2):
+        d = shift_px[1:, k]
+        ok = np.isfinite(d)
+        filled = np.interp(idx, idx[ok], d[ok]) if ok.any() else np.zeros(n - 1)
+        out[1:, k] = np.cumsum(filled)
+    return out
+
+
+def against_ground(xy_px: np.ndarray, camera: CameraMotion, shift_px: np.ndarray) -> np.ndarray:
+    """Landmarks against the scene: image position minus the scene's offset, ``(n, 33, 2)``.
+
+    A camera that pans or shakes moves the ground in the image; taking that out leaves the
+    runner's motion against the ground, where a planted foot stands still (overground) and
+    a bounce is the body's, not the camera's. A static camera's measured shifts are noise
+    of a few tenths of a pixel, so its landmarks are returned unchanged. A translation
+    changes no angle between landmarks and no distance between them.
+
+    Parameters
+    ----------
+    xy_px : (n, 33, 2) float
+        Image landmarks.
+    camera
+        :func:`classify_camera`'s result.
+    shift_px : (n, 2) float
+        The background shifts it was classified from.
+    """
+    if camera.kind not in ("panning", "handheld"):
+        return xy_px
+    return xy_px - scene_offset_px(shift_px)[:, None, :]

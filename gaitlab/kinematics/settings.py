@@ -61,7 +61,9 @@ class KinematicsSettings:
         Mid-hip drift speed across the image (leg lengths per second) below which the
         runner stays in frame (treadmill). Overground running crosses at ~3-5 leg/s.
     step_hz_min, step_hz_max
-        Search band of the step-frequency estimate (60-240 steps/min).
+        Search band of the step-frequency estimate (60-300 steps/min). The top is a
+        sprinter's: elite sprinters step at 4.5-5 Hz (270-300 steps/min), which a band
+        ending at 4 Hz could not find at all ("no periodic stepping").
     periodicity_min
         Minimum normalised periodogram peak (0-1) for "periodic stepping".
     foot_contact_frac
@@ -140,7 +142,7 @@ class KinematicsSettings:
     frontal_width_ratio_min: float = 0.55
     treadmill_speed_max_leg_s: float = 0.5
     step_hz_min: float = 1.0
-    step_hz_max: float = 4.0
+    step_hz_max: float = 5.0
     periodicity_min: float = 0.3
     foot_contact_frac: float = 0.06
     foot_speed_contact_frac: float = 0.4

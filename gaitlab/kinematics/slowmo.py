@@ -14,13 +14,31 @@ steps like a runner's but whose cadence is far below running is probably slowed 
    the cadence back in the running range;
 3. a file stored at 100 fps or more: slow-motion capture rates; no factor can be given.
 
+Below the real-time band
+------------------------
+No one moving with a flight phase steps fewer than 60 times a minute (even a slow walk
+takes 80-100 steps/min), so the cadence search of :mod:`gaitlab.kinematics.cadence` starts
+there. A slow-motion replay can step far slower in clip time (a 170 steps/min run slowed 4x
+steps 42 times a minute), and a search over that band alone finds nothing. When the
+real-time band finds no rhythm, the search is repeated over :func:`slow_band`: a rhythm
+found there is clip time only. If the feet then leave the ground between steps as in
+running, the clip is running in slow motion (:func:`slow_running_reason`): its angles are
+measured, its timings are not (they wait for ``--slowmo N``).
+
 Pure: takes the clip's :class:`~gaitlab.series.VideoInfo` and the measured cadence.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
+import numpy as np
+
+from gaitlab.kinematics.cadence import CadenceEstimate, estimate_cadence
+from gaitlab.kinematics.edits import REPEAT_SLOWMO_MIN
+from gaitlab.kinematics.metrics import MetricResult, not_measurable
+from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.series import VideoInfo
 
 #: Slow-motion factors phones use: 2 (60 fps played at 30), 4 (120), 8 (240).
@@ -33,6 +51,52 @@ TAG_RATIO_MIN = 1.5
 RUNNING_SPM = (140.0, 220.0)
 #: The middle of the running range, to choose between factors that both land in it.
 TYPICAL_RUNNING_SPM = 170.0
+#: Lowest step rate (Hz) searched in slow motion: 15 steps/min, a 120 steps/min shuffle
+#: slowed 8x (the largest phone factor).
+SLOW_STEP_HZ_MIN = 0.25
+
+
+def slow_band(settings: KinematicsSettings) -> KinematicsSettings:
+    """The settings with the cadence search moved below real time (module doc).
+
+    The band runs from :data:`SLOW_STEP_HZ_MIN` up to where the real-time band starts.
+    """
+    return replace(settings, step_hz_min=SLOW_STEP_HZ_MIN, step_hz_max=settings.step_hz_min)
+
+
+def slow_running_reason(
+    clip_cadence_spm: float, duty_factor_pct: float, repeats_x: float = float("nan")
+) -> str:
+    """The verdict's sentence for running found in slow motion without a factor.
+
+    Parameters
+    ----------
+    clip_cadence_spm
+        The cadence in clip time (below the real-time band).
+    duty_factor_pct
+        Median duty factor of the strides (a share: the same in any time scale).
+    repeats_x
+        Frames each picture is shown for (NaN or below ``REPEAT_SLOWMO_MIN``: no
+        repetition); when the clip
+        repeats its pictures, that is the slow-down given.
+    """
+    if math.isfinite(repeats_x) and repeats_x >= REPEAT_SLOWMO_MIN:
+        looks = (
+            f"each picture is shown about {repeats_x:.1f} times: slowed about "
+            f"{repeats_x:.0f}x, {repeats_x * clip_cadence_spm:.0f} steps/min in real time"
+        )
+    else:
+        looks = (
+            f"it looks slowed about {TYPICAL_RUNNING_SPM / clip_cadence_spm:.1f}x (if the run "
+            f"was at a typical {TYPICAL_RUNNING_SPM:.0f} steps/min)"
+        )
+    return (
+        f"running in slow motion: the feet leave the ground between steps as in running "
+        f"(duty factor {duty_factor_pct:.0f} %), at {clip_cadence_spm:.0f} steps/min of clip "
+        f"time, which no runner has; {looks}. The angles are measured; cadence, "
+        "contact and flight times are not: analyse it again with --slowmo N (N = how many "
+        "times slower than real time it plays) to get them"
+    )
 
 
 def tagged_factor(video: VideoInfo) -> float | None:
@@ -95,3 +159,46 @@ def slowmo_hint(video: VideoInfo, cadence_spm: float, *, running_like: bool) -> 
             "it again with --slowmo N (N = filmed fps / playback fps)"
         )
     return ""
+
+
+def with_slow_band(
+    time_s: np.ndarray,
+    xy_up: np.ndarray,
+    settings: KinematicsSettings,
+    sagittal: bool,
+    cadence: CadenceEstimate,
+    repeats_x: float,
+) -> tuple[CadenceEstimate, bool]:
+    """The cadence, searched below real time when none was found, and whether it is slow.
+
+    Slow motion is also a walking-pace rhythm of a clip that shows each picture
+    ``repeats_x`` >= :data:`~gaitlab.kinematics.edits.REPEAT_SLOWMO_MIN` times.
+    """
+    slow_motion = False
+    if not np.isfinite(cadence.cadence_spm):
+        slow = estimate_cadence(time_s, xy_up, slow_band(settings), sagittal)
+        if np.isfinite(slow.cadence_spm):
+            cadence, slow_motion = slow, True
+    if repeats_x >= REPEAT_SLOWMO_MIN and cadence.cadence_spm < settings.running_cadence_min_spm:
+        slow_motion = True
+    return cadence, slow_motion
+
+
+#: Metrics in seconds or per minute: not measurable in slow motion without the factor.
+TIMED_METRICS: tuple[str, ...] = ("cadence_spm", "contact_time_s", "flight_time_s")
+
+
+def without_timings(
+    metrics: dict[str, MetricResult], clip_cadence_spm: float
+) -> tuple[dict[str, MetricResult], str]:
+    """The metrics with the timed ones not measurable, and the note saying why."""
+    why = f"slow motion ({clip_cadence_spm:.0f} steps/min of clip time): give --slowmo N"
+    out = dict(metrics)
+    for name in TIMED_METRICS:
+        if name in out:
+            out[name] = not_measurable(name, why + " for real time")
+    note = (
+        f"slow motion: the stepping rhythm ({clip_cadence_spm:.0f} steps/min of clip time) "
+        "is below any real-time gait; timings left out until --slowmo N is given"
+    )
+    return out, note

@@ -15,7 +15,7 @@ import numpy as np
 from gaitlab.kinematics.cadence import CadenceEstimate
 from gaitlab.kinematics.events import Stride
 from gaitlab.kinematics.settings import KinematicsSettings
-from gaitlab.kinematics.slowmo import slowmo_hint, tagged_factor
+from gaitlab.kinematics.slowmo import slow_running_reason, slowmo_hint, tagged_factor
 from gaitlab.series import PoseSeries
 
 #: Without a periodic rhythm, a pose seen for less than this long gets "unknown", not
@@ -49,6 +49,9 @@ def running_verdict(
     strides: Sequence[Stride],
     settings: KinematicsSettings,
     foot_strikes: Sequence[tuple[float, str]] = (),
+    *,
+    slow_motion: bool = False,
+    repeats_x: float = float("nan"),
 ) -> RunningVerdict:
     """Decide running / walking / not stepping from cadence, duty factor and flight.
 
@@ -62,6 +65,13 @@ def running_verdict(
     stride, running is only called when the legs' rhythm and the body's bounce agree, or at
     least one step is seen in the strikes (a strike of one foot followed by the other's, one
     step time apart at the rhythm's cadence).
+
+    ``slow_motion`` says the rhythm was found only below the real-time band
+    (:func:`gaitlab.kinematics.slowmo.slow_band`): strides that run (duty factor and flight
+    as above) are then running in slow motion, whose clip-time cadence is no running
+    cadence; the reason says so and asks for ``--slowmo N``. ``repeats_x`` is how many
+    frames each picture is shown for (:func:`gaitlab.kinematics.edits.repeat_factor`), the
+    slow-down the reason gives when the clip repeats its pictures.
     """
     n_pose = int(series.detected.sum())
     duration = float(series.time_s[-1] - series.time_s[0]) if series.n_frames > 1 else 0.0
@@ -114,6 +124,17 @@ def running_verdict(
     df = float(np.median([s.duty_factor_pct for s in strides]))
     flights = [s.flight_time_s for s in strides if np.isfinite(s.flight_time_s)]
     flight = float(np.median(flights)) if flights else float("nan")
+    if slow_motion and df < settings.walking_duty_factor_min_pct and not flight < 0:
+        reason = slow_running_reason(cadence.cadence_spm, df, repeats_x)
+        if tagged_factor(series.video) is not None:
+            # The file's own word gives the factor: that hint replaces the guess.
+            reason = (
+                f"running in slow motion: the feet leave the ground between steps as in "
+                f"running (duty factor {df:.0f} %), at {cadence.cadence_spm:.0f} steps/min "
+                "of clip time; cadence, contact and flight times wait for the factor; "
+                + slowmo_hint(series.video, cadence.cadence_spm, running_like=True)
+            )
+        return RunningVerdict(True, "running", reason)
     if df >= settings.walking_duty_factor_min_pct or flight < 0:
         # Slow motion does not change the duty factor: only the file's own word suggests it.
         tagged = tagged_factor(series.video) is not None

@@ -451,7 +451,7 @@ CASES: list[Case] = [
          r"slowed 2x, analyse it again with --slowmo 2 \(", slow=True),
     Case("slow-motion-tagged", "the same, 4x slower, with com.android.capture.fps = 60",
          lambda d: analyze(slowed(d, 4.0, tag_fps=60.0), *FAST), 0,
-         r"^verdict   this is not running: .*the file says it was filmed at 60 fps "
+         r"^verdict   running in slow motion: .*the file says it was filmed at 60 fps "
          r"\(com\.android\.capture\.fps\) and it plays at 15 fps: it is slow motion; analyse it "
          r"again with --slowmo 4$", slow=True),
     Case("slow-motion-given", "the 2x slow clip analysed with --slowmo 2 (a runner again)",
