@@ -25,7 +25,8 @@
    capped at the rule's ``max_severity`` (experimental measures: watch).
 3. **Beat the noise.** A left/right statistic out of band must rest on a left/right
    difference larger than the clip's measurement noise: the 95 % bound of the difference of
-   two medians from their stride-to-stride spread (:func:`left_right_noise`) and, for timing
+   two medians from their stride-to-stride spread
+   (:func:`gaitlab.findings.noise.left_right_noise`) and, for timing
    rules, ``min_frames`` frames of the clip. Otherwise it is not measurable on this clip,
    with the reason.
 4. **Gate by confidence.** Not measurable -> not assessed (with the reason); low -> a
@@ -48,9 +49,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from gaitlab.findings.change import median_se
 from gaitlab.findings.knowledge import (
     LEFT_RIGHT_STATISTICS,
     Cue,
@@ -71,12 +69,11 @@ from gaitlab.findings.model import (
     FindingsSettings,
     KeyFrame,
 )
+from gaitlab.findings.noise import edge_noise, finite, fmt_value, left_right_noise
 from gaitlab.kinematics.metrics import MetricResult, StrideValue
 from gaitlab.result import Confidence
 
 _SIDES = ("left", "right")
-#: Two-sided 95 % quantile of the normal distribution (noise bound of a difference).
-_Z95 = 1.96
 #: Why a level-camera rule is not measurable when the camera's roll is unknown.
 ROLL_UNKNOWN_REASON = (
     "camera tilt unknown: the lean is measured against the image vertical, and a phone "
@@ -86,10 +83,6 @@ ROLL_UNKNOWN_REASON = (
 
 def _other(side: str) -> str:
     return "right" if side == "left" else "left"
-
-
-def _finite(v: Any) -> bool:
-    return isinstance(v, int | float) and math.isfinite(v)
 
 
 @dataclass(frozen=True)
@@ -133,7 +126,7 @@ def measure(rule: FindingRule, metric: MetricResult) -> list[_Measured]:
         "half_left_minus_right": (float(metric.left_minus_right), 0.5, "constant lean"),
     }
     raw, scale, label = signed[st]
-    side = None if not _finite(raw) or raw == 0 else ("left" if raw > 0 else "right")
+    side = None if not finite(raw) or raw == 0 else ("left" if raw > 0 else "right")
     return [_Measured(side, scale * abs(raw), label)]
 
 
@@ -183,7 +176,7 @@ def key_frames(
     event, the peak, or the interval's middle), labelled with the metric's instant; values
     saved without that time fall back to the stride's foot strike.
     """
-    values = [v for v in metric.values if _finite(v.value)]
+    values = [v for v in metric.values if finite(v.value)]
     chosen: list[StrideValue]
     if rule.statistic in ("median", "per_side", "mean_of_sides"):
         if side is not None:
@@ -195,14 +188,14 @@ def key_frames(
         for s in (side, _other(side)) if side else _SIDES:
             own = [v for v in values if v.side == s]
             med = getattr(metric, f"{s}_median")
-            if own and _finite(med):
+            if own and finite(med):
                 chosen.append(min(own, key=lambda v: abs(v.value - med)))
     return tuple(
         KeyFrame(
             time_s=v.moment_s,
             side=v.side,
             value=float(v.value),
-            instant=metric.instant if _finite(v.at_s) else "foot strike",
+            instant=metric.instant if finite(v.at_s) else "foot strike",
         )
         for v in chosen
     )
@@ -227,83 +220,6 @@ def retake_tips(kb: KnowledgeBase, reasons: Sequence[str]) -> tuple[str, ...]:
     if tips:
         return tips
     return tuple(g.text for g in kb.filming_guide if g.id == "camera")
-
-
-# ------------------------------------------------------------------------------------ noise
-def _side_se(metric: MetricResult, side: str) -> float | None:
-    """Standard error of one side's median from its stride-to-stride spread (None: < 2)."""
-    vals = np.array([v.value for v in metric.values if v.side == side and _finite(v.value)])
-    if vals.size < 2:
-        return None
-    q25, q75 = np.percentile(vals, [25.0, 75.0])
-    return median_se(float(q75 - q25), int(vals.size))
-
-
-def left_right_noise(
-    rule: FindingRule, metric: MetricResult, fps: float
-) -> tuple[float, tuple[str, ...]]:
-    """The left/right difference that measurement noise alone can produce, in metric units.
-
-    The larger of: the 95 % bound of the difference of the two side medians from their
-    stride-to-stride spread (``1.96 sqrt(se_L^2 + se_R^2)``, each ``se`` from the IQR as in
-    :func:`gaitlab.findings.change.median_se`), and, for a timing rule, ``min_frames``
-    frames at ``fps`` (each contact is timed by two events, each placed to about a frame).
-
-    Returns
-    -------
-    tuple
-        The bound (NaN when the frame rate a timing rule needs is unknown) and one
-        phrase per part, for the reason shown when a difference does not beat it.
-    """
-    parts: list[str] = []
-    bound = 0.0
-    unit = metric.unit
-    if rule.min_frames > 0:
-        if not (_finite(fps) and fps > 0):
-            return math.nan, ("the frame rate is unknown, so frame timing cannot be judged",)
-        floor = rule.min_frames / fps
-        bound = floor
-        parts.append(f"{rule.min_frames:g} frames at {fps:.0f} fps = {_fmt(floor, unit)}")
-    se_l, se_r = _side_se(metric, "left"), _side_se(metric, "right")
-    if se_l is not None and se_r is not None:
-        stride = _Z95 * math.hypot(se_l, se_r)
-        bound = max(bound, stride)
-        parts.append(f"stride-to-stride 95 % bound {_fmt(stride, unit)}")
-    return bound, tuple(parts)
-
-
-def edge_noise(
-    metric: MetricResult, side: str | None, error: float
-) -> tuple[float, tuple[str, ...]]:
-    """How far beyond a band edge measurement noise alone can carry one median, metric units.
-
-    ``hypot(error, 1.96 se)``: ``error`` is the method's clip-median error on the accuracy
-    benchmark's population (the rule's ``measurement_error``), ``se`` the standard error of
-    the median (of ``side``'s strides; of all of them when ``side`` is None) from its
-    stride-to-stride spread (:func:`gaitlab.findings.change.median_se`; 0 with < 2 strides).
-
-    Returns
-    -------
-    tuple
-        The bound and one phrase per part, for the reason shown when a value does not beat it.
-    """
-    unit = metric.unit
-    parts = [f"method error {_fmt(error, unit)}"]
-    vals = np.array(
-        [v.value for v in metric.values if (side is None or v.side == side) and _finite(v.value)]
-    )
-    stride = 0.0
-    if vals.size >= 2:
-        q25, q75 = np.percentile(vals, [25.0, 75.0])
-        stride = _Z95 * median_se(float(q75 - q25), int(vals.size))
-        parts.append(f"stride-to-stride 95 % bound {_fmt(stride, unit)}")
-    return math.hypot(error, stride), tuple(parts)
-
-
-def _fmt(value: float, unit: str) -> str:
-    if unit == "s":
-        return f"{1000 * value:.0f} ms"
-    return f"{value:.1f} {unit}"
 
 
 # ------------------------------------------------------------------------------ single rules
@@ -335,11 +251,11 @@ def _assess_rule(
     roll = context.camera_roll_max_deg
     out: list[tuple[Assessment, Finding | None]] = []
     for m in measure(rule, metric):
-        if metric.confidence == "not_measurable" or not _finite(m.value):
+        if metric.confidence == "not_measurable" or not finite(m.value):
             why = reasons or (f"{m.label} of {rule.metric} is not available",)
             out.append((assess(m.side, "not_measurable", m.value, "", why), None))
             continue
-        if rule.needs_level_camera and not (_finite(roll) and roll >= 0):
+        if rule.needs_level_camera and not (finite(roll) and roll >= 0):
             why = (ROLL_UNKNOWN_REASON,)
             out.append((assess(m.side, "not_measurable", m.value, "", why), None))
             continue
@@ -350,7 +266,7 @@ def _assess_rule(
             noise, parts = left_right_noise(rule, metric, context.capture_fps)
             if not diff > noise:  # also when the noise cannot be judged (NaN)
                 why = (
-                    f"the left/right difference ({_fmt(diff, metric.unit)}) is not larger "
+                    f"the left/right difference ({fmt_value(diff, metric.unit)}) is not larger "
                     f"than this clip's measurement noise ({'; '.join(parts)})",
                     *reasons,
                 )
@@ -361,8 +277,8 @@ def _assess_rule(
             noise, parts = edge_noise(metric, m.side, rule.measurement_error)
             if not abs(value - edge) > noise:
                 why = (
-                    f"{_fmt(value, unit)} is not beyond the {_fmt(edge, unit)} edge by more "
-                    f"than this clip's measurement noise ({_fmt(noise, unit)}: "
+                    f"{fmt_value(value, unit)} is not beyond the {fmt_value(edge, unit)} edge "
+                    f"by more than this clip's measurement noise ({fmt_value(noise, unit)}: "
                     f"{'; '.join(parts)})",
                     *reasons,
                 )

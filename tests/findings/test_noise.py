@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from gaitlab.findings import evaluate_findings, findings_for_analysis, load_knowledge_base
-from gaitlab.findings.engine import edge_noise, left_right_noise
+from gaitlab.findings.noise import edge_noise, left_right_noise
 from gaitlab.findings.reload import context_from_analysis
 from gaitlab.kinematics import analyze_kinematics
 from tests.findings.factories import context, metric
