@@ -91,19 +91,30 @@ def streamlit_app(env: dict[str, str], tmp: Path, log_name: str) -> Iterator[str
         shutil.copy(tmp / log_name, ARTIFACTS / log_name)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_env(tmp: Path, *, store: bool = False) -> dict[str, str]:
+    """The environment of a test's dashboard server, all its files under ``tmp``.
+
+    Skips the test when Chromium or Playwright is missing. With ``store``, the server's
+    result store is ``tmp/store.sqlite``.
+    """
     if not CHROMIUM.exists():
         pytest.skip("dashboard browser test needs /usr/bin/chromium (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    tmp = tmp_path_factory.mktemp("dashboard-e2e")
     env = {
         **os.environ,
         "GAITLAB_CACHE_DIR": str(tmp / "pose-cache"),
         "TMPDIR": str(tmp),
         "PYTHONPATH": str(REPO),
     }
-    with streamlit_app(env, tmp, "streamlit.log") as url:
+    if store:
+        env["GAITLAB_STORE"] = str(tmp / "store.sqlite")
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("dashboard-e2e")
+    with streamlit_app(server_env(tmp), tmp, "streamlit.log") as url:
         yield url
 
 

@@ -11,7 +11,6 @@ detected ones. The screenshot goes to ``test-artifacts/dashboard/``; with
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +20,9 @@ import pytest
 from tests.dashboard.test_browser import (
     ANALYSIS_TIMEOUT_MS,
     ARTIFACTS,
-    CHROMIUM,
-    REPO,
     SAMPLE,
     chromium,
+    server_env,
     settle,
     streamlit_app,
     upload,
@@ -42,17 +40,8 @@ RECOMPUTE_TIMEOUT_MS = 300_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dashboard on an empty result store of the test's own."""
-    if not CHROMIUM.exists():
-        pytest.skip("dashboard browser test needs /usr/bin/chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     tmp = tmp_path_factory.mktemp("dashboard-reload")
-    env = {
-        **os.environ,
-        "GAITLAB_CACHE_DIR": str(tmp / "pose-cache"),
-        "GAITLAB_STORE": str(tmp / "store.sqlite"),
-        "TMPDIR": str(tmp),
-        "PYTHONPATH": str(REPO),
-    }
+    env = server_env(tmp, store=True)
     env.pop("GAITLAB_SESSIONS_DIR", None)  # the kept copies go beside the test's store
     with streamlit_app(env, tmp, "streamlit-reload.log") as url:
         yield url

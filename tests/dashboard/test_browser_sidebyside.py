@@ -10,7 +10,6 @@ a palette copy replaces ``docs/clinic_sidebyside.png``.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,9 +19,9 @@ import pytest
 
 from tests.dashboard.test_browser import (
     ANALYSIS_TIMEOUT_MS,
-    CHROMIUM,
     REPO,
     chromium,
+    server_env,
     settle,
     streamlit_app,
 )
@@ -38,17 +37,8 @@ CLIPS = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dashboard on a store holding two real analyses of runner r07."""
-    if not CHROMIUM.exists():
-        pytest.skip("dashboard browser test needs /usr/bin/chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
     tmp = tmp_path_factory.mktemp("dashboard-sbs")
-    env = {
-        **os.environ,
-        "GAITLAB_CACHE_DIR": str(tmp / "pose-cache"),
-        "GAITLAB_STORE": str(tmp / "store.sqlite"),
-        "TMPDIR": str(tmp),
-        "PYTHONPATH": str(REPO),
-    }
+    env = server_env(tmp, store=True)
     for clip in CLIPS:
         subprocess.run(
             [sys.executable, "-m", "gaitlab.cli", "analyze", str(clip), "--out",
