@@ -346,7 +346,7 @@ def format_summary(result: ResultDocument, result_path: Path) -> str:
             + (", treadmill" if kin.treadmill else "")
             + _view_doubt(view)
         )
-        if not kin.running.is_running or "slow motion" in kin.running.reason:
+        if not kin.running.is_running or kin.running.slow_motion:
             # Running in slow motion is running, but its timings wait for --slowmo N.
             lines.append(f"verdict   {kin.running.reason}")
         if kin.running.is_running:

@@ -128,8 +128,9 @@ def _overall(levels: Sequence[Confidence]) -> str:
 def run_status(result: ResultDocument) -> tuple[str, str]:
     """``(level, message)``: ``success``, ``info`` or ``warning``, with the findings' summary.
 
-    ``warning`` when the clip does not look like running (walking, standing) or nothing
-    could be assessed; the message then says why.
+    ``warning`` when the clip does not look like running (walking, standing), looks like
+    running in slow motion (its timings wait for the factor) or nothing could be assessed;
+    the message then says why.
     """
     status = result.findings.status if result.findings is not None else ""
     message = result.findings.message if result.findings is not None else ""
@@ -140,6 +141,13 @@ def run_status(result: ResultDocument) -> tuple[str, str]:
             "warning",
             f"This does not look like running ({reason}). gaitlab analyses running: "
             "film a steady run and try again.",
+        )
+    if running is not None and running.slow_motion:
+        # Running, but a slow-motion clip's timings are wrong by the slow-motion factor.
+        return (
+            "warning",
+            f"This looks like running in slow motion ({running.reason}). Set the "
+            "slow-motion factor and analyse again for cadence, contact and flight times.",
         )
     if status == "not_running":
         return "warning", message or "Nothing could be assessed on this clip."

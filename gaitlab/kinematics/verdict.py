@@ -36,11 +36,16 @@ class RunningVerdict:
         ``unknown`` (too little data to tell).
     reason
         One sentence for the user.
+    slow_motion
+        True when the clip is running in slow motion: the rhythm was found only below the
+        real-time band and the strides run, so the angles are measured but the timings wait
+        for the slow-motion factor (``--slowmo N``).
     """
 
     is_running: bool
     activity: str
     reason: str
+    slow_motion: bool = False
 
 
 def running_verdict(
@@ -134,7 +139,7 @@ def running_verdict(
                 "of clip time; cadence, contact and flight times wait for the factor; "
                 + slowmo_hint(series.video, cadence.cadence_spm, running_like=True)
             )
-        return RunningVerdict(True, "running", reason)
+        return RunningVerdict(True, "running", reason, slow_motion=True)
     if df >= settings.walking_duty_factor_min_pct or flight < 0:
         # Slow motion does not change the duty factor: only the file's own word suggests it.
         tagged = tagged_factor(series.video) is not None

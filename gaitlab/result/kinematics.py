@@ -53,11 +53,16 @@ class View(Block):
 
 @dataclass(frozen=True, kw_only=True)
 class Running(Block):
-    """Whether the clip shows running: the verdict, the activity and why."""
+    """Whether the clip shows running: the verdict, the activity and why.
+
+    ``slow_motion`` is true for running in slow motion: angles measured, timings waiting for
+    the slow-motion factor (absent, i.e. false, in results written before it existed).
+    """
 
     is_running: bool
     activity: str = ""
     reason: str = ""
+    slow_motion: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

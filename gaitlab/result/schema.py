@@ -267,7 +267,8 @@ _KINEMATICS = obj(
     {
         "view": obj({"view": text()}, {"confidence": number(null=True), "source": text(),
                                        "reason": text()}),
-        "running": obj({"is_running": flag()}, {"activity": text(), "reason": text()}),
+        "running": obj({"is_running": flag()}, {"activity": text(), "reason": text(),
+                                                  "slow_motion": flag()}),
     },
     {
         "treadmill": nullable(flag()),

@@ -69,6 +69,17 @@ def test_run_status_warns_about_walking(synthetic_result):
     )
     level, message = cards.run_status(walking)
     assert level == "warning" and "does not look like running" in message and "62 %" in message
+    slowed = dataclasses.replace(
+        result,
+        kinematics=dataclasses.replace(
+            result.kinematics,
+            running=Running(
+                is_running=True, activity="running", reason="at 40 steps/min", slow_motion=True
+            ),
+        ),
+    )
+    level, message = cards.run_status(slowed)
+    assert level == "warning" and "slow motion" in message and "40 steps/min" in message
     assert cards.run_status(result) == ("info", result.findings.message)
     none = dataclasses.replace(
         result, findings=dataclasses.replace(result.findings, status="no_findings", findings=())

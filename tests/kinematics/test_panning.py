@@ -122,7 +122,7 @@ def test_slow_motion_is_running_without_a_cadence_and_the_factor_restores_it():
     run = make_run(RunnerSpec(view="side-right", duration_s=4.0, fps=120.0))
     slowed = dataclasses.replace(run.series, time_s=run.series.time_s * 4.0)
     a = analyze_kinematics(slowed)
-    assert a.running.is_running and a.running.activity == "running"
+    assert a.running.is_running and a.running.activity == "running" and a.running.slow_motion
     assert "slow motion" in a.running.reason and "--slowmo" in a.running.reason
     # 170 / 42.5 = 4.0: the guess from a typical running cadence.
     assert "about 4.0x" in a.running.reason
@@ -135,6 +135,7 @@ def test_slow_motion_is_running_without_a_cadence_and_the_factor_restores_it():
     # duty factor, from the events, moves by a point or two: 37.0 against 35.7 in real
     # time, truth 34.0.)
     real = analyze_kinematics(run.series)
+    assert real.running.is_running and not real.running.slow_motion
     for name in ("knee_flexion_strike_deg", "trunk_lean_deg"):
         assert a.metrics[name].median == pytest.approx(real.metrics[name].median, abs=0.5)
     assert a.metrics["duty_factor_pct"].median == pytest.approx(100 * run.spec.duty, abs=3.5)
