@@ -17,7 +17,7 @@ face. A hit counts as a face only where it can be one in this clip:
 - at a face's size: boxes of 20 to 40 px (the people are about 300 px tall here);
 - in the top 40 % of that person's moving region (Haar also fires on hips and hands).
 
-Without blur the detector must find such faces (it does in 20 frames), so the test can
+Without blur the detector must find such faces (it does in 18 frames), so the test can
 fail; with blur it must find none, in any frame of the video, key frame, finding image or
 image inlined in the HTML report. (The PDF report embeds the same PNG files.)
 """
@@ -47,7 +47,7 @@ FACE_PX = (20, 40)
 MIN_FOREGROUND = 0.3
 HEAD_SHARE = 0.4
 #: Frames of the unblurred clip in which the independent detector finds a face (measured:
-#: 20 of 230, the woman's profile in most). Fewer would make the check weak: the test stops.
+#: 18 of 230, the woman's profile in most). Fewer would make the check weak: the test stops.
 MIN_UNBLURRED_FRAMES_WITH_A_FACE = 10
 
 
@@ -111,6 +111,13 @@ class _FaceReferee:
         """
         hits = set()
         for x0, y0, x1, y1, top, bottom in self._people(index):
+            # A kept hit's centre is in the head share, so its box ends at most half a face
+            # below that line, and Haar's neighbours of such a hit overlap it: a further face
+            # of margin keeps them, and the rows below (half the region) are not searched,
+            # which halves the test's slowest part. (Haar's image pyramid depends on the
+            # image's size, so hits move by a pixel or two and come and go in single frames
+            # against a search of the whole region: 18 unblurred frames with a face, not 20.)
+            y1 = min(y1, top + int(HEAD_SHARE * max(1, bottom - top)) + 2 * FACE_PX[1])
             for name, x, y, w, h in self.haar.detect(rgb[y0:y1, x0:x1]):
                 centre_y = y + y0 + h / 2
                 if centre_y - top <= HEAD_SHARE * max(1, bottom - top):
