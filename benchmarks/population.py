@@ -3,8 +3,9 @@
 Each clip of ``gaitlab synth --population`` (:mod:`gaitlab.synth.population`) is rendered once
 into ``<work>/population/<seed>/`` and analysed with :func:`gaitlab.pipeline.analyze_clip`
 (pose cached in ``<work>/pose``); each clip's scores are saved beside it as
-``<clip>.score.json``, so a re-run or a change of the report costs nothing and a killed run
-resumes where it stopped.
+``<clip>.score.json`` with a hash of the gaitlab package's sources, so a re-run or a change of
+the report costs nothing and a killed run resumes where it stopped, while a change of gaitlab's
+code scores every clip again (from the cached poses when the pose stage did not change).
 
 Per clip and metric the error is the clip value (median over strides) minus the truth's
 median over its stances, with the same pairing of definitions as the sample benchmark
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from provenance import package_hash
 
 from gaitlab.errors import GaitlabError
 from gaitlab.pipeline import AnalysisRequest, analyze_clip
@@ -159,6 +161,7 @@ def run_population(
     from gaitlab.synth.clip import render_clip, truth_path_for  # pybullet
     from gaitlab.synth.population import add_params_to_truth, draw_population, write_index
 
+    code = package_hash()
     folder = work / "population" / str(seed)
     folder.mkdir(parents=True, exist_ok=True)
     clips = draw_population(n, seed, folder)
@@ -171,8 +174,11 @@ def run_population(
         truth_path = truth_path_for(video)
         score_path = video.with_name(f"{clip.stem}.score.json")
         if score_path.exists():
-            rows.append(json.loads(score_path.read_text()))
-            continue
+            cached = json.loads(score_path.read_text())
+            # A score made by other gaitlab code is analysed again (poses stay cached).
+            if cached.get("package_hash") == code:
+                rows.append(cached)
+                continue
         t0 = time.perf_counter()
         if not (video.exists() and truth_path.exists()):
             render_clip(clip.spec)
@@ -184,7 +190,7 @@ def run_population(
             score = score_clip(analysis, truth, truth_key)
         except GaitlabError as exc:  # e.g. no runner found: every metric not measurable
             score = refused_clip(str(exc))
-        row = {"stem": clip.stem, "params": clip.params, **score}
+        row = {"stem": clip.stem, "params": clip.params, "package_hash": code, **score}
         row["render_s"] = round(t1 - t0, 1)
         row["analysis_s"] = round(time.perf_counter() - t1, 1)
         score_path.write_text(json.dumps(row, indent=1))

@@ -6,6 +6,7 @@ benchmarks print it with their tables.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import subprocess
@@ -29,6 +30,20 @@ def git_commit(repo: Path = REPO) -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown commit"
     return f"{head}+dirty" if dirty else head
+
+
+def package_hash(package: Path = REPO / "gaitlab") -> str:
+    """Hash of the gaitlab package's source files (names and contents), 16 hex digits.
+
+    A cached benchmark result made by other code than the checked-out one must not be shown
+    under this commit's label: results are kept with this hash and reused only when it matches.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".json", ".yaml", ".toml", ".txt"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def machine() -> str:
