@@ -217,7 +217,7 @@ def build_strides(detection: EventDetection) -> list[Stride]:
 def short_clip_cadence(
     time_s: np.ndarray, cad: CadenceEstimate, detection: EventDetection
 ) -> CadenceEstimate:
-    """In a clip of few steps, the cadence from every complete step's span.
+    """In a clip of few steps, the cadence from every complete step (a line through them).
 
     Used when the clip holds fewer than :data:`~gaitlab.kinematics.cadence.SHORT_CLIP_STEPS`
     steps and the steps' cadence is within 5 % of the periodogram's (same rhythm, less
@@ -226,14 +226,15 @@ def short_clip_cadence(
     if not np.isfinite(cad.cadence_spm):
         return cad
     n_steps = (time_s[-1] - time_s[0]) * cad.cadence_spm / 60.0
-    strikes = np.array([e.time_s for e in detection.events if e.kind == "foot_strike"])
-    steps_spm = steps_cadence_spm(strikes)
+    strike_events = [e for e in detection.events if e.kind == "foot_strike"]
+    strikes = np.array([e.time_s for e in strike_events])
+    steps_spm = steps_cadence_spm(strikes, [e.side for e in strike_events])
     if n_steps >= SHORT_CLIP_STEPS or not np.isfinite(steps_spm):
         return cad
     if abs(steps_spm - cad.cadence_spm) > 0.05 * cad.cadence_spm:
         return cad
     note = (
-        f"a short clip ({n_steps:.0f} steps): cadence from the span of its "
+        f"a short clip ({n_steps:.0f} steps): cadence from a line through its "
         f"{strikes.size - 1} complete steps (the rhythm's periodogram gave "
         f"{cad.cadence_spm:.1f})"
     )

@@ -46,8 +46,13 @@ def test_side_pass_by_is_running_at_the_counted_cadence(cache):
     assert a.running.is_running, a.running.reason
     assert 156.0 <= a.cadence.cadence_spm <= 172.0
     cad = a.metrics["cadence_spm"]
-    assert cad.measurable and cad.confidence == "low"  # the two sources disagreed
-    assert any("do not agree" in r for r in cad.reasons)
+    # Low, and the reasons say which sources disagreed. Since the limbs' periodogram is
+    # detrended over the whole band's longest stride (not a window cut to this 2.9 s
+    # clip), the legs' rhythm (220.6 steps/min before, against the bounce's 164.6) is too
+    # weak to count (half the frames' leg labels were swapped), and the strikes' own
+    # cadence (223) is what disagrees with the bounce.
+    assert cad.measurable and cad.confidence == "low"
+    assert any("do not agree" in r or "differ by more than" in r for r in cad.reasons)
 
 
 def test_rear_pass_by_is_not_called_not_running(cache):
