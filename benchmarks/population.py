@@ -124,10 +124,16 @@ def score_clip(analysis: Any, truth: dict[str, Any], truth_key: dict[str, str]) 
     found = [f.id for f in (*analysis.findings.findings, *analysis.findings.more_findings)]
     return {
         "view_detected": kin.view.view,
+        "view_width_ratio": _finite_or_none(kin.view.width_ratio),
+        "view_yaw_deg": _finite_or_none(kin.view.oblique_yaw_deg),
         "running": bool(kin.running.is_running),
         "metrics": metrics,
         "findings": found,
     }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return round(float(value), 3) if np.isfinite(value) else None
 
 
 def refused_clip(message: str) -> dict[str, Any]:
