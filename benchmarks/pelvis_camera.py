@@ -13,7 +13,8 @@ Reads the rear clips of populations already rendered by ``accuracy.py --populati
 - gaitlab's clip value, and the value it would give if the waistband's angle had the
   perspective term below removed, with the truth's pelvis yaw and the camera's elevation
   (an oracle: neither is measured from a clip; this says how much a correction could gain);
-- the per-frame fit of the edge's error against that term (1 = the geometry alone);
+- the per-frame gain of that term in the edge's angle (least squares on the true obliquity and
+  the term together; 1 = the geometry alone);
 - the camera's elevation read from MediaPipe's world landmarks (a lead, see docs/accuracy.md).
 
 **The perspective term** (docs/metrics.md, "Camera height"). The waistband is a horizontal
@@ -140,9 +141,10 @@ def clip_row(video: Path, work: Path) -> dict[str, Any] | None:
     ok = band.ok[:n] & np.isfinite(band.angle_deg[:n])
     gain = math.nan
     if ok.sum() > 10 and np.ptp(term[ok]) > 0:
-        resid = band.angle_deg[:n][ok] - np.median(band.angle_deg[:n][ok])
-        resid -= true_obl[ok] - np.median(true_obl[ok])
-        gain = float(np.polyfit(term[ok], resid, 1)[0])
+        # Least squares of the edge's angle on the true obliquity and the term together: the
+        # yaw swings with the obliquity, so the edge's own gain must not leak into the term's.
+        a = np.column_stack([true_obl[ok], term[ok], np.ones(int(ok.sum()))])
+        gain = float(np.linalg.lstsq(a, band.angle_deg[:n][ok], rcond=None)[0][1])
     p = truth["population"]
     return {
         "clip": video.stem,
