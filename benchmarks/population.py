@@ -12,7 +12,9 @@ median over its stances, with the same pairing of definitions as the sample benc
 confidence. The report gives, for every metric, the median, 90th percentile and worst
 absolute clip error, overall and for each level of each drawn factor; the planted faults'
 detection (a finding of the fault's rule id among the reported findings) on faulty clips and
-false findings on normal clips; and the pelvic-drop targets across clothing.
+false findings on normal clips; and the pelvic-drop targets across clothing, where the clip
+error is also given against the truth of the stances gaitlab measured
+(:func:`same_stances_truth_median`).
 """
 
 from __future__ import annotations
