@@ -67,9 +67,14 @@ class CropBox:
     side_px: int = ZOOM_INPUT_PX
 
     def affine(self) -> np.ndarray:
-        """The 2x3 clip-to-crop matrix (``crop = scale * (clip - origin)``)."""
+        """OpenCV's 2x3 clip-to-crop matrix, so that ``crop = scale * (clip - origin)``.
+
+        Both sides in MediaPipe's pixel convention (pixel i spans [i, i+1)); OpenCV's
+        matrix maps pixel centres (i -> i + 0.5), hence the half-pixel terms.
+        """
         s = self.scale
-        return np.array([[s, 0.0, -s * self.origin_px[0]], [0.0, s, -s * self.origin_px[1]]])
+        tx, ty = s * (0.5 - self.origin_px) - 0.5
+        return np.array([[s, 0.0, tx], [0.0, s, ty]])
 
 
 def box_around(centre_px: np.ndarray, side_px: float, out_px: int = ZOOM_INPUT_PX) -> CropBox:
