@@ -45,6 +45,12 @@ MAX_REFERENCE_S = 0.5
 SEARCH_EVERY_S = 0.25
 #: Tile side as a share of the frame's short side (tiles overlap by half).
 TILE_SHARE = 0.6
+#: Least magnification (the frame's long side over the crop's side) worth a crop: the
+#: detector sees both squeezed to the same input, so a crop about the frame's size shows
+#: the runner no larger than the main pass did. Next to a large pose a missing one is a
+#: runner cut by the frame's edge or hidden, which no zoom finds (on the real rear pass-by
+#: clip, such crops gave the runner's upper body only, with the hips at the frame's top).
+MIN_MAGNIFICATION = 1.5
 
 
 @dataclass(frozen=True)
@@ -218,7 +224,8 @@ def zoom_pass(
     :data:`MAX_REFERENCE_S` (an earlier one, found by the main pass or by this pass, or a
     later one from the main pass); with none, the whole frame is searched in tiles, on
     one frame in :data:`SEARCH_EVERY_S`, and a find is followed back over the frames
-    skipped since the last search (kept in a short buffer).
+    skipped since the last search (kept in a short buffer). A crop that would not magnify
+    the runner by :data:`MIN_MAGNIFICATION` over the main pass is not tried.
 
     Parameters
     ----------
@@ -251,6 +258,11 @@ def zoom_pass(
     buffer_len = search_every + 1
     held: deque[tuple[int, np.ndarray]] = deque(maxlen=buffer_len)
     last_search = -(10**9)
+    clip_long = float(max(info.width_px, info.height_px))
+
+    def worth(box: CropBox) -> bool:
+        return clip_long * box.scale / box.side_px >= MIN_MAGNIFICATION
+
     backend = make_backend()
     try:
 
@@ -296,7 +308,7 @@ def zoom_pass(
                 if j is None or time_s[j] - time_s[i] > MAX_REFERENCE_S:
                     break
                 box = reference_box(known[j], time_s[j] - time_s[i])
-                found = detect(rgb, box)
+                found = detect(rgb, box) if worth(box) else None
                 if found is None:
                     break
                 keep(i, found, box)
@@ -314,7 +326,7 @@ def zoom_pass(
             ref = reference(row)
             if ref is not None:
                 box = reference_box(known[ref], time_s[row] - time_s[ref])
-                found = detect(frame.rgb, box)
+                found = detect(frame.rgb, box) if worth(box) else None
                 if found is not None:
                     keep(row, found, box)
                     if ref > row:

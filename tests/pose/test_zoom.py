@@ -222,6 +222,24 @@ def test_the_pass_finds_a_small_block_by_tiles_then_follows_it(tmp_path: Path):
     np.testing.assert_allclose(arrays["xy_px"][:, 0], [b[0] for b in boxes], atol=1.0)
 
 
+def test_a_miss_beside_a_large_pose_is_not_zoomed(tmp_path: Path):
+    # 300 px of a 640 px frame: the crop (2.5 extents, 750 px) would not magnify the
+    # runner, so the miss between two large poses is left alone (no inference).
+    _block_clip(tmp_path / "block.mp4")
+    info = probe_video(tmp_path / "block.mp4")
+    time_s = np.array([f.time_s for f in iter_frames(info)])
+    xy = np.full((len(time_s), 33, 2), np.nan)
+    xy[:] = np.column_stack([np.full(33, 320.0), np.linspace(30.0, 330.0, 33)])
+    xy[5] = np.nan
+    needed = np.zeros(len(time_s), bool)
+    needed[5] = True
+    finder = _BlockFinder()
+    zoom = zoom_pass(
+        lambda: finder, info, time_s, xy, needed, with_masks=False, with_waistband=False
+    )
+    assert finder.calls == 0 and zoom.found == 0 and zoom.needed == 1
+
+
 def test_no_frame_needing_the_zoom_builds_no_landmarker(tmp_path: Path):
     _block_clip(tmp_path / "block.mp4")
     info = probe_video(tmp_path / "block.mp4")
