@@ -325,6 +325,7 @@ def _zoom(
         needed,
         with_masks=settings.mediapipe.with_masks,
         with_waistband=settings.waistband,
+        search=people.mode != "multi",  # a tile holds whoever is there
     )
     stats = {
         "needed": zoom.needed,

@@ -158,6 +158,19 @@ def mask_to_clip(origin_px: np.ndarray, scale: float, box: CropBox) -> tuple[np.
     return box.origin_px + np.asarray(origin_px, dtype=float) / box.scale, scale * box.scale
 
 
+def same_runner(xy_px: np.ndarray, reference_px: np.ndarray, gap_s: float) -> bool:
+    """Whether a pose found in a crop continues the reference pose it was cropped around.
+
+    A crop may hold someone else (a bystander beside a small runner): the pose found must
+    lie within half the reference's extent of it, plus the motion allowed for the time
+    between (:data:`GROWTH_PER_S`), and be between half and twice its size.
+    """
+    centre, extent = landmark_box(xy_px)
+    ref_centre, ref_extent = landmark_box(reference_px)
+    reach = ref_extent * (0.5 + GROWTH_PER_S * abs(gap_s))
+    return bool(np.linalg.norm(centre - ref_centre) <= reach and 0.5 <= extent / ref_extent <= 2.0)
+
+
 def needs_zoom(
     xy_px: np.ndarray, model_long_side_px: float, clip_per_model: float, below_share: float
 ) -> np.ndarray:
@@ -216,6 +229,7 @@ def zoom_pass(
     *,
     with_masks: bool,
     with_waistband: bool,
+    search: bool = True,
 ) -> ZoomResult:
     """Re-detect the runner in crops of the ``needed`` frames.
 
@@ -239,6 +253,11 @@ def zoom_pass(
         ``(n,)`` bool: the frames to zoom (:func:`needs_zoom`).
     with_masks, with_waistband
         Also crop the person mask and find the waistband edge in the crop.
+    search
+        Search frames with no pose near in tiles. False when the runner was chosen among
+        several people: a tile holds whoever is there, so only crops around the chosen
+        runner's own poses are used, and a pose found must continue them
+        (:func:`same_runner`, checked for every crop around a pose).
 
     Returns
     -------
@@ -271,6 +290,16 @@ def zoom_pass(
             result.inferences += 1
             pose = backend.detect(crop, 0)
             return None if pose is None else (pose, crop)
+
+        def around(
+            rgb: np.ndarray, box: CropBox, reference_px: np.ndarray, gap_s: float
+        ) -> tuple[FramePose, np.ndarray] | None:
+            # A crop around a known pose: tried only if it magnifies, kept only if the
+            # pose found continues the known one.
+            found = detect(rgb, box) if worth(box) else None
+            if found is None or not same_runner(to_clip(found[0], box).xy_px, reference_px, gap_s):
+                return None
+            return found
 
         def keep(i: int, found: tuple[FramePose, np.ndarray], box: CropBox) -> None:
             pose, crop = found
@@ -308,7 +337,7 @@ def zoom_pass(
                 if j is None or time_s[j] - time_s[i] > MAX_REFERENCE_S:
                     break
                 box = reference_box(known[j], time_s[j] - time_s[i])
-                found = detect(rgb, box) if worth(box) else None
+                found = around(rgb, box, known[j], time_s[j] - time_s[i])
                 if found is None:
                     break
                 keep(i, found, box)
@@ -326,12 +355,12 @@ def zoom_pass(
             ref = reference(row)
             if ref is not None:
                 box = reference_box(known[ref], time_s[row] - time_s[ref])
-                found = detect(frame.rgb, box) if worth(box) else None
+                found = around(frame.rgb, box, known[ref], time_s[row] - time_s[ref])
                 if found is not None:
                     keep(row, found, box)
                     if ref > row:
                         follow_back(row)
-            elif row - last_search >= search_every:
+            elif search and row - last_search >= search_every:
                 last_search = row
                 result.tiles_searched += 1
                 best = _search_tiles(frame.rgb, detect)

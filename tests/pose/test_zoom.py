@@ -28,6 +28,7 @@ from gaitlab.pose.zoom import (
     mask_to_clip,
     needs_zoom,
     reference_box,
+    same_runner,
     tile_boxes,
     to_clip,
     zoom_pass,
@@ -119,6 +120,16 @@ def test_tiles_hold_any_runner_up_to_half_a_tile_wholly():
             )
     # Steps of at most half a tile: ceil((1080 - 648) / 324) + 1 = 3 across, 5 down.
     assert len(tiles) == 3 * 5
+
+
+def test_a_pose_found_in_a_crop_must_continue_the_reference():
+    ref = np.column_stack([np.full(33, 400.0), np.linspace(100.0, 300.0, 33)])  # 200 px
+    right = np.array([1.0, 0.0])
+    assert same_runner(ref + 90.0 * right, ref, 0.0)  # within half the extent (100 px)
+    assert not same_runner(ref + 110.0 * right, ref, 0.0)  # a bystander beside the runner
+    assert same_runner(ref + 110.0 * right, ref, 0.1)  # 0.1 s later: 100 + 3 * 0.1 * 200 px
+    small = np.column_stack([np.full(33, 400.0), np.linspace(150.0, 240.0, 33)])  # 90 px
+    assert not same_runner(small, ref, 0.0)  # under half the size
 
 
 def test_frames_without_a_pose_or_with_a_small_one_need_the_zoom():
@@ -238,6 +249,27 @@ def test_a_miss_beside_a_large_pose_is_not_zoomed(tmp_path: Path):
         lambda: finder, info, time_s, xy, needed, with_masks=False, with_waistband=False
     )
     assert finder.calls == 0 and zoom.found == 0 and zoom.needed == 1
+
+
+def test_without_the_search_a_runner_with_no_pose_near_is_left_alone(tmp_path: Path):
+    # After the runner was chosen among several people, tiles (whoever is in them) are
+    # not searched: with no pose of the runner anywhere, nothing is tried.
+    _block_clip(tmp_path / "block.mp4")
+    info = probe_video(tmp_path / "block.mp4")
+    time_s = np.array([f.time_s for f in iter_frames(info)])
+    n = len(time_s)
+    finder = _BlockFinder()
+    zoom = zoom_pass(
+        lambda: finder,
+        info,
+        time_s,
+        np.full((n, 33, 2), np.nan),
+        np.ones(n, bool),
+        with_masks=False,
+        with_waistband=False,
+        search=False,
+    )
+    assert finder.calls == 0 and zoom.found == 0 and zoom.tiles_searched == 0
 
 
 def test_no_frame_needing_the_zoom_builds_no_landmarker(tmp_path: Path):
