@@ -98,8 +98,8 @@ def test_the_reference_crop_grows_with_the_time_since_the_pose():
     xy = np.column_stack([np.full(33, 400.0), np.linspace(100.0, 300.0, 33)])  # 200 px tall
     still = reference_box(xy, 0.0, out_px=500)
     later = reference_box(xy, 0.2, out_px=500)
-    assert 500 / still.scale == pytest.approx(200 * 2.5)  # CROP_EXTENTS runner extents
-    assert 500 / later.scale == pytest.approx(200 * (2.5 + 3.0 * 0.2))
+    assert 500 / still.scale == pytest.approx(200 * 2.0)  # CROP_EXTENTS runner extents
+    assert 500 / later.scale == pytest.approx(200 * (2.0 + 3.0 * 0.2))
     np.testing.assert_allclose(still.origin_px + 250 / still.scale, [400.0, 200.0])
 
 
@@ -234,7 +234,7 @@ def test_the_pass_finds_a_small_block_by_tiles_then_follows_it(tmp_path: Path):
 
 
 def test_a_miss_beside_a_large_pose_is_not_zoomed(tmp_path: Path):
-    # 300 px of a 640 px frame: the crop (2.5 extents, 750 px) would not magnify the
+    # 300 px of a 640 px frame: the crop (2 extents, 600 px) would not magnify the
     # runner, so the miss between two large poses is left alone (no inference).
     _block_clip(tmp_path / "block.mp4")
     info = probe_video(tmp_path / "block.mp4")
