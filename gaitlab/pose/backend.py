@@ -191,9 +191,15 @@ class MediaPipeBackend:
         A verified ``.task`` bundle (see :func:`gaitlab.pose.models.resolve_model`).
     settings
         Detection thresholds and whether to output masks.
+    image_mode
+        Run in IMAGE mode: every frame on its own, no tracking or smoothing across frames
+        (``time_ms`` is ignored). For images that are not one video stream, such as the
+        moving crops of :mod:`gaitlab.pose.zoom`.
     """
 
-    def __init__(self, model_path: Path, settings: MediaPipeSettings) -> None:
+    def __init__(
+        self, model_path: Path, settings: MediaPipeSettings, *, image_mode: bool = False
+    ) -> None:
         # Imported here so that the maths and the CLI's fast paths never load mediapipe.
         mp = import_mediapipe()
         from mediapipe.tasks.python import BaseOptions, vision
@@ -202,7 +208,7 @@ class MediaPipeBackend:
         self._thread = NoNetworkThread()
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
-            running_mode=vision.RunningMode.VIDEO,
+            running_mode=vision.RunningMode.IMAGE if image_mode else vision.RunningMode.VIDEO,
             num_poses=settings.num_poses,
             min_pose_detection_confidence=settings.min_detection_confidence,
             min_pose_presence_confidence=settings.min_presence_confidence,
@@ -218,6 +224,7 @@ class MediaPipeBackend:
                 self._thread.close()
                 raise
         self._with_masks = settings.with_masks
+        self._image_mode = image_mode
         self._quiet_first = settings.quiet_native_logs
         # Closing prints "DestroyAccelerator" lines, and the usage logger's failed upload.
         self._quiet_close = settings.quiet_native_logs
@@ -244,7 +251,10 @@ class MediaPipeBackend:
             image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
         )
         with quiet_native_stderr(self._quiet_first or self._quiet_always):
-            result = self._thread.call(self._landmarker.detect_for_video, image, time_ms)
+            if self._image_mode:
+                result = self._thread.call(self._landmarker.detect, image)
+            else:
+                result = self._thread.call(self._landmarker.detect_for_video, image, time_ms)
         # The start-up chatter includes a NORM_RECT warning at the first frame with a person
         # (not the first frame when the clip starts empty): stay quiet until then.
         if result.pose_landmarks:

@@ -79,6 +79,9 @@ def cache_key(
     if settings.waistband:
         content["waistband_method"] = WAISTBAND_METHOD  # a new edge method re-measures
     del content["settings"]["max_side_px"]
+    if settings.zoom_below_share is None:
+        # Without the zoom the landmarks are the ones cached before it existed: same key.
+        del content["settings"]["zoom_below_share"]
     if len(segments) > 1:
         content["segments"] = [asdict(seg) for seg in segments]
     if model_size is not None:

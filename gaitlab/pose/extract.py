@@ -18,11 +18,14 @@ The names callers imported from this module before it was split are re-exported 
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, replace
 from pathlib import Path
+
+import numpy as np
 
 from gaitlab.errors import NoRunnerFound
 from gaitlab.hashing import file_sha256
@@ -34,6 +37,7 @@ from gaitlab.pose.following import follow_runner
 from gaitlab.pose.masks import MASK_CROP_MARGIN, MASK_CROP_SHAPE
 from gaitlab.pose.models import resolve_model
 from gaitlab.pose.passes import PassResult, run_backend, run_segments
+from gaitlab.pose.people_report import PeopleReport, absence_notes
 from gaitlab.pose.sandbox import CONFINED, network_sandbox
 from gaitlab.pose.scaling import model_frame_size
 from gaitlab.pose.scene import ScenePass, measure_camera_roll
@@ -55,7 +59,8 @@ from gaitlab.pose.settings import (
     ProgressFn,
     parse_max_side,
 )
-from gaitlab.series import ModelInfo, PoseSeries, VideoInfo
+from gaitlab.pose.zoom import apply_zoom, needs_zoom, zoom_pass
+from gaitlab.series import MaskCrops, ModelInfo, PoseSeries, VideoInfo, WaistbandSeries
 from gaitlab.timing import StageTimes
 
 __all__ = [
@@ -103,6 +108,7 @@ def extract_pose(
     progress: ProgressFn | None = None,
     backend_factory: BackendFactory = MediaPipeBackend,
     times: StageTimes | None = None,
+    zoom_factory: BackendFactory | None = None,
 ) -> PoseSeries:
     """Pose landmarks of the runner in every frame of a clip.
 
@@ -129,6 +135,10 @@ def extract_pose(
         Builds the backend from the verified model path and settings (tests inject one).
     times
         Stage times of a profiled command (:mod:`gaitlab.timing`); None times nothing.
+    zoom_factory
+        Builds the landmarker of the zoomed re-detection (:mod:`gaitlab.pose.zoom`); by
+        default an IMAGE-mode MediaPipe one when ``backend_factory`` is MediaPipe's, else
+        no zoom (a test double is not asked to find people in crops unless given one).
 
     Returns
     -------
@@ -190,6 +200,15 @@ def extract_pose(
         model_size,
         run.pinning,
     )
+    zoom_stats = None
+    if settings.zoom_below_share is not None:
+        if zoom_factory is None and backend_factory is MediaPipeBackend:
+            zoom_factory = functools.partial(MediaPipeBackend, image_mode=True)
+        if zoom_factory is not None:
+            make_zoom = functools.partial(zoom_factory, model_path, settings.mediapipe)
+            arrays, masks, waistband, people, zoom_stats = _zoom(
+                make_zoom, info, time_s, arrays, masks, waistband, people, settings, model_size
+            )
     # Kept only when the stored landmarks are the pass's own (not a followed runner's).
     kept = scene is not None and people.mode in ("single", "single-unchecked")
     n = len(time_s)
@@ -198,7 +217,7 @@ def extract_pose(
         time_s=time_s,
         **arrays,
         video=info,
-        model=_model_info(settings, model_sha, segments, model_size, info),
+        model=_model_info(settings, model_sha, segments, model_size, info, zoom_stats),
         masks=masks,
         waistband=waistband,
         people=people.to_dict(),
@@ -274,14 +293,70 @@ def _one_person_pass(
         backend.close()
 
 
+def _zoom(
+    make_backend: Callable[[], PoseBackend],
+    info: VideoInfo,
+    time_s: np.ndarray,
+    arrays: dict[str, np.ndarray],
+    masks: MaskCrops | None,
+    waistband: WaistbandSeries | None,
+    people: PeopleReport,
+    settings: PoseSettings,
+    model_size: tuple[int, int] | None,
+) -> tuple[
+    dict[str, np.ndarray], MaskCrops | None, WaistbandSeries | None, PeopleReport, dict[str, int]
+]:
+    """Re-detect the runner in zoomed crops where it was lost or small (:mod:`.zoom`).
+
+    The main pass's results stay as they are on every frame that does not need it; a
+    clip where no frame needs it costs nothing more.
+    """
+    assert settings.zoom_below_share is not None
+    clip_long = max(info.width_px, info.height_px)
+    model_long = max(model_size) if model_size is not None else clip_long
+    needed = needs_zoom(
+        arrays["xy_px"], model_long, clip_long / model_long, settings.zoom_below_share
+    )
+    zoom = zoom_pass(
+        make_backend,
+        info,
+        time_s,
+        arrays["xy_px"],
+        needed,
+        with_masks=settings.mediapipe.with_masks,
+        with_waistband=settings.waistband,
+        search=people.mode != "multi",  # a tile holds whoever is there
+    )
+    stats = {
+        "needed": zoom.needed,
+        "found": zoom.found,
+        "tile_searches": zoom.tiles_searched,
+        "inferences": zoom.inferences,
+    }
+    if not zoom.found:
+        return arrays, masks, waistband, people, stats
+    arrays, masks, waistband = apply_zoom(arrays, masks, waistband, zoom)
+    detected = ~np.isnan(arrays["xy_px"][:, 0, 0])
+    notes = list(people.notes)
+    if people.mode != "multi":  # the absence notes were of the main pass alone
+        notes = list(absence_notes(detected, time_s))
+    notes.append(
+        f"the runner was small or not found in {zoom.needed} of {len(time_s)} frames; "
+        f"a zoomed re-detection found them in {zoom.found}"
+    )
+    return arrays, masks, waistband, replace(people, notes=tuple(notes)), stats
+
+
 def _model_info(
     settings: PoseSettings,
     model_sha: str,
     segments: tuple[Segment, ...],
     model_size: tuple[int, int] | None,
     info: VideoInfo,
+    zoom: dict[str, int] | None = None,
 ) -> ModelInfo:
     """The series' provenance: model, backend and every setting of this run."""
+    extra = {} if zoom is None else {"zoom": zoom}
     return ModelInfo(
         name=settings.model,
         sha256=model_sha,
@@ -297,5 +372,7 @@ def _model_info(
             "model_size_px": list(model_size or (info.width_px, info.height_px)),
             # How MediaPipe's own threads were kept off the network (pose.sandbox).
             "network_sandbox": network_sandbox() or CONFINED,
+            # Frames re-detected in a zoomed crop (pose.zoom): needed, found, inferences.
+            **extra,
         },
     )

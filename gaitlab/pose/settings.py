@@ -25,6 +25,16 @@ MAX_SIDE_PX = 960
 #: Smallest accepted ``max_side_px``: the landmark model's own input (256 px) plus margin.
 MIN_MAX_SIDE_PX = 320
 
+#: A frame is re-detected in a zoomed crop when the runner's landmark extent (the larger of
+#: the landmarks' box width and height) is below this share of the long side of the frame
+#: given to the model, or when no runner was found (:mod:`gaitlab.pose.zoom`). Measured on
+#: gaitlab 0.1.0, 2026-12-07: the sample renders' runners span 0.28-0.34 of the long side and
+#: the real side treadmill clip's 0.39-0.45 (never zoomed); the receding rear runner of the
+#: real rear pass-by clip is lost below 0.13, and the population's portrait runner (about
+#: 0.15 of 1920 px) is not found in any frame. Zooming from 0.20 leaves a margin under the
+#: samples and re-detects a runner before the detector loses it.
+ZOOM_BELOW_SHARE = 0.20
+
 #: Progress callback: (frames done, frames expected).
 ProgressFn = Callable[[int, int], None]
 
@@ -52,6 +62,10 @@ class PoseSettings:
         Frames larger than this (long side, pixels) are scaled down before inference, and
         the landmarks scaled back to the clip's pixels; None gives the model every frame at
         the clip's own size. See :data:`MAX_SIDE_PX`.
+    zoom_below_share
+        Re-detect the runner in a zoomed crop of the full-resolution frame where none was
+        found or the runner's extent is below this share of the long side of the frame the
+        model was given (:data:`ZOOM_BELOW_SHARE`, :mod:`gaitlab.pose.zoom`); None: no zoom.
     """
 
     model: str = "full"
@@ -60,9 +74,14 @@ class PoseSettings:
     waistband: bool = True
     max_people: int = 3
     max_side_px: int | None = MAX_SIDE_PX
+    zoom_below_share: float | None = ZOOM_BELOW_SHARE
 
     def __post_init__(self) -> None:
         SLOWMO_FACTOR.check(self.slowmo_factor)
+        if self.zoom_below_share is not None and not 0.0 < self.zoom_below_share < 1.0:
+            raise InvalidOption(
+                f"zoom_below_share must be between 0 and 1 (or None), got {self.zoom_below_share}"
+            )
         if self.max_side_px is not None and self.max_side_px < MIN_MAX_SIDE_PX:
             raise InvalidOption(
                 f"max_side_px must be at least {MIN_MAX_SIDE_PX} (or None), got {self.max_side_px}"
