@@ -52,7 +52,9 @@ class KinematicsSettings:
         break (:mod:`gaitlab.kinematics.swap`).
     side_width_ratio_max
         Clip median of shoulder width (image x) / trunk length below which the view is
-        side-on (real side clips: 0.14-0.20).
+        side-on (real side clips: 0.14-0.20; rendered side views filmed 19-27 deg off square
+        0.31-0.42, rendered rear views 0.66-0.73): side views up to about 30 deg off square
+        are analysed, with their foreshortening stated (:mod:`gaitlab.kinematics.view`).
     frontal_width_ratio_min
         Clip-level width ratio above which the view is frontal (rear or front; real frontal
         clips: 0.59-0.69). Between the two thresholds (roughly 30-50 degrees off-axis) the
@@ -138,7 +140,7 @@ class KinematicsSettings:
     lowpass_max_nyquist_fraction: float = 0.8
     swap_repair: bool = True
     swap_context_s: float = 0.12
-    side_width_ratio_max: float = 0.35
+    side_width_ratio_max: float = 0.45
     frontal_width_ratio_min: float = 0.55
     treadmill_speed_max_leg_s: float = 0.5
     step_hz_min: float = 1.0
