@@ -117,6 +117,7 @@ def run_segment(
         size=model_size,
         threads=None if prefetch else 1,
         extra_sizes=() if scene is None else scene.extra_sizes,
+        extra_frames=None if scene is None else scene.extra_frames,
     )
     if times is not None:
         frames = _timed(frames, times, "decode")
@@ -136,7 +137,7 @@ def run_segment(
         frame: Frame, row: int, xy_px: np.ndarray | None, pose_xy: np.ndarray | None
     ) -> WaistbandLine:
         if scene is not None:
-            scene.add(row, frame.extra, NO_POSE_XY if xy_px is None else xy_px)
+            scene.add(row, frame.rgb, frame.extra, NO_POSE_XY if xy_px is None else xy_px)
         if not with_waistband or pose_xy is None:
             return NOT_FOUND
         return waistband_line(frame.rgb, pose_xy)
