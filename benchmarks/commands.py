@@ -98,11 +98,16 @@ def model_child(clip: Path) -> dict[str, Any]:
     return {"wall_s": wall, "cpu_s": cpu, "frames": len(frames)}
 
 
-def _wait(proc: subprocess.Popen) -> tuple[int, float]:
-    """Wait for ``proc``; its exit code and its own peak resident memory (MB)."""
+def _wait(proc: subprocess.Popen) -> tuple[int, float, float]:
+    """Wait for ``proc``; its exit code, its own peak resident memory (MB) and CPU seconds.
+
+    The CPU seconds (user + system) include those of the child processes it waited for
+    (the plots-and-reports process): work done, far less sensitive to other jobs' load
+    than wall time.
+    """
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024
+    return proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def run_config(config: str, clip: Path, work: Path, baseline: Path | None = None) -> dict[str, Any]:
@@ -130,7 +135,7 @@ def run_config(config: str, clip: Path, work: Path, baseline: Path | None = None
             start = time.time()
             # In the checkout: ``python -m`` puts the working folder first on the path.
             proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=checkout)
-            code, peak_mb = _wait(proc)
+            code, peak_mb, cpu_s = _wait(proc)
             wall = time.time() - start
         if code != 0:
             tail = err_file.read_text(errors="replace")[-2000:]
@@ -141,8 +146,8 @@ def run_config(config: str, clip: Path, work: Path, baseline: Path | None = None
         empty = {"stages_s": {}, "marks_epoch_s": {}}
         prof = json.loads(profile.read_text()) if profile.is_file() else empty
     marks = {k: v - start for k, v in prof["marks_epoch_s"].items()}
-    return {"config": config, "wall_s": wall, "peak_mb": peak_mb, "marks_s": marks,
-            "stages_s": prof["stages_s"]}  # fmt: skip
+    return {"config": config, "wall_s": wall, "cpu_s": cpu_s, "peak_mb": peak_mb,
+            "marks_s": marks, "stages_s": prof["stages_s"]}  # fmt: skip
 
 
 def _med(values: list[float]) -> float:
@@ -162,17 +167,19 @@ def report(results: dict[str, dict[str, list[dict[str, Any]]]], meta: dict[str, 
         f"Load average before each round: {meta['loads']}.",
         f"Medians of {meta['repeat']} rounds; ratios are of medians within this run.",
         "",
-        "| clip | what | wall s | x model | start -> imports done s "
+        "| clip | what | wall s | x model | CPU s | CPU x model | start -> imports done s "
         "| start -> first frame to the model s | peak MB |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for clip, by_config in results.items():
         model = _med([r["wall_s"] for r in by_config.get("model", [])])
+        model_cpu = _med([r["cpu_s"] for r in by_config.get("model", [])])
         for config, runs in by_config.items():
             wall = _med([r["wall_s"] for r in runs])
+            cpu = _med([r.get("cpu_s", float("nan")) for r in runs])
             if config == "model":
                 lines.append(f"| {clip} | model alone ({runs[0]['frames']} frames) | "
-                             f"{wall:.2f} | 1.00 | | | |")  # fmt: skip
+                             f"{wall:.2f} | 1.00 | {cpu:.2f} | 1.00 | | | |")  # fmt: skip
                 continue
             imports = _med([r["marks_s"].get("imports_done", float("nan")) for r in runs])
             first = _med([r["marks_s"].get("first_frame_to_model", float("nan")) for r in runs])
@@ -181,7 +188,8 @@ def report(results: dict[str, dict[str, list[dict[str, Any]]]], meta: dict[str, 
             )
             peak = _med([r["peak_mb"] for r in runs])
             lines.append(f"| {clip} | {config} | {wall:.2f} | {wall / model:.2f} | "
-                         f"{imports_s} | {first_s} | {peak:.0f} |")  # fmt: skip
+                         f"{cpu:.2f} | {cpu / model_cpu:.2f} | {imports_s} | {first_s} | "
+                         f"{peak:.0f} |")  # fmt: skip
     lines += ["", "Stage profile (median seconds; threads overlap):", ""]
     for clip, by_config in results.items():
         # Commands that wrote no profile (an earlier version) have no column.

@@ -28,7 +28,7 @@ from gaitlab.lazy import Preload
 from gaitlab.options import HEIGHT_CM
 from gaitlab.pose.backend import MediaPipeSettings
 from gaitlab.pose.extract import MAX_SIDE_PX, PoseRun, PoseSettings, ProgressFn, extract_pose
-from gaitlab.pose.scene import camera_frame_size
+from gaitlab.pose.scene import camera_frame_size, camera_grey
 from gaitlab.series import PoseSeries
 from gaitlab.timing import StageTimes
 
@@ -245,7 +245,8 @@ def camera_shifts(series: PoseSeries) -> tuple[np.ndarray, np.ndarray] | None:
 
     Measured in the pose pass when it could be (``series.camera_motion``); otherwise (a
     series cached before, several landmarkers, a followed runner) the clip is decoded once
-    more at :data:`~gaitlab.pose.scene.CAMERA_FRAME_SIDE_PX` (see
+    more at the size the model was given and the pictures made as the pass makes them
+    (:func:`~gaitlab.pose.scene.camera_grey`; see
     :func:`gaitlab.imaging.camera_motion.scene_shifts_px`). None when it cannot be read.
     """
     if series.camera_motion is not None:
@@ -255,7 +256,9 @@ def camera_shifts(series: PoseSeries) -> tuple[np.ndarray, np.ndarray] | None:
     if camera is None or not Path(info.path).is_file():
         return None
     size, scale = camera
-    frames = ((f.time_s, f.rgb) for f in iter_frames(info, size=size))
+    model_size = series.model.settings.get("model_size_px")
+    decoded = iter_frames(info, size=tuple(model_size) if model_size else None)
+    frames = ((f.time_s, camera_grey(f.rgb, size)) for f in decoded)
     try:
         return scene_shifts_px(frames, series.time_s, series.xy_px, scale)
     except GaitlabError:

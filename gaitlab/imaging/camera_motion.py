@@ -142,13 +142,14 @@ class SceneShifts:
         self._prev_i = -1
         self._prev_xy: np.ndarray | None = None
 
-    def add(self, i: int, rgb: np.ndarray, xy_px: np.ndarray) -> None:
+    def add(self, i: int, picture: np.ndarray, xy_px: np.ndarray) -> None:
         """Frame ``i`` (scaled by ``frame_scale``) and its landmarks ``(33, 2)``, in order.
 
-        The shift of row ``i`` is measured when row ``i - 1`` was the frame added before;
-        rows past the end (more frames than expected) are not measured.
+        ``picture`` is RGB ``(h, w, 3)`` or already grey ``(h, w)`` uint8. The shift of row
+        ``i`` is measured when row ``i - 1`` was the frame added before; rows past the end
+        (more frames than expected) are not measured.
         """
-        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        grey = picture if picture.ndim == 2 else cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
         n, s = self.shift_px.shape[0], self._scale
         if self._prev is not None and self._prev_xy is not None and i == self._prev_i + 1 < n:
             box = self._prev_xy * s
@@ -169,8 +170,9 @@ def scene_shifts_px(
     Parameters
     ----------
     frames
-        ``(time_s, rgb)`` of each decoded frame in order, scaled by ``frame_scale`` from
-        the landmarks' image (a smaller picture is enough and much faster).
+        ``(time_s, picture)`` of each decoded frame in order (RGB or grey, as
+        :meth:`SceneShifts.add`), scaled by ``frame_scale`` from the landmarks' image (a
+        smaller picture is enough and much faster).
     time_s : (n,) float
         The pose series' frame times; each frame is matched to the nearest.
     xy_px : (n, 33, 2) float
@@ -187,7 +189,7 @@ def scene_shifts_px(
         :func:`runner_box_change` from frame ``i - 1`` to ``i`` (NaN in row 0).
     """
     shifts = SceneShifts(time_s.shape[0], frame_scale)
-    for t, rgb in frames:
+    for t, picture in frames:
         i = int(np.argmin(np.abs(time_s - t)))
-        shifts.add(i, rgb, xy_px[i])
+        shifts.add(i, picture, xy_px[i])
     return shifts.shift_px, shifts.runner_change

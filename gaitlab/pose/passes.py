@@ -1,8 +1,9 @@
 """Stream a clip's frames through landmarkers: one pass, or time segments in parallel.
 
 Each frame is decoded once; everything that needs its pixels (the mask crop, the waistband
-edge) is taken in the same pass, and only small per-frame results are kept
-(:class:`Rows`), so memory does not grow with frame size.
+edge, the camera's motion) is taken in the same pass, and only small per-frame results are
+kept (:class:`Rows`), so memory does not grow with frame size. The waistband edge is left
+out on a clip filmed side-on (:mod:`gaitlab.pose.band_gate`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from gaitlab.io.prefetch import prefetch as prefetch_frames
 from gaitlab.io.video import Frame, iter_frames, with_decoded_frames
 from gaitlab.landmarks import N_LANDMARKS
 from gaitlab.pose.backend import PoseBackend, empty_pose_arrays
+from gaitlab.pose.band_gate import BandGate
 from gaitlab.pose.cores import CorePinning, usable_cores
 from gaitlab.pose.masks import MASK_CROP_SHAPE, CropBuffer, mask_crop
 from gaitlab.pose.scaling import clip_factor, to_clip_px
@@ -90,6 +92,10 @@ def run_segment(
     ``scene``: also take the camera's motion and roll frames from each decoded frame, in
     the waistband's thread (for a whole-clip segment only: its rows are the series' rows).
     ``times``: add the time of decoding, inference and the pixel measures to it.
+    On a whole-clip segment the waistband edge is not found on the frames of a clip filmed
+    side-on, where no metric uses it (:mod:`gaitlab.pose.band_gate`); a clip that turns out
+    not to be side-on has its left-out frames measured after the pass, so its edges are
+    those of every frame.
 
     With ``prefetch``, three stages overlap, each in its own thread: decoding runs a few
     frames ahead (:func:`gaitlab.io.video.prefetch`, FFmpeg choosing its own threads),
@@ -117,16 +123,22 @@ def run_segment(
         size=model_size,
         threads=None if prefetch else 1,
         extra_sizes=() if scene is None else scene.extra_sizes,
+        extra_frames=None if scene is None else scene.extra_frames,
     )
     if times is not None:
         frames = _timed(frames, times, "decode")
     factor = clip_factor(info, model_size)
 
+    # A whole-clip pass leaves the waistband out on a clip filmed side-on (band_gate); a
+    # segment alone cannot tell the clip's view.
+    whole_clip = segment.start_s <= 0.0 and segment.end_s is None
+    gate = BandGate() if with_waistband and whole_clip else None
+
     def measure(
         frame: Frame, row: int, xy_px: np.ndarray | None, pose_xy: np.ndarray | None
     ) -> WaistbandLine:
         # The pixel measures of one frame, in frame order on one thread: the scene's motion
-        # needs the frame before.
+        # needs the frame before. ``pose_xy`` None: no waistband edge for this frame.
         if times is not None:
             with times.stage("pixel_measures"):
                 return measure_untimed(frame, row, xy_px, pose_xy)
@@ -136,7 +148,7 @@ def run_segment(
         frame: Frame, row: int, xy_px: np.ndarray | None, pose_xy: np.ndarray | None
     ) -> WaistbandLine:
         if scene is not None:
-            scene.add(row, frame.extra, NO_POSE_XY if xy_px is None else xy_px)
+            scene.add(row, frame.rgb, frame.extra, NO_POSE_XY if xy_px is None else xy_px)
         if not with_waistband or pose_xy is None:
             return NOT_FOUND
         return waistband_line(frame.rgb, pose_xy)
@@ -173,8 +185,11 @@ def run_segment(
                 rows.scales.append(scale)
                 rows.crops.append(crop)
             if with_waistband or scene is not None:
-                args = (frame, len(rows) - 1, rows.xy_px[-1], None if pose is None else pose.xy_px)
-                if scene is None and pose is None:
+                pose_xy = None if pose is None else pose.xy_px
+                if gate is not None and not gate.wants(len(rows) - 1, rows.xy_px[-1], pose_xy):
+                    pose_xy = None
+                args = (frame, len(rows) - 1, rows.xy_px[-1], pose_xy)
+                if scene is None and pose_xy is None:
                     pending.append(_done(NOT_FOUND))
                 elif not prefetch:
                     pending.append(_done(measure(*args)))
@@ -189,7 +204,37 @@ def run_segment(
         bands = [f.result() for f in pending]
         if with_waistband:
             rows.bands.extend(bands)
+    if gate is not None and gate.catch_up_rows():
+        _catch_up_bands(rows, gate.catch_up_rows(), info, model_size, prefetch, times)
     return rows
+
+
+def _catch_up_bands(
+    rows: Rows,
+    left_out: dict[int, np.ndarray],
+    info: VideoInfo,
+    model_size: tuple[int, int] | None,
+    prefetch: bool,
+    times: StageTimes | None,
+) -> None:
+    """Find the waistband edge on the ``left_out`` rows of a whole-clip pass, in place.
+
+    The rows the gate left out while the clip looked side-on, when the whole clip does not
+    (:meth:`~gaitlab.pose.band_gate.BandGate.catch_up_rows`): a second decode of the clip at
+    the model's size gives the same pixels, and the same landmarks give the same edges.
+    """
+    wanted = {rows.time_s[row]: row for row in left_out}
+    last_s = max(wanted)
+    for frame in iter_frames(info, size=model_size, threads=None if prefetch else 1):
+        row = wanted.get(frame.time_s)
+        if row is not None:
+            if times is None:
+                rows.bands[row] = waistband_line(frame.rgb, left_out[row])
+            else:
+                with times.stage("pixel_measures"):
+                    rows.bands[row] = waistband_line(frame.rgb, left_out[row])
+        if frame.time_s >= last_s:
+            break
 
 
 def _timed(frames: Iterator[Frame], times: StageTimes, stage: str) -> Iterator[Frame]:
@@ -377,4 +422,21 @@ def run_segments(
                 break
         parts = [f.result() for f in futures]  # re-raises the first failure
     rows = stitch(parts)
+    if with_waistband:
+        leave_out_side_on_bands(rows)
     return assemble(rows, info, with_masks=with_masks, with_waistband=with_waistband)
+
+
+def leave_out_side_on_bands(rows: Rows) -> None:
+    """Drop the edges a single pass would not have found (a side-on clip), in place.
+
+    The segments measure every frame (none of them sees the whole clip); the same gate run
+    over the stitched rows leaves the same frames out as a single pass's
+    (:mod:`gaitlab.pose.band_gate`), so both give the same waistband series.
+    """
+    gate = BandGate()
+    for row, xy_px in enumerate(rows.xy_px):
+        gate.wants(row, xy_px)
+    if not gate.catch_up_rows():
+        for row in gate.skipped:
+            rows.bands[row] = NOT_FOUND

@@ -2,11 +2,11 @@
 
 The roll (:mod:`gaitlab.imaging.level`) comes from a few frames spread over the clip with
 the runner blanked out by their landmarks' box; the motion
-(:mod:`gaitlab.imaging.camera_motion`) from every pair of consecutive frames at
-:data:`CAMERA_FRAME_SIDE_PX`. Both belong to the pose stage because they need the pixels;
-the kinematics stage levels the landmarks with the roll and tells a panning camera from a
-treadmill with the motion. :class:`ScenePass` takes both from the frames the pose pass
-decodes anyway, so the clip is decoded once.
+(:mod:`gaitlab.imaging.camera_motion`) from every pair of consecutive frames, in grey at
+:data:`CAMERA_FRAME_SIDE_PX` (:func:`camera_grey`). Both belong to the pose stage because
+they need the pixels; the kinematics stage levels the landmarks with the roll and tells a
+panning camera from a treadmill with the motion. :class:`ScenePass` takes both from the
+frames the pose pass decodes anyway, so the clip is decoded once.
 """
 
 from __future__ import annotations
@@ -26,9 +26,29 @@ from gaitlab.series import CameraMotion, CameraRoll, PoseSeries, VideoInfo
 #: Frames read for the roll: the lines behind the runner barely change; six spread over
 #: the clip see past a passer-by or a pan.
 ROLL_FRAMES = 6
-#: Longest side of the frames the camera's motion is measured on (px): corners and their
-#: motion are found as well as at full size, several times faster.
+#: Longest side of the grey frames the camera's motion is measured on (px): corners and
+#: their motion are found as well as at full size, several times faster. Not smaller: at
+#: 320 px the indoor walking clip kept too few background corners (motion measured in 25 %
+#: of its frames instead of 95 %, camera "unknown"; docs/performance.md).
 CAMERA_FRAME_SIDE_PX = 480
+
+
+def camera_grey(picture: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The grey ``(height, width)`` uint8 picture the camera's motion is measured on.
+
+    Parameters
+    ----------
+    picture : (h, w, 3) uint8
+        An RGB frame at any size, usually the one scaled for the pose model: the camera's
+        picture is made from it (grey first, then area-averaged to ``size``) rather than
+        decoded at a size of its own, which costs a full-size RGB resize a frame.
+    size
+        ``(width, height)`` from :func:`camera_frame_size`.
+    """
+    grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
+    if (grey.shape[1], grey.shape[0]) == tuple(size):
+        return grey
+    return cv2.resize(grey, tuple(size), interpolation=cv2.INTER_AREA)
 
 
 def camera_frame_size(info: VideoInfo) -> tuple[tuple[int, int], float] | None:
@@ -102,12 +122,13 @@ def measure_camera_roll(
 class ScenePass:
     """The scene measures taken from the frames of the one-person pose pass, in frame order.
 
-    The pass decodes each frame with two more sizes (``extra_sizes`` of
-    :func:`gaitlab.io.video.iter_frames`): the camera-motion size, and the clip's own size
-    whose grey picture is kept for the rows the roll would read if the runner is found in
-    every frame (the usual case; otherwise :func:`measure_camera_roll` reads its frames
-    itself). The pixels are those a separate decode gives, so the results are identical to
-    measuring after the pass.
+    The camera's motion is measured on each frame the model is given, made grey and small
+    (:func:`camera_grey`). The roll's frames are decoded at the clip's own size as well
+    (``extra_sizes`` and ``extra_frames`` of :func:`gaitlab.io.video.iter_frames`), only
+    for the rows the roll would read if the runner is found in every frame (the usual case;
+    otherwise :func:`measure_camera_roll` reads its frames itself). The pixels are those a
+    separate decode gives, so the results are identical to measuring after the pass
+    (:func:`gaitlab.pipeline.camera_shifts` makes the camera's pictures the same way).
 
     Parameters
     ----------
@@ -127,16 +148,26 @@ class ScenePass:
         self.rows = 0
 
     @property
-    def extra_sizes(self) -> tuple[tuple[int, int], None]:
-        """The sizes the pass decodes each frame at besides the model's."""
-        return self._camera_size, None
+    def extra_sizes(self) -> tuple[None]:
+        """The sizes the pass decodes :attr:`extra_frames` at besides the model's."""
+        return (None,)
 
-    def add(self, i: int, extra: tuple[np.ndarray, ...], xy_px: np.ndarray) -> None:
-        """Row ``i``'s frames (at :attr:`extra_sizes`) and landmarks (clip px, NaN = none)."""
-        camera_rgb, full_rgb = extra
-        self._shifts.add(i, camera_rgb, xy_px)
-        if i in self._roll_rows:
-            self.greys[i] = cv2.cvtColor(full_rgb, cv2.COLOR_RGB2GRAY)
+    @property
+    def extra_frames(self) -> frozenset[int]:
+        """The rows whose frames the pass also decodes at :attr:`extra_sizes` (the roll's)."""
+        return frozenset(self._roll_rows)
+
+    def add(
+        self, i: int, model_rgb: np.ndarray, extra: tuple[np.ndarray, ...], xy_px: np.ndarray
+    ) -> None:
+        """Row ``i``'s frame as given to the model, its ``extra`` frames and landmarks.
+
+        ``extra`` holds the clip-size frame for the rows in :attr:`extra_frames` (else it is
+        empty); ``xy_px`` are the landmarks in clip pixels (NaN = none).
+        """
+        self._shifts.add(i, camera_grey(model_rgb, self._camera_size), xy_px)
+        if i in self._roll_rows and extra:
+            self.greys[i] = cv2.cvtColor(extra[0], cv2.COLOR_RGB2GRAY)
         self.rows = i + 1
 
     def camera_motion(self, n: int) -> CameraMotion | None:

@@ -142,3 +142,23 @@ def test_the_camera_motion_is_saved_with_the_series(fake_model, tmp_path):
     assert loaded.camera_motion is not None
     _same(loaded.camera_motion.shift_px, series.camera_motion.shift_px)
     _same(loaded.camera_motion.runner_change, series.camera_motion.runner_change)
+
+
+def test_the_clip_size_frame_is_made_only_for_the_roll_rows(fake_model, monkeypatch):
+    # The camera's pictures come from the model's frame; a full-size copy of every frame
+    # (~2 ms a 720p frame) is made only for the rows the roll reads.
+    made: list[int] = []
+    real_iter = video_mod.iter_frames
+
+    def recording_iter(*args, **kwargs):
+        for frame in real_iter(*args, **kwargs):
+            if frame.extra:
+                made.append(frame.index)
+            yield frame
+
+    monkeypatch.setattr(passes, "iter_frames", recording_iter)
+    monkeypatch.setattr(scene_mod, "read_frames", lambda *a: pytest.fail("frames read again"))
+    series = _series(SAMPLE)
+    assert made == sorted(scene_mod.roll_picks(np.ones(series.n_frames, bool)).tolist())
+    assert len(made) == scene_mod.ROLL_FRAMES
+    assert series.camera_roll is not None and series.camera_roll.found
