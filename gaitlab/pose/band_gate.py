@@ -3,7 +3,7 @@
 The waistband edge (:mod:`gaitlab.imaging.waistband`, ~14 ms a frame) is read only for a
 rear or front view (pelvic drop; :mod:`gaitlab.kinematics.analysis`). The kinematics stage
 decides the view from the clip median of the shoulders' width over the trunk's length
-(:mod:`gaitlab.kinematics.view`: side at or below 0.35, frontal at or above 0.55). The pass
+(:mod:`gaitlab.kinematics.view`: side at or below 0.45, frontal at or above 0.55). The pass
 sees the landmarks frame by frame, so it keeps the running median of the same ratio on the
 raw landmarks and stops finding the edge while that median says "side-on" beyond doubt
 (:data:`SIDE_RATIO_MAX`, well below the kinematics' side limit, after :data:`MIN_FRAMES`
@@ -23,7 +23,7 @@ from gaitlab.landmarks import INDEX
 
 #: Running median of the width ratio at or below which the clip is side-on beyond doubt.
 #: Square side views read 0.16-0.20 (:mod:`gaitlab.kinematics.view`); the kinematics call a
-#: clip side-on up to 0.35 and frontal from 0.55, so a clip at 0.25 is never analysed as
+#: clip side-on up to 0.45 and frontal from 0.55, so a clip at 0.25 is never analysed as
 #: frontal.
 SIDE_RATIO_MAX = 0.25
 #: Frames with a whole trunk before the running median may stop the edge's measurement.
