@@ -78,5 +78,26 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def _run(engine: Engine, direction: str, revision: str) -> None:
-    with engine.begin() as conn:
-        getattr(command, direction)(_config(conn), revision)
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            with conn.begin():
+                getattr(command, direction)(_config(conn), revision)
+            return
+        # A migration that copies a table (batch mode) drops the old one, and with foreign
+        # keys on SQLite deletes the rows that point at it first (ON DELETE CASCADE). The
+        # pragma is ignored inside a transaction, so it goes to the driver before BEGIN; the
+        # keys are checked before the migration commits.
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                getattr(command, direction)(_config(conn), revision)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise StoreError(
+                        f"migrating the result store to {revision} would leave {len(broken)} "
+                        f"rows pointing at nothing (first: {tuple(broken[0])}); nothing changed"
+                    )
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")

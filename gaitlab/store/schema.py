@@ -47,6 +47,9 @@ sessions = sa.Table(
     # Every file gaitlab wrote for the session ({name: path}); deleting a runner removes them.
     sa.Column("files", sa.JSON, nullable=False),
     sa.Column("physio_notes", sa.Text, nullable=False, server_default=""),
+    # Users know a session by its number: SQLite must not hand a deleted one out again
+    # (migration 0003).
+    sqlite_autoincrement=True,
 )
 
 metric_summaries = sa.Table(

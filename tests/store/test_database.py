@@ -47,8 +47,8 @@ def table_names(url: str) -> set[str]:
 def test_migrations_from_an_empty_database_and_back(store_url: str):
     url = resolve_store_url(store_url)
     with open_store(store_url) as store:
-        assert store.schema_version() == migrate.head_revision() == "0002"
-        assert "(schema version 0002)" in store.describe()
+        assert store.schema_version() == migrate.head_revision() == "0003"
+        assert "(schema version 0003)" in store.describe()
     assert table_names(store_url) == TABLES | {"alembic_version"}
     engine = create_engine(url)
     try:
@@ -56,7 +56,7 @@ def test_migrations_from_an_empty_database_and_back(store_url: str):
         assert migrate.current_revision(engine) is None
         assert set(sa.inspect(engine).get_table_names()) == {"alembic_version"}
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == "0002"
+        assert migrate.current_revision(engine) == "0003"
     finally:
         engine.dispose()
     assert table_names(store_url) == TABLES | {"alembic_version"}
@@ -217,3 +217,49 @@ def test_deleting_a_runner_removes_their_rows_and_files_only(store_url: str, tmp
     assert len(done.files_removed) == 2 * 5 + 1  # 5 files a session, plus the notes
     assert any("my_own.txt" in k for k in done.kept)
     assert sorted((tmp_path / "kept0").iterdir()) == kept_files
+
+
+# ---------------------------------------------------------------------- session numbers
+def record(store, root: Path, runner: str, name: str) -> int:
+    paths = session_folder(root, name, "2026-03-01T10:00:00Z")
+    return store.record_session(read_session_folder(root / name, runner, files=paths))
+
+
+def test_a_deleted_session_number_is_never_handed_out_again(store_url: str, tmp_path: Path):
+    # A physio's note "see session #3" must not open another runner's session once the
+    # runner of #3 is forgotten (SQLite's plain rowid would hand 3 out again).
+    with open_store(store_url) as store:
+        kept = record(store, tmp_path, "kept", "k0")
+        gone = [record(store, tmp_path, "gone", f"g{i}") for i in range(2)]
+        assert max(gone) > kept
+        store.delete_runner("gone")
+        new = record(store, tmp_path, "new", "n0")
+        # Recording a folder again replaces its session under a new number, not an old one.
+        again = record(store, tmp_path, "kept", "k0")
+    assert new > max(gone)
+    assert again > new
+
+
+def test_0003_keeps_every_row_and_number_of_a_0002_store(tmp_path: Path):
+    url = str(tmp_path / "old.sqlite")
+    engine = create_engine(resolve_store_url(url))
+    try:
+        migrate.upgrade(engine, "0002")
+    finally:
+        engine.dispose()
+    # Fill it with the 0002 code's tables as they are (the migration copies the sessions
+    # table: its children must survive the copy).
+    with open_store(url) as store:
+        assert store.schema_version() == "0003"
+        migrate.downgrade(store.engine, "0002")
+        ids = [record(store, tmp_path, "r1", f"s{i}") for i in range(3)]
+        before = count_rows(url)
+        migrate.upgrade(store.engine)
+        assert store.schema_version() == "0003"
+        assert count_rows(url) == before
+        assert [s.id for s in store.sessions("r1")] == ids
+        assert all(len(s.metrics) == 3 and len(s.findings) == 1 for s in store.sessions("r1"))
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    assert before["sessions"] == 3 and before["metric_summaries"] == 9

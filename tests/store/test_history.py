@@ -86,7 +86,7 @@ def test_history_command_prints_moves_and_writes_csv(store, tmp_path: Path, caps
     out_csv = tmp_path / "r7.csv"
     assert main(["history", "r7", "--store", url, "--csv", str(out_csv)]) == 0
     text = capsys.readouterr().out
-    assert "r7: 3 sessions" in text and "schema version 0002" in text
+    assert "r7: 3 sessions" in text and "schema version 0003" in text
     hip_line = next(line for line in text.splitlines() if "hip_extension_deg" in line)
     assert "8.0" in hip_line and "12.0" in hip_line and "+4.0" in hip_line
     assert "changed" in hip_line and "stride noise" in hip_line
