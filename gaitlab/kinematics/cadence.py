@@ -259,7 +259,7 @@ def octave_guard(
 
     The fallback (:func:`estimate_cadence` when the legs' own rhythm is too weak) reads the
     step rate from signals that mix a once-per-step bounce with anything that repeats once
-    per stride (an asymmetric stride, a rear view's feet read as a side view's), so its
+    per stride (one foot lifting higher than the other, a hip dropping more on one side), so its
     peak can land an octave off. When the limbs' or the bounce's own peak
     (``others_spm``, however weak) lies near half or double the candidate, each of the
     candidate, its half and its double (those inside ``step_band_hz``) is scored by
