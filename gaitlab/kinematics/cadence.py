@@ -135,8 +135,8 @@ def detrend_local_linear(time_s: np.ndarray, y: np.ndarray, window_s: float) -> 
     steepest. A moving mean near such an end is one-sided and lags the drift by half a
     window times its slope, which leaves a slow swing larger than the bounce itself
     (measured on the real rear pass-by: 56 px at the first frames, against a bounce of
-    about 10 px); a line fitted over the same window follows the slope and leaves the
-    bounce.
+    about 45 px peak to peak there); a line fitted over the same window follows the slope
+    and leaves the bounce.
     """
     fs = 1.0 / np.median(np.diff(time_s))
     w = max(3, seconds_to_samples(window_s, fs) | 1)

@@ -68,7 +68,7 @@ def test_rear_pass_by_bounce_is_the_step_rate_not_the_drift(cache):
     # frames; a moving mean there left a slow swing that read 72 steps/min. The steps
     # labelled by eye give 173.1 +- 5.3 (benchmarks/labels/radluy_rear_*.json, tolerance
     # 2 sigma) and OpenPose's mid-hip over frames 20-102 (the keypoints shipped with the
-    # clip, detrended the same way) bounces at 166.6: the bounce must read the step rate.
+    # clip, detrended the same way) bounces at 165.6: the bounce must read the step rate.
     a = _analyse("radluy_rear_overground_running_openpose_overlay.mp4", cache)
     if not a.running.is_running:
         pytest.skip("runner not found often enough without the zoomed re-detection")
