@@ -81,7 +81,8 @@ def _xfail(reason: str) -> pytest.MarkDecorator:
 #: Failures of the code on main, measured with benchmarks/real_clips.py (gaitlab 0.1.0,
 #: commit e5e36bf; the radluy side clip's verdict and cadence fixed by commit 271c4dc, the
 #: slow-motion panning clip's verdict by commit b388c20, the panning sprint re-measured at
-#: commit 4b83592);
+#: commit 4b83592; the rear pass-by's cadence fixed on branch rearcad by detrending its
+#: drift with a local line, commit e92898c);
 #: docs/real_clips.md has the full table.
 RUNNING_XFAIL = {
     "sports2d_demo2_sprint_side_panning_3people": _xfail(
@@ -94,11 +95,6 @@ RUNNING_XFAIL = {
     ),
 }
 CADENCE_XFAIL = {
-    "radluy_rear_overground_running_openpose_overlay": _xfail(
-        "rear pass-by clip: with the zoomed re-detection (pose/zoom.py) it is called "
-        "running, but the legs' rhythm reads 160.4 steps/min against 173.1 labelled (the "
-        "runner shrinks 3-fold; the body's bounce does not agree)"
-    ),
     "sports2d_demo2_sprint_side_panning_3people": _xfail(
         "panning sprint: no cadence (about 287 labelled)"
     ),

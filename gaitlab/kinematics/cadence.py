@@ -46,7 +46,7 @@ like near ones.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,6 +126,37 @@ def detrend_moving_mean(time_s: np.ndarray, y: np.ndarray, window_s: float) -> n
     return np.where(ok, y - trend, np.nan)
 
 
+def detrend_local_linear(time_s: np.ndarray, y: np.ndarray, window_s: float) -> np.ndarray:
+    """``y`` minus a NaN-aware line fitted over ``window_s`` seconds around each sample.
+
+    For a runner approaching or receding: the image height of the hips (and of the feet)
+    then drifts along a curve (perspective, one over the distance), fastest where the
+    runner is near, and the stretch where the runner is seen ends where that drift is
+    steepest. A moving mean near such an end is one-sided and lags the drift by half a
+    window times its slope, which leaves a slow swing larger than the bounce itself
+    (measured on the real rear pass-by: 56 px at the first frames, against a bounce of
+    about 45 px peak to peak there); a line fitted over the same window follows the slope
+    and leaves the bounce.
+    """
+    fs = 1.0 / np.median(np.diff(time_s))
+    w = max(3, seconds_to_samples(window_s, fs) | 1)
+    ok = np.isfinite(y)
+    x = time_s - time_s[0]
+
+    def window_sum(a: np.ndarray) -> np.ndarray:
+        return ndimage.uniform_filter1d(np.where(ok, a, 0.0), w, mode="constant")
+
+    n = window_sum(np.ones_like(x))
+    sx, sy, sxx, sxy = window_sum(x), window_sum(y), window_sum(x * x), window_sum(x * y)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx, my = sx / n, sy / n
+        var = sxx / n - mx * mx
+        # One sample (or all at one time) in the window: no slope, the mean only.
+        slope = np.where(var > 1e-12, (sxy / n - mx * my) / var, 0.0)
+        trend = my + slope * (x - mx)
+    return np.where(ok & (n > 0), y - trend, np.nan)
+
+
 #: Above this cadence (steps/min) only sprinters step (4.5-5 Hz): a limbs' rhythm there
 #: needs the bounce's agreement.
 SPRINT_SPM = 240.0
@@ -133,6 +164,9 @@ SPRINT_SPM = 240.0
 AGREE_TOLERANCE = 0.03
 #: A ratio of 2 (or 1/2) within this relative tolerance is an octave error of one source.
 OCTAVE_TOLERANCE = 0.08
+#: The octave guard of the fallback keeps a value only when its evidence beats the rival's
+#: by this factor; otherwise the cadence is reported at low confidence ("disagree").
+OCTAVE_MARGIN = 1.2
 #: The body's size in the image must change by more than this factor over the clip before
 #: the signals are rescaled (a runner crossing or receding); tripod clips stay untouched.
 SCALE_CHANGE_MIN = 1.15
@@ -179,10 +213,18 @@ def _spectrum(
     window_s: float,
     factor: np.ndarray | None,
 ) -> np.ndarray:
-    """Mean normalised periodogram of detrended (and, for pass-by clips, rescaled) signals."""
+    """Mean normalised periodogram of detrended (and, for pass-by clips, rescaled) signals.
+
+    Pass-by clips (``factor`` given) are detrended by a local line
+    (:func:`detrend_local_linear`), others by a moving mean (:func:`detrend_moving_mean`).
+    """
     powers = []
     for y in signals:
-        d = detrend_moving_mean(time_s, y, window_s)
+        if factor is None:
+            d = detrend_moving_mean(time_s, y, window_s)
+        else:
+            # A runner changing size drifts along a curve: a line per window, not a mean.
+            d = detrend_local_linear(time_s, y, window_s)
         if factor is not None:
             # Detrend first (the drift is in pixels), then undo the change of size so a far
             # runner's small steps weigh as much as a near runner's large ones.
@@ -205,6 +247,66 @@ def _label_free_feet(xy_up: np.ndarray, sagittal: bool) -> list[np.ndarray]:
     if sagittal:
         out.append(np.abs(point(xy_up, "left_ankle")[:, 0] - point(xy_up, "right_ankle")[:, 0]))
     return out
+
+
+def octave_guard(
+    candidate_spm: float,
+    others_spm: tuple[float, float],
+    evidence: Callable[[float], float],
+    step_band_hz: tuple[float, float],
+) -> tuple[float, str, str]:
+    """Check a fallback cadence against half and double its value before reporting it.
+
+    The fallback (:func:`estimate_cadence` when the legs' own rhythm is too weak) reads the
+    step rate from signals that mix a once-per-step bounce with anything that repeats once
+    per stride (one foot lifting higher than the other, a hip dropping more on one side), so its
+    peak can land an octave off. When the limbs' or the bounce's own peak
+    (``others_spm``, however weak) lies near half or double the candidate, each of the
+    candidate, its half and its double (those inside ``step_band_hz``) is scored by
+    ``evidence`` (the limbs' power at its stride rate plus the bounce's and the feet's
+    spacing's at its step rate) and the best-supported is kept.
+
+    Parameters
+    ----------
+    candidate_spm
+        The fallback's cadence, steps/min.
+    others_spm
+        The limbs' and the bounce's cadences, steps/min (NaN when absent).
+    evidence
+        Evidence for a cadence (steps/min -> summed normalised periodogram power).
+    step_band_hz
+        Step frequencies searched, Hz.
+
+    Returns
+    -------
+    tuple of (float, str, str)
+        The cadence kept (steps/min), the check (``bounce_only``: no octave rival;
+        ``resolved``: a rival was weighed; ``disagree``: the rival had as much evidence,
+        within :data:`OCTAVE_MARGIN`, so the value is uncertain) and a note for the user
+        ("" for ``bounce_only``).
+    """
+    rivals = []
+    for other in others_spm:
+        if not np.isfinite(other) or other <= 0:
+            continue
+        for mult in (2.0, 0.5):
+            if abs(other / (mult * candidate_spm) - 1.0) <= OCTAVE_TOLERANCE:
+                rivals.append(mult * candidate_spm)
+    rivals = sorted({r for r in rivals if step_band_hz[0] <= r / 60.0 <= step_band_hz[1]})
+    if not rivals:
+        return candidate_spm, "bounce_only", ""
+    scored = sorted({candidate_spm, *rivals}, key=evidence, reverse=True)
+    best, runner_up = scored[0], scored[1]
+    kept_word = "kept" if best == candidate_spm else "taken instead"
+    note = (
+        f"the fallback's {candidate_spm:.1f} steps/min has an octave rival "
+        f"({', '.join(f'{r:.1f}' for r in rivals)} from the limbs' or the bounce's own "
+        f"peak); {best:.1f} is {kept_word}: the legs' rhythm, the bounce and the feet's "
+        f"spacing together support it ({evidence(best):.2f} vs {evidence(runner_up):.2f})"
+    )
+    if evidence(best) < OCTAVE_MARGIN * evidence(runner_up):
+        return best, "disagree", note + ", too close to be sure"
+    return best, "resolved", note
 
 
 def estimate_cadence(
@@ -283,28 +385,28 @@ def estimate_cadence(
         "bounce_spm": bounce_spm,
         "bounce_periodicity": bounce[1],
     }
+    # A third voter that no label swap can fool: the feet's spacing (height apart, and
+    # forward apart in side view) peaks once per step whichever foot is which.
+    free_power = _spectrum(
+        time_s, _label_free_feet(xy_up, sagittal), step_freqs, step_window_s, factor
+    )
+
+    def joint(cadence_spm: float) -> float:
+        # Evidence for one cadence: the limbs at its stride rate, the bounce and the
+        # feet's spacing at its step rate.
+        at_step = cadence_spm / 60.0
+        return float(
+            np.interp(cadence_spm / 120.0, freqs, limb_power, left=0.0, right=0.0)
+            + np.interp(at_step, step_freqs, bounce_power, left=0.0, right=0.0)
+            + np.interp(at_step, step_freqs, free_power, left=0.0, right=0.0)
+        )
+
     limbs_ok = bool(np.isfinite(stride[0]) and stride[1] >= settings.periodicity_min)
     bounce_ok = bool(np.isfinite(bounce[0]) and bounce[1] >= settings.periodicity_min)
     if limbs_ok:
         if not bounce_ok:
             return CadenceEstimate(
                 limbs_spm, stride[0], stride[1], check="limbs_only", note=scale_note, **common
-            )
-
-        # A third voter that no label swap can fool: the feet's spacing (height apart, and
-        # forward apart in side view) peaks once per step whichever foot is which.
-        free_power = _spectrum(
-            time_s, _label_free_feet(xy_up, sagittal), step_freqs, step_window_s, factor
-        )
-
-        def joint(cadence_spm: float) -> float:
-            # Evidence for one cadence: the limbs at its stride rate, the bounce and the
-            # feet's spacing at its step rate.
-            at_step = cadence_spm / 60.0
-            return float(
-                np.interp(cadence_spm / 120.0, freqs, limb_power, left=0.0, right=0.0)
-                + np.interp(at_step, step_freqs, bounce_power, left=0.0, right=0.0)
-                + np.interp(at_step, step_freqs, free_power, left=0.0, right=0.0)
             )
 
         ratio = bounce_spm / limbs_spm
@@ -373,21 +475,19 @@ def estimate_cadence(
         and step[1] >= settings.periodicity_min
         and (step[1] > stride[1] or (stride_band_cut and not np.isfinite(stride[0])))
     ):
+        fallback_note = (
+            "the legs' own rhythm was too weak (left/right labels unreliable); "
+            "cadence from the body's bounce" + (" and the feet's spacing" if sagittal else "")
+        )
+        spm, check, guard_note = octave_guard(
+            60.0 * step[0], (limbs_spm, bounce_spm), joint, (f_lo_step, f_hi_step)
+        )
         return CadenceEstimate(
-            60.0 * step[0],
-            0.5 * step[0],
+            spm,
+            spm / 120.0,
             step[1],
-            check="bounce_only",
-            note="; ".join(
-                n
-                for n in (
-                    "the legs' own rhythm was too weak (left/right labels unreliable); "
-                    "cadence from the body's bounce"
-                    + (" and the feet's spacing" if sagittal else ""),
-                    scale_note,
-                )
-                if n
-            ),
+            check=check,
+            note="; ".join(n for n in (fallback_note, guard_note, scale_note) if n),
             **common,
         )
     return CadenceEstimate(
