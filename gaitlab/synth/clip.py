@@ -21,6 +21,8 @@ from gaitlab.synth.render import (
     ClipSpec,
     Renderer,
     VideoWriter,
+    frame_cameras,
+    overground_span_m,
     pose_arrays,
     sample_segment,
     synthesize_clip,
@@ -52,15 +54,23 @@ def render_clip(spec: ClipSpec, progress: bool = False) -> tuple[Path, Path]:
     syn = synthesize_clip(spec)
     origins, quats = pose_arrays(syn.pose)
     points = syn.pose.points_m()
-    px = spec.camera.project(points)
+    # A turning camera projects each frame with that frame's camera.
+    cameras = frame_cameras(spec, syn)
+    if cameras is None:
+        px = spec.camera.project(points)
+    else:
+        px = np.stack([cam.project(points[i]) for i, cam in enumerate(cameras)])
     seg_at = np.full(points.shape[:2], -2, dtype=np.int16)
     hem_dz, hem_roll = hem_motion(syn.phase, spec.outfit, spec.seed)
     t0 = time.perf_counter()
     writer = VideoWriter(out, spec.camera.width_px, spec.camera.height_px, spec.fps, spec.crf)
     try:
-        with Renderer(spec.camera, spec.outfit, spec.scene) as renderer:
+        with Renderer(
+            spec.camera, spec.outfit, spec.scene, overground_span_m(syn), cameras
+        ) as renderer:
             for i in range(syn.pose.n):
-                rgb, seg = renderer.render(origins[i], quats[i], (hem_dz[i], hem_roll[i]))
+                cam = None if cameras is None else cameras[i]
+                rgb, seg = renderer.render(origins[i], quats[i], (hem_dz[i], hem_roll[i]), cam)
                 writer.write(rgb)
                 seg_at[i] = sample_segment(seg, px[i])
                 if progress and i % max(int(spec.fps), 1) == 0:
@@ -68,7 +78,7 @@ def render_clip(spec: ClipSpec, progress: bool = False) -> tuple[Path, Path]:
     finally:
         writer.close()
     render_s = time.perf_counter() - t0
-    truth = build_truth(spec, syn, px, seg_at, render_s=render_s)
+    truth = build_truth(spec, syn, px, seg_at, render_s=render_s, cameras=cameras)
     truth["video"]["sha256"] = hashlib.sha256(out.read_bytes()).hexdigest()
     tpath = truth_path_for(out)
     # A clip shorter than a stride has no cadence or stride values: null in the JSON.

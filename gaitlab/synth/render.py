@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial.transform import Rotation
 
+from gaitlab.synth.camera_path import CameraMotion, camera_angles
 from gaitlab.synth.deviations import PRESETS, Deviations
 from gaitlab.synth.figure import Outfit, Part, build_figure
 from gaitlab.synth.gait import Synthesis, gait_schedule, synthesize
@@ -79,6 +80,9 @@ class Camera:
     yaw_deg
         Camera moved round the treadmill centre by this angle from square-on (+ =
         anticlockwise seen from above): an oblique view.
+    pan_deg, tilt_deg
+        The camera turned about its own centre (a hand-held phone following the runner):
+        + pan = anticlockwise seen from above, + tilt = up. Zero for a fixed camera.
     """
 
     view: str = "side-left"
@@ -92,6 +96,8 @@ class Camera:
     far_m: float = 30.0
     target_height_m: float | None = None
     yaw_deg: float = 0.0
+    pan_deg: float = 0.0
+    tilt_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
@@ -104,6 +110,8 @@ class Camera:
             raise ValueError("camera roll must be within +-20 degrees")
         if abs(self.yaw_deg) > 45.0:
             raise ValueError("camera yaw must be within +-45 degrees")
+        if abs(self.pan_deg) > 85.0 or abs(self.tilt_deg) > 45.0:
+            raise ValueError("camera pan must be within +-85 and tilt within +-45 degrees")
 
     def eye_target_up(self) -> tuple[NDArray, NDArray, NDArray]:
         """Camera position, look-at point and up vector (world, m)."""
@@ -120,6 +128,14 @@ class Camera:
         aim = self.height_m if self.target_height_m is None else self.target_height_m
         target = np.array([0.0, 0.0, aim])
         eye = np.array([0.0, 0.0, self.height_m]) + self.distance_m * np.asarray(direction)
+        if self.pan_deg or self.tilt_deg:
+            # Turn about the camera's own centre: pan about the vertical, then tilt about
+            # the (turned) horizontal axis of the image.
+            look = Rotation.from_euler("z", self.pan_deg, degrees=True).apply(target - eye)
+            side = np.cross(look, [0.0, 0.0, 1.0])
+            side /= np.linalg.norm(side)
+            look = Rotation.from_rotvec(np.radians(self.tilt_deg) * -side).apply(look)
+            target = eye + look
         forward = (target - eye) / np.linalg.norm(target - eye)
         up = Rotation.from_rotvec(-np.radians(self.roll_deg) * forward).apply([0.0, 0.0, 1.0])
         return eye, target, up
@@ -229,12 +245,34 @@ class Renderer:
     """A pybullet DIRECT connection holding the figure and the room.
 
     Use as a context manager; each instance owns its own physics client (no global state).
+
+    Parameters
+    ----------
+    camera
+        The camera (for a turning camera: its unturned set-up, which also places the light).
+    outfit, scene
+        The figure's kit and the room.
+    overground_x_m
+        ``(x_min, x_max)`` of an overground runner's path: no treadmill belt or console,
+        a larger floor and wall, the wall beyond the path's far end, clutter off the path.
+        None = a treadmill.
+    frame_cameras
+        Every frame's camera when the camera turns about its centre (panning): the room is
+        rendered once into a few wide tiles and warped per frame (:meth:`render`).
     """
 
-    def __init__(self, camera: Camera, outfit: Outfit | None = None, scene: Scene | None = None):
+    def __init__(
+        self,
+        camera: Camera,
+        outfit: Outfit | None = None,
+        scene: Scene | None = None,
+        overground_x_m: tuple[float, float] | None = None,
+        frame_cameras: list[Camera] | None = None,
+    ):
         self.p = import_module("pybullet")
         self.camera = camera
         self.scene = scene or Scene()
+        self.overground_x_m = overground_x_m
         self.cid = self.p.connect(self.p.DIRECT)
         self._view = camera.view_matrix().T.ravel().tolist()  # OpenGL column-major
         self._proj = camera.projection_matrix().T.ravel().tolist()
@@ -244,6 +282,14 @@ class Renderer:
         room = self._add_room()
         self.background, room_ids = self._raw_render()
         self.background = self._finish_room(self.background, room_ids, room)
+        # A camera turning about its centre sees the room through a homography of a wide
+        # picture taken from the same centre: exact, and far cheaper than re-rasterising.
+        self._tiles: list[tuple[Camera, NDArray[np.uint8]]] = []
+        for cam in frame_cameras or []:
+            if self._tile_for(cam) is None:
+                tile_cam = _tile_camera(cam)
+                rgb, ids = self._raw_render(tile_cam)
+                self._tiles.append((tile_cam, self._finish_room(rgb, ids, room, tile_cam)))
         for uid in room:
             self.p.removeBody(uid, physicsClientId=self.cid)
         self.parts: list[Part] = build_figure(outfit)
@@ -282,23 +328,30 @@ class Renderer:
 
     def _add_room(self) -> list[int]:
         sc = self.scene
+        path = self.overground_x_m
         # Floor top at z = -2 mm and a dark treadmill belt with its top at z = 0 under the
-        # runner (the locked soles touch z = 0 exactly).
-        ids = [
-            self._box((12.0, 12.0, 0.05), (0.0, 0.0, -0.052), sc.floor_rgb),
-            self._box((0.85, 0.30, 0.02), (0.0, 0.0, -0.02), sc.belt_rgb),
-        ]
+        # runner (the locked soles touch z = 0 exactly). Overground the runner's soles touch
+        # z = 0 on a floor 2 mm lower: the same 2 mm as the belt's edge shows on a treadmill.
+        reach = 12.0 if path is None else 60.0
+        ids = [self._box((reach, reach, 0.05), (0.0, 0.0, -0.052), sc.floor_rgb)]
+        if path is None:
+            ids.append(self._box((0.85, 0.30, 0.02), (0.0, 0.0, -0.02), sc.belt_rgb))
         # A wall behind the runner, opposite the square-on camera (an oblique camera sees it
-        # at an angle).
-        square = replace(self.camera, yaw_deg=0.0, target_height_m=None)
+        # at an angle); beyond the far end of an overground runner's path.
+        square = replace(self.camera, yaw_deg=0.0, target_height_m=None, pan_deg=0.0)
         eye, target, _ = square.eye_target_up()
         away = (eye - target) / np.linalg.norm(eye - target)
-        back = -3.5 * away
-        half = (0.05, 12.0, 4.0) if abs(away[0]) > 0.5 else (12.0, 0.05, 4.0)
-        self._wall_half, self._wall_pos = half, (float(back[0]), float(back[1]), 3.0)
+        behind_m = 3.5
+        if path is not None:
+            behind_m = max(3.5, max(-x * away[0] for x in path) + 4.0)
+        back = -behind_m * away
+        # Overground the camera may turn far to the side and see over a 7 m wall: 15 m.
+        top = 4.0 if path is None else 8.0
+        half = (0.05, reach, top) if abs(away[0]) > 0.5 else (reach, 0.05, top)
+        self._wall_half, self._wall_pos = half, (float(back[0]), float(back[1]), top - 1.0)
         ids.append(self._box(half, self._wall_pos, sc.wall_rgb))
         self._wall_id = ids[-1]
-        if sc.console:
+        if sc.console and path is None:
             # Console on two uprights ahead of the runner, hand rails along the belt.
             grey = (0.30, 0.31, 0.33)
             ids.append(self._box((0.06, 0.32, 0.14), (1.00, 0.0, 1.25), (0.12, 0.12, 0.13)))
@@ -313,18 +366,26 @@ class Renderer:
             pos = rng.uniform(1.2, 2.8) * np.array([np.cos(ang), np.sin(ang)])
             if float(pos @ away[:2]) > 0.3:
                 pos = pos - 2.0 * float(pos @ away[:2]) * away[:2]
+            if path is not None and abs(pos[1]) < 0.9:
+                # Off the runner's path (y = 0): aside of it, or behind it in a side view.
+                sign = -np.sign(away[1]) if abs(away[1]) > 0.5 else (np.sign(pos[1]) or 1.0)
+                pos = np.array([pos[0], sign * (0.9 + abs(pos[1]))])
             rgb = tuple(float(c) for c in rng.uniform(0.1, 0.9, 3))
             ids.append(self._box(tuple(size / 2), (*pos, float(size[2] / 2)), rgb))
         return ids
 
     def _finish_room(
-        self, rgb: NDArray[np.uint8], ids: NDArray[np.int64], room: list[int]
+        self,
+        rgb: NDArray[np.uint8],
+        ids: NDArray[np.int64],
+        room: list[int],
+        camera: Camera | None = None,
     ) -> NDArray[np.uint8]:
         """Paint the scene's wall and floor finishes on the room image (world coordinates)."""
         sc = self.scene
         if sc.wall == "plain" and sc.floor == "plain":
             return rgb
-        cam = self.camera
+        cam = camera or self.camera
         h, w = ids.shape
         # A ray per pixel, hit with the floor plane and the wall plane.
         inv = np.linalg.inv(cam.projection_matrix() @ cam.view_matrix())
@@ -361,6 +422,7 @@ class Renderer:
             up = p0[..., 2] + t * d[..., 2]
             if sc.wall == "noise":
                 coarse = rng.uniform(0.8, 1.1, (16, 24)).astype(np.float32)
+                # Coarse cells of 1 m across the wall's middle 24 m (clamped beyond).
                 u = np.clip(((across + 12.0) / 24.0 * 23).astype(int), 0, 23)
                 v = np.clip((up / 6.0 * 15).astype(int), 0, 15)
                 shade = coarse[v, u] * rng.uniform(0.95, 1.05, up.shape)
@@ -391,6 +453,7 @@ class Renderer:
         origins_m: NDArray[np.float64],
         quat_xyzw: NDArray[np.float64],
         hem: tuple[float, float] = (0.0, 0.0),
+        camera: Camera | None = None,
     ) -> tuple[NDArray[np.uint8], NDArray[np.int16]]:
         """Render one frame.
 
@@ -403,6 +466,9 @@ class Renderer:
         hem
             ``(dz_m, roll_deg)`` of flapping parts against their segment
             (:func:`gaitlab.synth.figure.hem_motion`).
+        camera
+            This frame's camera when it turns about its centre (one of ``frame_cameras``);
+            None = the renderer's camera.
 
         Returns
         -------
@@ -421,26 +487,74 @@ class Renderer:
             self.p.resetBasePositionAndOrientation(
                 uid, pos.tolist(), quat.tolist(), physicsClientId=self.cid
             )
-        figure, seg_ids = self._raw_render()
+        figure, seg_ids = self._raw_render(camera)
         segment = np.where(
             seg_ids >= 0, self._seg_lut[np.clip(seg_ids, 0, len(self._seg_lut) - 1)], -1
         ).astype(np.int16)
-        rgb = np.where((segment >= 0)[:, :, None], figure, self.background)
+        background = self.background if camera is None else self._room_seen_by(camera)
+        rgb = np.where((segment >= 0)[:, :, None], figure, background)
         return rgb, segment
 
-    def _raw_render(self) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
-        cam = self.camera
-        eye, target, _ = cam.eye_target_up()
+    def _tile_for(self, camera: Camera) -> tuple[NDArray[np.uint8], NDArray] | None:
+        """A wide room tile that covers the camera's whole image and the homography to it."""
+        corners = np.array(
+            [
+                [x, y, 1.0]
+                for x in (0.0, camera.width_px / 2, camera.width_px)
+                for y in (0.0, camera.height_px)
+            ]
+            + [[0.0, camera.height_px / 2, 1.0], [camera.width_px, camera.height_px / 2, 1.0]]
+        )
+        for tile_cam, tile in self._tiles:
+            h = _pixels_from_direction(tile_cam) @ np.linalg.inv(_pixels_from_direction(camera))
+            mapped = corners @ h.T
+            if (mapped[:, 2] <= 0).any():
+                continue
+            xy = mapped[:, :2] / mapped[:, 2:]
+            inside = (xy >= 1.0).all() and (xy[:, 0] <= tile_cam.width_px - 1).all()
+            if inside and (xy[:, 1] <= tile_cam.height_px - 1).all():
+                return tile, h
+        return None
+
+    def _room_seen_by(self, camera: Camera) -> NDArray[np.uint8]:
+        """The room as the (turned) camera sees it: a wide tile warped by a homography."""
+        found = self._tile_for(camera)
+        if found is None:
+            raise ValueError("the camera turned beyond the room tiles made for its frames")
+        tile, h = found
+        # OpenCV's pixel centres are at integers, ours at +0.5 (pixel i spans [i, i + 1)).
+        shift = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+        h_cv = np.linalg.inv(shift) @ h @ shift
+        cv2 = import_module("cv2")
+        return cv2.warpPerspective(
+            tile,
+            h_cv,
+            (camera.width_px, camera.height_px),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+
+    def _raw_render(
+        self, camera: Camera | None = None
+    ) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+        # The light stays where the unturned camera puts it: turning the phone does not
+        # move the room's lights.
+        cam = camera or self.camera
+        eye, target, _ = self.camera.eye_target_up()
         # Light from above, behind the camera and to one side: the runner's facing side is lit.
         side = np.cross(target - eye, [0.0, 0.0, 1.0])
         light = (eye - target) * 0.5 + 1.5 * side / max(np.linalg.norm(side), 1e-9)
         light = light + np.array([0.0, 0.0, 4.0])
         light = Rotation.from_euler("z", self.scene.light_azimuth_deg, degrees=True).apply(light)
+        view, proj = self._view, self._proj
+        if camera is not None:
+            view = camera.view_matrix().T.ravel().tolist()
+            proj = camera.projection_matrix().T.ravel().tolist()
         w, h, rgba, _depth, seg = self.p.getCameraImage(
             cam.width_px,
             cam.height_px,
-            viewMatrix=self._view,
-            projectionMatrix=self._proj,
+            viewMatrix=view,
+            projectionMatrix=proj,
             renderer=self.p.ER_TINY_RENDERER,
             lightDirection=light.tolist(),
             lightAmbientCoeff=self.scene.ambient,
@@ -451,6 +565,37 @@ class Renderer:
         )
         rgb = np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[:, :, :3]
         return rgb, np.asarray(seg, dtype=np.int64).reshape(h, w)
+
+
+#: Room tiles reach this far beyond the frame's half-diagonal: across (room for the pan
+#: between tiles) and up/down (tilt shake), deg; and hold at most this many pixels.
+_TILE_MARGIN_ACROSS_DEG = 20.0
+_TILE_MARGIN_UP_DEG = 5.0
+_TILE_MAX_PX = 8_000_000
+
+
+def _pixels_from_direction(camera: Camera) -> NDArray[np.float64]:
+    """3x3 map from a world direction to homogeneous pixel coordinates (our convention)."""
+    p = camera.projection_matrix()
+    w, h = camera.width_px, camera.height_px
+    k = np.array([[p[0, 0] * w / 2, 0.0, w / 2], [0.0, -p[1, 1] * h / 2, h / 2], [0, 0, 1.0]])
+    # View coordinates look down -z; flip it so the depth is positive.
+    return k @ np.diag([1.0, 1.0, -1.0]) @ camera.view_matrix()[:3, :3]
+
+
+def _tile_camera(camera: Camera) -> Camera:
+    """A wide camera at the same centre, level, turned like ``camera``: a room tile."""
+    f_px = camera.height_px / 2 / np.tan(np.radians(camera.fov_deg) / 2)
+    half_diag = np.degrees(np.arctan(np.hypot(camera.width_px, camera.height_px) / 2 / f_px))
+    across = np.radians(min(half_diag + _TILE_MARGIN_ACROSS_DEG, 75.0))
+    up = np.radians(min(half_diag + _TILE_MARGIN_UP_DEG, 70.0))
+    w, h = 2 * f_px * np.tan(across), 2 * f_px * np.tan(up)
+    scale = min(1.0, float(np.sqrt(_TILE_MAX_PX / (w * h))))
+    width, height = 2 * round(w * scale / 2), 2 * round(h * scale / 2)
+    fov = float(np.degrees(2 * np.arctan(height / 2 / (f_px * scale))))
+    return replace(
+        camera, width_px=width, height_px=height, fov_deg=fov, tilt_deg=0.0, roll_deg=0.0
+    )
 
 
 def pose_arrays(pose: BodyPose) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -518,6 +663,9 @@ class ClipSpec:
         Name of the preset used (for the record).
     scene
         Room, props and light.
+    camera_motion
+        Static (a treadmill), panning or pass-by (an overground runner); see
+        :mod:`gaitlab.synth.camera_path`.
     """
 
     out_path: Path
@@ -531,6 +679,7 @@ class ClipSpec:
     crf: int = 23
     preset: str | None = None
     scene: Scene = field(default_factory=Scene)
+    camera_motion: CameraMotion = field(default_factory=CameraMotion)
 
     def __post_init__(self) -> None:
         if not 24.0 <= self.fps <= 240.0:
@@ -553,11 +702,49 @@ class ClipSpec:
 
 
 def synthesize_clip(spec: ClipSpec) -> Synthesis:
-    """Pose the runner at the spec's frame times (no rendering)."""
+    """Pose the runner at the spec's frame times (no rendering).
+
+    Overground (any camera motion but static) the runner starts at ``start_x_m``.
+    """
     loop = make_loop(load_motion(spec.motion))
-    return synthesize(
-        loop, spec.deviations, spec.frame_times_s(), seed=spec.seed, schedule=gait_schedule(loop)
+    motion = spec.camera_motion
+    syn = synthesize(
+        loop,
+        spec.deviations,
+        spec.frame_times_s(),
+        seed=spec.seed,
+        schedule=gait_schedule(loop),
+        overground=motion.overground,
     )
+    if motion.overground and motion.start_x_m:
+        start = np.array([motion.start_x_m, 0.0, 0.0])
+        dense_t, dense_pose = syn.dense
+        syn.pose = BodyPose(syn.pose.root_m + start, syn.pose.rot)
+        syn.dense = (dense_t, BodyPose(dense_pose.root_m + start, dense_pose.rot))
+        syn.travel_m = None if syn.travel_m is None else syn.travel_m + start
+    return syn
+
+
+def frame_cameras(spec: ClipSpec, syn: Synthesis) -> list[Camera] | None:
+    """Each frame's camera when it turns to follow the runner (panning); None if fixed."""
+    if spec.camera_motion.kind != "panning":
+        return None
+    cam = spec.camera
+    eye, target, _ = cam.eye_target_up()
+    runner = syn.pose.points_m(("mid_hip",))[:, 0]
+    pan, tilt, roll = camera_angles(spec.camera_motion, eye, target - eye, syn.time_s, runner)
+    return [
+        replace(cam, pan_deg=float(a), tilt_deg=float(b), roll_deg=cam.roll_deg + float(c))
+        for a, b, c in zip(pan, tilt, roll, strict=True)
+    ]
+
+
+def overground_span_m(syn: Synthesis) -> tuple[float, float] | None:
+    """``(x_min, x_max)`` of an overground runner's pelvis over the clip, None on a treadmill."""
+    if syn.travel_m is None or not np.any(syn.travel_m):
+        return None
+    x = syn.pose.root_m[:, 0]
+    return float(x.min()), float(x.max())
 
 
 def sample_segment(segment: NDArray[np.int16], px: NDArray[np.float64]) -> NDArray[np.int16]:
