@@ -273,9 +273,9 @@ def test_overground_start_positions() -> None:
 def test_cli_refuses_an_overground_walk(tmp_path: Path, capsys) -> None:
     parser = argparse.ArgumentParser()
     add_synth_parser(parser.add_subparsers())
+    out = str(tmp_path / "w.mp4")
     args = parser.parse_args(
-        ["synth", "--out", str(tmp_path / "w.mp4"), "--preset", "normal", "--motion", "walk"]
-        + ["--camera-motion", "pass-by"]
+        ["synth", "--out", out, "--motion", "walk", "--camera-motion", "pass-by"]
     )
     assert run_synth(args) == 2
     err = capsys.readouterr().err.strip()
