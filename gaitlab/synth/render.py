@@ -425,7 +425,14 @@ class Renderer:
                 # Coarse cells of 1 m across the wall's middle 24 m (clamped beyond).
                 u = np.clip(((across + 12.0) / 24.0 * 23).astype(int), 0, 23)
                 v = np.clip((up / 6.0 * 15).astype(int), 0, 15)
-                shade = coarse[v, u] * rng.uniform(0.95, 1.05, up.shape)
+                if camera is None:
+                    grain = rng.uniform(0.95, 1.05, up.shape)
+                else:
+                    # A room tile: the fine grain is fixed to the wall (2 cm cells), so
+                    # tiles taken at different pans agree where they overlap.
+                    cell = np.floor(across / 0.02) * 12.9898 + np.floor(up / 0.02) * 78.233
+                    grain = 0.95 + 0.1 * np.mod(np.sin(cell) * 43758.5453, 1.0)
+                shade = coarse[v, u] * grain
             elif sc.wall == "bricks":
                 row = np.floor(up / 0.075)
                 col = np.floor((across + 0.1 * (row % 2)) / 0.2)
