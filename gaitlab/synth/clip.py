@@ -11,18 +11,20 @@ import hashlib
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from gaitlab.jsonsafe import to_json_ready
+from gaitlab.synth.camera_path import camera_angles
 from gaitlab.synth.figure import hem_motion
+from gaitlab.synth.gait import Synthesis
 from gaitlab.synth.render import (
+    Camera,
     ClipSpec,
     Renderer,
     VideoWriter,
-    frame_cameras,
-    overground_span_m,
     pose_arrays,
     sample_segment,
     synthesize_clip,
@@ -84,3 +86,25 @@ def render_clip(spec: ClipSpec, progress: bool = False) -> tuple[Path, Path]:
     # A clip shorter than a stride has no cadence or stride values: null in the JSON.
     tpath.write_text(json.dumps(to_json_ready(truth), separators=(",", ":"), allow_nan=False))
     return out, tpath
+
+
+def frame_cameras(spec: ClipSpec, syn: Synthesis) -> list[Camera] | None:
+    """Each frame's camera when it turns to follow the runner (panning); None if fixed."""
+    if spec.camera_motion.kind != "panning":
+        return None
+    cam = spec.camera
+    eye, target, _ = cam.eye_target_up()
+    runner = syn.pose.points_m(("mid_hip",))[:, 0]
+    pan, tilt, roll = camera_angles(spec.camera_motion, eye, target - eye, syn.time_s, runner)
+    return [
+        replace(cam, pan_deg=float(a), tilt_deg=float(b), roll_deg=cam.roll_deg + float(c))
+        for a, b, c in zip(pan, tilt, roll, strict=True)
+    ]
+
+
+def overground_span_m(syn: Synthesis) -> tuple[float, float] | None:
+    """``(x_min, x_max)`` of an overground runner's pelvis over the clip, None on a treadmill."""
+    if syn.travel_m is None or not np.any(syn.travel_m):
+        return None
+    x = syn.pose.root_m[:, 0]
+    return float(x.min()), float(x.max())

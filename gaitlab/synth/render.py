@@ -26,34 +26,18 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial.transform import Rotation
 
-from gaitlab.synth.camera_path import CameraMotion, camera_angles
+from gaitlab.synth import room_tiles
+from gaitlab.synth.camera_path import CameraMotion
 from gaitlab.synth.deviations import PRESETS, Deviations
 from gaitlab.synth.figure import Outfit, Part, build_figure
+from gaitlab.synth.finishes import FLOORS, WALLS, Scene, paint_finishes
 from gaitlab.synth.gait import Synthesis, gait_schedule, synthesize
 from gaitlab.synth.motion import load_motion, make_loop
-from gaitlab.synth.skeleton import POINT_NAMES, POINTS, SEG, SEGMENTS, BodyPose
+from gaitlab.synth.occlusion import occluded, sample_segment
+from gaitlab.synth.skeleton import SEG, SEGMENTS, BodyPose
+from gaitlab.synth.video import VideoWriter
 
 VIEWS: tuple[str, ...] = ("side-left", "side-right", "rear", "front")
-
-#: Segments adjacent to each point's own segment (a joint centre drawn on either side of the
-#: joint is "visible"), for the occlusion flag.
-_NEIGHBOURS: dict[str, tuple[str, ...]] = {
-    "pelvis": ("pelvis", "abdomen", "thigh_l", "thigh_r"),
-    "abdomen": ("abdomen", "pelvis", "chest"),
-    "chest": ("chest", "abdomen", "head", "upperarm_l", "upperarm_r"),
-    "head": ("head", "chest"),
-    **{
-        f"{a}_{s}": t
-        for s in ("l", "r")
-        for a, t in (
-            ("thigh", ("pelvis", f"thigh_{s}", f"shank_{s}")),
-            ("shank", (f"thigh_{s}", f"shank_{s}", f"foot_{s}")),
-            ("foot", (f"shank_{s}", f"foot_{s}")),
-            ("upperarm", ("chest", f"upperarm_{s}", f"forearm_{s}")),
-            ("forearm", (f"upperarm_{s}", f"forearm_{s}")),
-        )
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -192,55 +176,6 @@ class Camera:
         }
 
 
-#: Wall finishes: ``plain``, ``noise`` (a mottled texture), ``bricks``, ``stripes``
-#: (vertical panels).
-WALLS: tuple[str, ...] = ("plain", "noise", "bricks", "stripes")
-#: Floor finishes: ``plain``, ``checker`` (tiles), ``planks``.
-FLOORS: tuple[str, ...] = ("plain", "checker", "planks")
-
-
-@dataclass(frozen=True)
-class Scene:
-    """Room, props and light.
-
-    Attributes
-    ----------
-    floor_rgb, belt_rgb, wall_rgb
-        Base colours.
-    wall, floor
-        Finishes (:data:`WALLS`, :data:`FLOORS`), drawn on the pre-rendered room image in
-        world coordinates (the floor pattern is in perspective).
-    console
-        A treadmill console and hand rails ahead of the runner.
-    clutter
-        Number of boxes (furniture, bags) placed at seeded spots around the treadmill.
-    ambient, diffuse
-        Light coefficients of the renderer.
-    light_azimuth_deg
-        Direction the light comes from, turned about the vertical from its default.
-    texture_seed
-        Seeds the textures and the clutter.
-    """
-
-    floor_rgb: tuple[float, float, float] = (0.55, 0.56, 0.58)
-    belt_rgb: tuple[float, float, float] = (0.16, 0.16, 0.18)
-    wall_rgb: tuple[float, float, float] = (0.86, 0.87, 0.88)
-    wall: str = "plain"
-    floor: str = "plain"
-    console: bool = False
-    clutter: int = 0
-    ambient: float = 0.55
-    diffuse: float = 0.55
-    light_azimuth_deg: float = 0.0
-    texture_seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.wall not in WALLS or self.floor not in FLOORS:
-            raise ValueError(f"wall must be one of {WALLS} and floor one of {FLOORS}")
-        if not 0 <= self.clutter <= 12:
-            raise ValueError("clutter must be 0-12 boxes")
-
-
 class Renderer:
     """A pybullet DIRECT connection holding the figure and the room.
 
@@ -287,7 +222,7 @@ class Renderer:
         self._tiles: list[tuple[Camera, NDArray[np.uint8]]] = []
         for cam in frame_cameras or []:
             if self._tile_for(cam) is None:
-                tile_cam = _tile_camera(cam)
+                tile_cam = room_tiles.tile_camera(cam)
                 rgb, ids = self._raw_render(tile_cam)
                 self._tiles.append((tile_cam, self._finish_room(rgb, ids, room, tile_cam)))
         for uid in room:
@@ -381,67 +316,18 @@ class Renderer:
         room: list[int],
         camera: Camera | None = None,
     ) -> NDArray[np.uint8]:
-        """Paint the scene's wall and floor finishes on the room image (world coordinates)."""
-        sc = self.scene
-        if sc.wall == "plain" and sc.floor == "plain":
-            return rgb
-        cam = camera or self.camera
-        h, w = ids.shape
-        # A ray per pixel, hit with the floor plane and the wall plane.
-        inv = np.linalg.inv(cam.projection_matrix() @ cam.view_matrix())
-        xs = (np.arange(w) + 0.5) / w * 2.0 - 1.0
-        ys = 1.0 - (np.arange(h) + 0.5) / h * 2.0
-        gx, gy = np.meshgrid(xs, ys)
-        near = np.stack([gx, gy, -np.ones_like(gx), np.ones_like(gx)], axis=-1) @ inv.T
-        far = np.stack([gx, gy, np.ones_like(gx), np.ones_like(gx)], axis=-1) @ inv.T
-        p0 = near[..., :3] / near[..., 3:]
-        d = far[..., :3] / far[..., 3:] - p0
-        out = rgb.astype(np.float32)
-        rng = np.random.default_rng(sc.texture_seed)
-        if sc.floor != "plain":
-            floor = ids == room[0]
-            t = -p0[..., 2] / np.where(np.abs(d[..., 2]) > 1e-9, d[..., 2], 1e-9)
-            fx, fy = (p0[..., k] + t * d[..., k] for k in (0, 1))
-            if sc.floor == "checker":
-                tile = rng.uniform(0.3, 0.6)
-                pat = (np.floor(fx / tile) + np.floor(fy / tile)) % 2
-                shade = 1.0 - 0.35 * pat
-            else:
-                width = rng.uniform(0.12, 0.22)
-                board = np.floor(fy / width)
-                shade = 0.85 + 0.15 * np.sin(board * 2.3) + 0.03 * np.sin(fx * 40.0)
-            out[floor] *= shade[floor, None]
-        if sc.wall != "plain":
-            wall = ids == self._wall_id
-            # Position across the wall and up it, from where the ray meets the wall box.
-            normal_axis = 0 if self._wall_half[0] < 1.0 else 1
-            t = (self._wall_pos[normal_axis] - p0[..., normal_axis]) / np.where(
-                np.abs(d[..., normal_axis]) > 1e-9, d[..., normal_axis], 1e-9
-            )
-            across = p0[..., 1 - normal_axis] + t * d[..., 1 - normal_axis]
-            up = p0[..., 2] + t * d[..., 2]
-            if sc.wall == "noise":
-                coarse = rng.uniform(0.8, 1.1, (16, 24)).astype(np.float32)
-                # Coarse cells of 1 m across the wall's middle 24 m (clamped beyond).
-                u = np.clip(((across + 12.0) / 24.0 * 23).astype(int), 0, 23)
-                v = np.clip((up / 6.0 * 15).astype(int), 0, 15)
-                if camera is None:
-                    grain = rng.uniform(0.95, 1.05, up.shape)
-                else:
-                    # A room tile: the fine grain is fixed to the wall (2 cm cells), so
-                    # tiles taken at different pans agree where they overlap.
-                    cell = np.floor(across / 0.02) * 12.9898 + np.floor(up / 0.02) * 78.233
-                    grain = 0.95 + 0.1 * np.mod(np.sin(cell) * 43758.5453, 1.0)
-                shade = coarse[v, u] * grain
-            elif sc.wall == "bricks":
-                row = np.floor(up / 0.075)
-                col = np.floor((across + 0.1 * (row % 2)) / 0.2)
-                mortar = (np.mod(up, 0.075) < 0.01) | (np.mod(across + 0.1 * (row % 2), 0.2) < 0.01)
-                shade = np.where(mortar, 1.15, 0.75 + 0.1 * np.sin(col * 1.7 + row * 2.9))
-            else:
-                shade = 1.0 - 0.3 * (np.floor(across / rng.uniform(0.3, 0.8)) % 2)
-            out[wall] *= shade[wall, None]
-        return np.clip(out, 0, 255).astype(np.uint8)
+        """Paint the wall and floor finishes (:func:`gaitlab.synth.finishes.paint_finishes`)."""
+        return paint_finishes(
+            rgb,
+            ids,
+            self.scene,
+            camera or self.camera,
+            room[0],
+            self._wall_id,
+            self._wall_half,
+            self._wall_pos,
+            fixed_grain=camera is not None,
+        )
 
     def close(self) -> None:
         """Disconnect the physics client."""
@@ -503,43 +389,15 @@ class Renderer:
         return rgb, segment
 
     def _tile_for(self, camera: Camera) -> tuple[NDArray[np.uint8], NDArray] | None:
-        """A wide room tile that covers the camera's whole image and the homography to it."""
-        corners = np.array(
-            [
-                [x, y, 1.0]
-                for x in (0.0, camera.width_px / 2, camera.width_px)
-                for y in (0.0, camera.height_px)
-            ]
-            + [[0.0, camera.height_px / 2, 1.0], [camera.width_px, camera.height_px / 2, 1.0]]
-        )
-        for tile_cam, tile in self._tiles:
-            h = _pixels_from_direction(tile_cam) @ np.linalg.inv(_pixels_from_direction(camera))
-            mapped = corners @ h.T
-            if (mapped[:, 2] <= 0).any():
-                continue
-            xy = mapped[:, :2] / mapped[:, 2:]
-            inside = (xy >= 1.0).all() and (xy[:, 0] <= tile_cam.width_px - 1).all()
-            if inside and (xy[:, 1] <= tile_cam.height_px - 1).all():
-                return tile, h
-        return None
+        """A wide room tile covering the camera's whole image, and the homography to it."""
+        return room_tiles.tile_covering(self._tiles, camera)
 
     def _room_seen_by(self, camera: Camera) -> NDArray[np.uint8]:
         """The room as the (turned) camera sees it: a wide tile warped by a homography."""
         found = self._tile_for(camera)
         if found is None:
             raise ValueError("the camera turned beyond the room tiles made for its frames")
-        tile, h = found
-        # OpenCV's pixel centres are at integers, ours at +0.5 (pixel i spans [i, i + 1)).
-        shift = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
-        h_cv = np.linalg.inv(shift) @ h @ shift
-        cv2 = import_module("cv2")
-        return cv2.warpPerspective(
-            tile,
-            h_cv,
-            (camera.width_px, camera.height_px),
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        return room_tiles.warp(found[0], found[1], camera)
 
     def _raw_render(
         self, camera: Camera | None = None
@@ -574,72 +432,10 @@ class Renderer:
         return rgb, np.asarray(seg, dtype=np.int64).reshape(h, w)
 
 
-#: Room tiles reach this far beyond the frame's half-diagonal: across (room for the pan
-#: between tiles) and up/down (tilt shake), deg; and hold at most this many pixels.
-_TILE_MARGIN_ACROSS_DEG = 20.0
-_TILE_MARGIN_UP_DEG = 5.0
-_TILE_MAX_PX = 8_000_000
-
-
-def _pixels_from_direction(camera: Camera) -> NDArray[np.float64]:
-    """3x3 map from a world direction to homogeneous pixel coordinates (our convention)."""
-    p = camera.projection_matrix()
-    w, h = camera.width_px, camera.height_px
-    k = np.array([[p[0, 0] * w / 2, 0.0, w / 2], [0.0, -p[1, 1] * h / 2, h / 2], [0, 0, 1.0]])
-    # View coordinates look down -z; flip it so the depth is positive.
-    return k @ np.diag([1.0, 1.0, -1.0]) @ camera.view_matrix()[:3, :3]
-
-
-def _tile_camera(camera: Camera) -> Camera:
-    """A wide camera at the same centre, level, turned like ``camera``: a room tile."""
-    f_px = camera.height_px / 2 / np.tan(np.radians(camera.fov_deg) / 2)
-    half_diag = np.degrees(np.arctan(np.hypot(camera.width_px, camera.height_px) / 2 / f_px))
-    across = np.radians(min(half_diag + _TILE_MARGIN_ACROSS_DEG, 75.0))
-    up = np.radians(min(half_diag + _TILE_MARGIN_UP_DEG, 70.0))
-    w, h = 2 * f_px * np.tan(across), 2 * f_px * np.tan(up)
-    scale = min(1.0, float(np.sqrt(_TILE_MAX_PX / (w * h))))
-    width, height = 2 * round(w * scale / 2), 2 * round(h * scale / 2)
-    fov = float(np.degrees(2 * np.arctan(height / 2 / (f_px * scale))))
-    return replace(
-        camera, width_px=width, height_px=height, fov_deg=fov, tilt_deg=0.0, roll_deg=0.0
-    )
-
-
 def pose_arrays(pose: BodyPose) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Segment origins ``(n, S, 3)`` and quaternions ``(n, S, 4)`` (x, y, z, w)."""
     quat = Rotation.from_matrix(pose.rot.reshape(-1, 3, 3)).as_quat().reshape(pose.n, -1, 4)
     return pose.origins_m(), quat
-
-
-class VideoWriter:
-    """H.264 (yuv420p) MP4 writer with exact frame timestamps ``i / fps`` (PyAV)."""
-
-    def __init__(self, path: Path, width_px: int, height_px: int, fps: float, crf: int = 23):
-        av = import_module("av")
-        self.rate = Fraction(fps).limit_denominator(1001)
-        self.container = av.open(str(path), "w", options={"movflags": "+faststart"})
-        self.stream = self.container.add_stream("libx264", rate=self.rate)
-        self.stream.width = width_px
-        self.stream.height = height_px
-        self.stream.pix_fmt = "yuv420p"
-        self.stream.time_base = 1 / self.rate
-        self.stream.options = {"crf": str(crf), "preset": "medium"}
-        self._av = av
-        self._i = 0
-
-    def write(self, rgb: NDArray[np.uint8]) -> None:
-        """Append one RGB frame."""
-        frame = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        frame.pts = self._i
-        self._i += 1
-        for packet in self.stream.encode(frame):
-            self.container.mux(packet)
-
-    def close(self) -> None:
-        """Flush and close the file."""
-        for packet in self.stream.encode():
-            self.container.mux(packet)
-        self.container.close()
 
 
 @dataclass(frozen=True)
@@ -732,55 +528,17 @@ def synthesize_clip(spec: ClipSpec) -> Synthesis:
     return syn
 
 
-def frame_cameras(spec: ClipSpec, syn: Synthesis) -> list[Camera] | None:
-    """Each frame's camera when it turns to follow the runner (panning); None if fixed."""
-    if spec.camera_motion.kind != "panning":
-        return None
-    cam = spec.camera
-    eye, target, _ = cam.eye_target_up()
-    runner = syn.pose.points_m(("mid_hip",))[:, 0]
-    pan, tilt, roll = camera_angles(spec.camera_motion, eye, target - eye, syn.time_s, runner)
-    return [
-        replace(cam, pan_deg=float(a), tilt_deg=float(b), roll_deg=cam.roll_deg + float(c))
-        for a, b, c in zip(pan, tilt, roll, strict=True)
-    ]
-
-
-def overground_span_m(syn: Synthesis) -> tuple[float, float] | None:
-    """``(x_min, x_max)`` of an overground runner's pelvis over the clip, None on a treadmill."""
-    if syn.travel_m is None or not np.any(syn.travel_m):
-        return None
-    x = syn.pose.root_m[:, 0]
-    return float(x.min()), float(x.max())
-
-
-def sample_segment(segment: NDArray[np.int16], px: NDArray[np.float64]) -> NDArray[np.int16]:
-    """Segment index at the pixel containing each point (-1 room, -2 outside the image)."""
-    h, w = segment.shape
-    col = np.floor(px[:, 0]).astype(np.int64)
-    row = np.floor(px[:, 1]).astype(np.int64)
-    inside = (col >= 0) & (col < w) & (row >= 0) & (row < h)
-    out = np.full(len(px), -2, dtype=np.int16)
-    out[inside] = segment[row[inside], col[inside]]
-    return out
-
-
-def occluded(seg_at: NDArray[np.int16]) -> NDArray[np.bool_]:
-    """Per frame and point: the front-most segment is not the point's own or a neighbour."""
-    out = np.ones(seg_at.shape, dtype=bool)
-    for j, name in enumerate(POINT_NAMES):
-        own = {SEG[s] for s in _NEIGHBOURS[POINTS[name][0]]}
-        out[:, j] = ~np.isin(seg_at[:, j], list(own))
-    return out
-
-
 __all__ = [
+    "FLOORS",
     "SEGMENTS",
     "VIEWS",
+    "WALLS",
     "Camera",
     "ClipSpec",
     "Renderer",
     "Scene",
     "VideoWriter",
+    "occluded",
     "replace",
+    "sample_segment",
 ]
