@@ -714,6 +714,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--seed", type=int, default=1, help="population seed (with --population)")
     ap.add_argument(
+        "--population-version",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="with --population: 1 = every camera static (the populations measured before "
+        "camera motion), 2 = static, panning and pass-by cameras (default)",
+    )
+    ap.add_argument(
         "--views",
         choices=("all", "rear", "side"),
         default="all",
@@ -752,9 +760,22 @@ def main(argv: list[str] | None = None) -> int:
         from population import population_report, run_population
 
         rows = run_population(
-            args.population, args.seed, args.work, request, TRUTH_KEY, views=args.views
+            args.population,
+            args.seed,
+            args.work,
+            request,
+            TRUTH_KEY,
+            views=args.views,
+            version=args.population_version,
         )
-        text = population_report(rows, args.seed, run_label(), n=args.population, views=args.views)
+        text = population_report(
+            rows,
+            args.seed,
+            run_label(),
+            n=args.population,
+            views=args.views,
+            version=args.population_version,
+        )
         print(text)
         if args.write:
             args.write.write_text(splice_generated(args.write, text, POP_BEGIN_MARK, POP_END_MARK))

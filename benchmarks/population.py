@@ -15,7 +15,11 @@ absolute clip error, overall and for each level of each drawn factor; the plante
 detection (a finding of the fault's rule id among the reported findings) on faulty clips and
 false findings on normal clips; and the pelvic-drop targets across clothing, where the clip
 error is also given against the truth of the stances gaitlab measured
-(:func:`same_stances_truth_median`).
+(:func:`same_stances_truth_median`). Population version 2 (the default) draws the camera's
+motion (static, panning, pass-by): the report then says how often gaitlab's camera class and
+treadmill/overground verdict were right, and breaks the errors down by the camera motion. A
+clip rendered by another version (or drawn otherwise) is rendered and scored again, never
+reused (:func:`gaitlab.synth.population.rendered_as_drawn`).
 """
 
 from __future__ import annotations
@@ -84,7 +88,12 @@ FACTORS: dict[str, Callable[[dict[str, Any]], str]] = {
     "floor": lambda p: p["scene_floor"],
     "console": lambda p: "console" if p["scene_console"] else "none",
     "girth": lambda p: _bucket((0.85, 1.0, 1.1, 1.21), "x")(p["outfit_girth_scale"]),
+    "camera_motion": lambda p: p.get("camera_motion", "static"),
 }
+#: The camera class gaitlab should report for each rendered camera motion (a pass-by is
+#: filmed from a tripod), and whether the runner is on a treadmill.
+EXPECTED_CAMERA: dict[str, str] = {"static": "static", "panning": "panning", "pass-by": "static"}
+EXPECTED_TREADMILL: dict[str, bool] = {"static": True, "panning": False, "pass-by": False}
 
 
 def _truth_median(truth: dict[str, Any], key: str) -> float:
@@ -159,7 +168,11 @@ def score_clip(analysis: Any, truth: dict[str, Any], truth_key: dict[str, str]) 
             same = same_stances_truth_median(truth, truth_key[name], measured)
             metrics[name]["truth_same_stances"] = same if np.isfinite(same) else None
     found = [f.id for f in (*analysis.findings.findings, *analysis.findings.more_findings)]
+    from real_clips import camera_class  # sibling script: run time
+
     return {
+        "camera_detected": camera_class(analysis.to_dict()),
+        "treadmill_detected": kin.treadmill,
         "view_detected": kin.view.view,
         "view_width_ratio": _finite_or_none(kin.view.width_ratio),
         "view_yaw_deg": _finite_or_none(kin.view.oblique_yaw_deg),
@@ -195,19 +208,27 @@ def run_population(
     request: AnalysisRequest,
     truth_key: dict[str, str],
     views: str = "all",
+    version: int = 2,
 ) -> list[dict[str, Any]]:
     """Render (cached), analyse (pose cached) and score clips ``0 .. n-1`` of a population.
 
     ``views`` (``all``, ``rear`` or ``side``) keeps only the clips of that view kind; the
     draw is the same, so a rear-only run scores the rear clips of the full population.
+    ``version`` is the population format (1: every camera static).
     """
     from gaitlab.synth.clip import render_clip, truth_path_for  # pybullet
-    from gaitlab.synth.population import add_params_to_truth, draw_population, write_index
+    from gaitlab.synth.population import (
+        PopulationSettings,
+        add_params_to_truth,
+        draw_population,
+        rendered_as_drawn,
+        write_index,
+    )
 
     code = package_hash()
     folder = work / "population" / str(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    clips = draw_population(n, seed, folder)
+    clips = draw_population(n, seed, folder, PopulationSettings(version=version))
     write_index(clips, folder)
     rows = []
     for clip in clips:
@@ -218,12 +239,13 @@ def run_population(
         score_path = video.with_name(f"{clip.stem}.score.json")
         if score_path.exists():
             cached = json.loads(score_path.read_text())
-            # A score made by other gaitlab code is analysed again (poses stay cached).
-            if cached.get("package_hash") == code:
+            # A score made by other gaitlab code, or of a clip drawn otherwise, is made again.
+            same_clip = json.loads(json.dumps(clip.params)) == cached.get("params")
+            if cached.get("package_hash") == code and same_clip:
                 rows.append(cached)
                 continue
         t0 = time.perf_counter()
-        if not (video.exists() and truth_path.exists()):
+        if not (video.exists() and rendered_as_drawn(truth_path, clip.params)):
             render_clip(clip.spec)
             add_params_to_truth(truth_path, clip.params)
         t1 = time.perf_counter()
@@ -303,6 +325,39 @@ def _fault_table(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _camera_rows(rows: list[dict[str, Any]]) -> list[str]:
+    """Camera class and treadmill/overground verdict against the rendered camera motion."""
+    scored = [r for r in rows if "camera_detected" in r]
+    if not scored:
+        return []
+    out = ["### Camera motion and surface", ""]
+    out.append("| camera motion | clips | camera class right | surface right | classes seen |")
+    out.append("|---|---|---|---|---|")
+    by: dict[str, list[dict[str, Any]]] = {}
+    for r in scored:
+        by.setdefault(r["params"].get("camera_motion", "static"), []).append(r)
+    total_cam = total_surface = 0
+    for motion in sorted(by):
+        sub = by[motion]
+        cam_ok = sum(r["camera_detected"] == EXPECTED_CAMERA[motion] for r in sub)
+        surf_ok = sum(r["treadmill_detected"] is EXPECTED_TREADMILL[motion] for r in sub)
+        total_cam, total_surface = total_cam + cam_ok, total_surface + surf_ok
+        seen: dict[str, int] = {}
+        for r in sub:
+            seen[str(r["camera_detected"])] = seen.get(str(r["camera_detected"]), 0) + 1
+        classes = ", ".join(f"{k} {v}" for k, v in sorted(seen.items()))
+        out.append(
+            f"| {motion} | {len(sub)} | {cam_ok} of {len(sub)} | {surf_ok} of {len(sub)} | "
+            f"{classes} |"
+        )
+    out.append(
+        f"| all | {len(scored)} | camera class right on {total_cam} of {len(scored)} | "
+        f"surface right on {total_surface} of {len(scored)} | |"
+    )
+    out.append("")
+    return out
+
+
 def _pelvis_targets(rows: list[dict[str, Any]]) -> list[str]:
     rear = [r for r in rows if r["params"]["view_kind"] == "rear"]
     visible = [r for r in rear if r["params"]["kit"] == "contrast"]
@@ -371,7 +426,12 @@ def _pelvis_targets(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def population_report(
-    rows: list[dict[str, Any]], seed: int, label: str, n: int | None = None, views: str = "all"
+    rows: list[dict[str, Any]],
+    seed: int,
+    label: str,
+    n: int | None = None,
+    views: str = "all",
+    version: int = 2,
 ) -> str:
     """Markdown tables of a scored population (``n`` clips drawn, ``views`` kept)."""
     lines: list[str] = []
@@ -379,6 +439,7 @@ def population_report(
     n_rear = sum(r["params"]["view_kind"] == "rear" for r in rows)
     n = len(rows) if n is None else n
     only = "" if views == "all" else f" --views {views}"
+    only += "" if version == 2 else f" --population-version {version}"
     w(
         f"Population: {len(rows)} rendered clips (seed {seed}; {n_rear} rear, "
         f"{len(rows) - n_rear} side; {rows[0]['params']['duration_s'] if rows else 0:g} s "
@@ -398,6 +459,7 @@ def population_report(
     side50 = [r for r in rows if r["params"]["fps"] >= 50]
     w("| >= 50 fps | " + " | ".join(_stats(side50, m) for m in names) + " |")
     w("")
+    lines.extend(_camera_rows(rows))
     w("### Planted faults")
     w("")
     lines.extend(_fault_table(rows))

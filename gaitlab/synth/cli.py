@@ -17,8 +17,12 @@ from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
+from gaitlab.synth.camera_path import CAMERA_MOTIONS, CameraMotion, runner_start_x_m
 from gaitlab.synth.deviations import PRESETS, Deviations
 from gaitlab.synth.figure import SKIN_TONES, Outfit, parse_colour
+
+#: ``population.POPULATION_VERSIONS`` (kept here so the parser does not import OpenCV).
+POPULATION_VERSIONS: tuple[int, ...] = (1, 2)
 
 #: Deviation flags: (flag, Deviations field, help).
 _DEVIATION_FLAGS: tuple[tuple[str, str, str], ...] = (
@@ -58,6 +62,14 @@ def add_synth_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         help="render N clips with seeded random kit, body, scene, camera and planted faults "
         "into the --out folder, with index.json and index.csv (--seed picks the population)",
     )
+    p.add_argument(
+        "--population-version",
+        type=int,
+        choices=POPULATION_VERSIONS,
+        default=POPULATION_VERSIONS[-1],
+        help="with --population: 1 = every camera static (populations measured before camera "
+        "motion), 2 = static, panning and pass-by cameras drawn (default)",
+    )
     p.add_argument("--preset", choices=sorted(PRESETS), default="normal")
     p.add_argument("--motion", default=None, help="run | walk | DeepMimic file (default: preset's)")
     p.add_argument(
@@ -71,6 +83,21 @@ def add_synth_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument("--camera-distance-m", type=float, default=4.0)
     p.add_argument("--camera-roll-deg", type=float, default=0.0)
     p.add_argument("--fov-deg", type=float, default=35.0, help="vertical field of view")
+    p.add_argument(
+        "--camera-motion",
+        choices=CAMERA_MOTIONS,
+        default="static",
+        help="static: treadmill; panning: overground runner, a hand-held phone turns to "
+        "follow; pass-by: overground runner, fixed camera (crossing a side view, running "
+        "away from a rear one, towards a front one)",
+    )
+    p.add_argument("--pan-shake-deg", type=float, default=0.3, help="panning: RMS hand shake, deg")
+    p.add_argument(
+        "--start-lead-s",
+        type=float,
+        default=0.0,
+        help="overground: shifts where the runner starts (pass-by side: when they enter)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--crf", type=int, default=23, help="x264 quality (lower = better, bigger)")
     p.add_argument("--shirt", default="red", help="colour name or #rrggbb")
@@ -114,6 +141,29 @@ def spec_from_args(args: argparse.Namespace):  # -> ClipSpec (pybullet-free impo
         shorts=parse_colour(args.shorts),
         skin=parse_colour(args.skin),
     )
+    cam_motion = CameraMotion()
+    if args.camera_motion != "static":
+        import numpy as np
+
+        if (args.motion or PRESETS[args.preset][0]) == "walk":
+            raise ValueError("an overground runner needs a running motion, not a walk")
+        half_w = args.camera_distance_m * np.tan(np.radians(args.fov_deg) / 2.0)
+        half_w *= args.width / args.height
+        start = runner_start_x_m(
+            args.camera_motion,
+            args.view,
+            float(half_w),
+            args.camera_distance_m,
+            args.duration_s,
+            lead_s=args.start_lead_s,
+        )
+        cam_motion = CameraMotion(
+            kind=args.camera_motion,
+            start_x_m=round(start, 3),
+            shake_deg=args.pan_shake_deg if args.camera_motion == "panning" else 0.0,
+            shake_seed=args.seed,
+        )
+        camera = replace(camera, far_m=150.0)
     return ClipSpec(
         out_path=args.out,
         motion=args.motion or motion,
@@ -125,12 +175,19 @@ def spec_from_args(args: argparse.Namespace):  # -> ClipSpec (pybullet-free impo
         outfit=outfit,
         crf=args.crf,
         preset=args.preset,
+        camera_motion=cam_motion,
     )
 
 
 def run_population(args: argparse.Namespace) -> int:
     """Render ``--population N`` clips into the ``--out`` folder and index them."""
-    from gaitlab.synth.population import add_params_to_truth, draw_population, write_index
+    from gaitlab.synth.population import (
+        PopulationSettings,
+        add_params_to_truth,
+        draw_population,
+        rendered_as_drawn,
+        write_index,
+    )
 
     if args.population < 1:
         print(
@@ -149,12 +206,14 @@ def run_population(args: argparse.Namespace) -> int:
         return 2
     render_clip, truth_path_for = clip_module.render_clip, clip_module.truth_path_for
     args.out.mkdir(parents=True, exist_ok=True)
-    clips = draw_population(args.population, args.seed, args.out)
+    settings = PopulationSettings(version=args.population_version)
+    clips = draw_population(args.population, args.seed, args.out, settings)
     write_index(clips, args.out)
     for clip in clips:
         video = clip.spec.out_path
         truth = truth_path_for(video)
-        if not (video.exists() and truth.exists()):
+        # A clip of the same name drawn otherwise (another population version) is redrawn.
+        if not (video.exists() and rendered_as_drawn(truth, clip.params)):
             render_clip(clip.spec)
             add_params_to_truth(truth, clip.params)
         print(video)

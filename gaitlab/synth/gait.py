@@ -15,6 +15,13 @@ Steps, in order (each a pure function of its inputs and the seed):
    running speed) the body is lifted so the stance sole's lowest point is exactly on the floor
    (z = 0); between stances the lift is interpolated linearly in time, and nowhere may a sole
    go below the floor.
+5. **Overground travel** (optional, :func:`overground_travel`). The loop runs in place, as
+   on a treadmill whose belt carries the stance foot backwards. Overground there is no belt:
+   the whole body is moved forwards so that the stance foot stands still on the floor (the
+   heel while it is the lower end of the foot, then the toe it rolls onto), and in flight
+   the body keeps the speed it left the ground with, changing linearly to the speed of the
+   next stance. The ground speed then follows from the gait itself (stride length over
+   stride time).
 
 Everything is evaluated on a 1 kHz grid plus the requested times, so the foot lock and the
 contact events do not depend on the video's frame rate.
@@ -274,6 +281,9 @@ class Synthesis:
         Stride timing and variation.
     dense
         The same on the internal 1 kHz grid (for events), as ``(time_s, pose)``.
+    travel_m
+        ``(n, 3)`` forward travel added to the body overground (zero on a treadmill), m,
+        zero at time 0.
     """
 
     time_s: NDArray[np.float64]
@@ -284,6 +294,7 @@ class Synthesis:
     schedule: GaitSchedule
     strides: StrideTable
     dense: tuple[NDArray[np.float64], BodyPose] = field(repr=False)
+    travel_m: NDArray[np.float64] | None = None
 
 
 def synthesize(
@@ -292,6 +303,7 @@ def synthesize(
     time_s: NDArray[np.float64],
     seed: int = 0,
     schedule: GaitSchedule | None = None,
+    overground: bool = False,
 ) -> Synthesis:
     """Pose the runner at ``time_s`` (s, from 0).
 
@@ -307,6 +319,9 @@ def synthesize(
         Seeds the start phase and the stride-to-stride variation.
     schedule
         Source gait schedule (computed when omitted).
+    overground
+        Move the body forwards so the stance foot stands still on the floor
+        (:func:`overground_travel`) instead of running in place.
 
     Returns
     -------
@@ -373,6 +388,11 @@ def synthesize(
 
     lift = foot_lock(pose, schedule, phase, all_t)
     pose = lift_root(pose, lift)
+    travel = np.zeros((len(all_t), 3))
+    if overground:
+        travel = overground_travel(pose, schedule, phase, all_t)
+        travel -= np.array([np.interp(0.0, all_t, travel[:, k]) for k in range(3)])
+        pose = BodyPose(pose.root_m + travel, pose.rot)
 
     pick = inverse[: len(time_s)]
     out_pose = BodyPose(pose.root_m[pick], pose.rot[pick])
@@ -386,7 +406,85 @@ def synthesize(
         schedule=schedule,
         strides=strides,
         dense=(all_t[grid_pick], BodyPose(pose.root_m[grid_pick], pose.rot[grid_pick])),
+        travel_m=travel[pick],
     )
+
+
+#: The stance foot's anchor passes from the heel to the toe while the toe point's height
+#: goes from this far above the heel point's to this far below it (m).
+ROLL_BLEND_M = 0.01
+
+
+def overground_travel(
+    pose: BodyPose, schedule: GaitSchedule, phase: NDArray[np.float64], time_s: NDArray
+) -> NDArray[np.float64]:
+    """Horizontal travel that keeps the stance foot still on the floor (no treadmill belt).
+
+    During each stance the body moves by minus the motion of the stance foot's anchor: the
+    heel point while the heel is the lower end of the foot, the toe point once the foot has
+    rolled onto it (blended over ``ROLL_BLEND_M`` of height difference, so the body's
+    velocity stays continuous). In flight the body's velocity changes linearly from the
+    value it left one stance with to the value it starts the next with. The travel is the
+    time integral of that velocity (trapezoids on the 1 kHz grid).
+
+    Parameters
+    ----------
+    pose
+        The foot-locked in-place pose at ``time_s``.
+    schedule
+        Source stance windows.
+    phase, time_s
+        ``(n,)`` stride phase and increasing times (s).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 3)`` travel (x, y; z = 0), m, zero at the first sample.
+
+    Raises
+    ------
+    ValueError
+        If the two feet are ever in stance together (a walk has no flight to hand over in).
+    """
+    t = np.asarray(time_s, dtype=np.float64)
+    stance = {s: schedule.in_stance(s, phase) for s in ("l", "r")}
+    if (stance["l"] & stance["r"]).any():
+        raise ValueError("overground travel needs a running gait: both feet were on the ground")
+    velocity = np.full((len(t), 2), np.nan)
+    for side, name in (("l", "left"), ("r", "right")):
+        heel, toe = pose.points_m((f"{name}_heel", f"{name}_foot_index")).transpose(1, 0, 2)
+        # 1 at the heel, 0 at the toe, smooth in between.
+        u = np.clip(0.5 + (toe[:, 2] - heel[:, 2]) / (2.0 * ROLL_BLEND_M), 0.0, 1.0)
+        w = u * u * (3.0 - 2.0 * u)
+        # The anchor's velocity is the blend of the two points' velocities: where the weight
+        # is 1 (0) the heel (toe) stands exactly still.
+        v_heel = np.gradient(heel[:, :2], t, axis=0)
+        v_toe = np.gradient(toe[:, :2], t, axis=0)
+        v_anchor = w[:, None] * v_heel + (1.0 - w[:, None]) * v_toe
+        velocity[stance[side]] = -v_anchor[stance[side]]
+    known = ~np.isnan(velocity[:, 0])
+    if not known.any():
+        raise ValueError("no stance in the evaluated span")
+    for k in range(2):
+        velocity[~known, k] = np.interp(t[~known], t[known], velocity[known, k])
+    dt = np.diff(t)[:, None]
+    # The source's stance feet drift sideways (~0.1 m/s): left alone the runner would veer
+    # off a straight line. Each flight takes back its share of that drift with a smooth
+    # sideways push (zero at take-off and landing), so the stance feet stay still and the
+    # path stays straight.
+    flight = np.flatnonzero(~known)
+    runs = np.split(flight, np.flatnonzero(np.diff(flight) > 1) + 1) if len(flight) else []
+    runs = [r for r in runs if len(r) > 2]
+    if runs:
+        drift_m = float(np.sum(0.5 * (velocity[1:, 1] + velocity[:-1, 1]) * dt[:, 0]))
+        for r in runs:
+            tr = t[r]
+            bump = np.sin(np.pi * (tr - tr[0]) / (tr[-1] - tr[0])) ** 2
+            area = float(np.sum(0.5 * (bump[1:] + bump[:-1]) * np.diff(tr)))
+            velocity[r, 1] -= drift_m / len(runs) * bump / area
+    travel = np.zeros((len(t), 3))
+    travel[1:, :2] = np.cumsum(0.5 * (velocity[1:] + velocity[:-1]) * dt, axis=0)
+    return travel
 
 
 def foot_lock(

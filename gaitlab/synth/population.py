@@ -15,8 +15,15 @@ drawn, and why each range:
 - **camera**: height 0.5-1.5 m aimed at the runner's middle, distance 2.5-6 m, roll 0-5 deg
   either way, yaw 0-30 deg off square for side views (0-10 deg for rear views), the field of
   view chosen so the runner is 250-800 px tall, image 480p-1080p portrait or landscape,
-  24-240 fps, x264 CRF 18-32. The camera is static: the renderer has no panning or
-  pass-by camera (the runner runs on a treadmill);
+  24-240 fps, x264 CRF 18-32;
+- **camera motion** (population version 2, the default): side views 60 % static (a
+  treadmill), 20 % panning (the runner runs overground past the camera and a hand-held phone
+  turns to follow: lag, overshoot and shake drawn), 20 % pass-by (a tripod, the runner
+  crosses the frame overground); rear views 70 % static, 30 % pass-by (the runner runs
+  away from the camera). Drawn from a generator of its own, seeded by ``(seed, index,
+  CAMERA_MOTION_STREAM)``, so every other parameter of a clip is what version 1 drew.
+  Version 1 (every clip static) is the population the accuracy tables up to this version
+  were measured on; ``--population-version 1`` renders it again;
 - **faults**: a drawn share of clips carries one planted fault that its view can measure
   (pelvic drop from behind; limited hip extension, back arch, trunk lean, overstride from
   the side); the rest are normal.
@@ -27,13 +34,14 @@ from __future__ import annotations
 import colorsys
 import csv
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+from gaitlab.synth.camera_path import CameraMotion, runner_start_x_m
 from gaitlab.synth.deviations import NORMAL_RUN, PRESETS
 from gaitlab.synth.figure import RGB, SKIN_TONES, Outfit
 from gaitlab.synth.render import Camera, ClipSpec, Scene
@@ -58,6 +66,17 @@ FRAME_RATE_WEIGHTS: tuple[float, ...] = (1.0, 1.0, 2.0, 1.0, 2.5, 1.0, 0.5)
 _LONG_SIDE = {480: 854, 540: 960, 720: 1280, 1080: 1920}
 #: The runner's standing height (m), for the field of view.
 RUNNER_HEIGHT_M = 1.62
+#: Population format versions: 1 = every camera static, 2 = camera motion drawn.
+POPULATION_VERSIONS: tuple[int, ...] = (1, 2)
+#: Seeds the camera motion's own random stream (with the population seed and clip index).
+CAMERA_MOTION_STREAM = 230_001
+#: Camera motions drawn per view kind, with their probabilities (population version 2).
+CAMERA_MOTION_WEIGHTS: dict[str, dict[str, float]] = {
+    "side": {"static": 0.6, "panning": 0.2, "pass-by": 0.2},
+    "rear": {"static": 0.7, "pass-by": 0.3},
+}
+#: An overground camera's far clipping plane (m): the room is larger.
+OVERGROUND_FAR_M = 150.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,9 @@ class PopulationSettings:
         Probabilities of :data:`KITS` (in that order).
     max_short_side_high_fps_px
         Clips at 120 fps and above are drawn at 720p at most (as phones film slow motion).
+    version
+        Population format (:data:`POPULATION_VERSIONS`): 1 = every camera static (the
+        populations measured before camera motion), 2 = camera motion drawn.
     """
 
     duration_s: float = 3.5
@@ -83,6 +105,13 @@ class PopulationSettings:
     rear_share: float = 0.5
     kit_weights: tuple[float, ...] = (0.55, 0.15, 0.15, 0.15)
     max_short_side_high_fps_px: int = 720
+    version: int = 2
+
+    def __post_init__(self) -> None:
+        if self.version not in POPULATION_VERSIONS:
+            raise ValueError(
+                f"population version must be one of {POPULATION_VERSIONS}, got {self.version}"
+            )
 
 
 def _colour(rng: np.random.Generator, lightness: tuple[float, float] = (0.1, 0.9)) -> RGB:
@@ -233,6 +262,9 @@ def draw_clip(
         yaw_deg=round(float(rng.choice([-1.0, 1.0]) * rng.uniform(0.0, yaw_max)), 2),
     )
     crf = int(rng.integers(18, 33))
+    motion = draw_camera_motion(seed, index, view_kind, camera, st)
+    if motion.overground:
+        camera = replace(camera, far_m=OVERGROUND_FAR_M)
     stem = f"pop{seed}_{index:03d}"
     spec = ClipSpec(
         out_path=Path(out_dir) / f"{stem}.mp4",
@@ -246,6 +278,7 @@ def draw_clip(
         crf=crf,
         preset=fault,
         scene=scene,
+        camera_motion=motion,
     )
     params: dict[str, Any] = {
         "population_seed": seed,
@@ -263,13 +296,64 @@ def draw_clip(
         "crf": crf,
         "motion_seed": spec.seed,
         "duration_s": st.duration_s,
-        "camera_motion": "static",
-        **{f"camera_{k}": v for k, v in asdict(camera).items() if k not in ("near_m", "far_m")},
+        "camera_motion": motion.kind,
+        **{
+            f"camera_{k}": v
+            for k, v in asdict(camera).items()
+            if k not in ("near_m", "far_m", "pan_deg", "tilt_deg")
+        },
         **{f"outfit_{k}": v for k, v in asdict(outfit).items()},
         **{f"scene_{k}": v for k, v in asdict(scene).items()},
         "deviations": deviations.to_dict(),
+        "population_version": st.version,
     }
+    if motion.overground:
+        params.update({f"camera_motion_{k}": v for k, v in motion.to_dict().items() if k != "kind"})
     return PopulationClip(index=index, stem=stem, spec=spec, params=params)
+
+
+def draw_camera_motion(
+    seed: int, index: int, view_kind: str, camera: Camera, settings: PopulationSettings
+) -> CameraMotion:
+    """Draw clip ``index``'s camera motion from its own stream (static in version 1).
+
+    The stream is seeded by ``(seed, index, CAMERA_MOTION_STREAM)``, apart from the one every
+    other parameter comes from, so adding this factor left the others as they were drawn.
+    """
+    if settings.version < 2:
+        return CameraMotion()
+    rng = np.random.default_rng([seed, index, CAMERA_MOTION_STREAM])
+    weights = CAMERA_MOTION_WEIGHTS[view_kind]
+    kinds = list(weights)
+    p = np.asarray([weights[k] for k in kinds])
+    kind = str(rng.choice(kinds, p=p / p.sum()))
+    # Drawn whatever the kind, so each draw below is the same for a given clip.
+    follow_hz = round(float(rng.uniform(0.6, 1.5)), 3)
+    damping = round(float(rng.uniform(0.35, 0.9)), 3)
+    lag_s = round(float(rng.uniform(0.05, 0.3)), 3)
+    shake_deg = round(float(rng.uniform(0.05, 0.5)), 3)
+    shake_hz = round(float(rng.uniform(3.0, 9.0)), 2)
+    shake_seed = int(rng.integers(0, 2**31))
+    lead_s = float(rng.uniform(-0.4, 0.3))
+    if kind == "static":
+        return CameraMotion()
+    half_h_m = camera.distance_m * np.tan(np.radians(camera.fov_deg) / 2.0)
+    half_w_m = half_h_m * camera.width_px / camera.height_px
+    start = runner_start_x_m(
+        kind, camera.view, half_w_m, camera.distance_m, settings.duration_s, lead_s=lead_s
+    )
+    if kind == "pass-by":
+        return CameraMotion(kind=kind, start_x_m=round(start, 3))
+    return CameraMotion(
+        kind=kind,
+        start_x_m=round(start, 3),
+        follow_hz=follow_hz,
+        damping=damping,
+        lag_s=lag_s,
+        shake_deg=shake_deg,
+        shake_hz=shake_hz,
+        shake_seed=shake_seed,
+    )
 
 
 def draw_population(
@@ -305,6 +389,7 @@ INDEX_COLUMNS: tuple[str, ...] = (
     "scene_floor",
     "scene_console",
     "scene_clutter",
+    "camera_motion",
 )
 
 
@@ -328,6 +413,26 @@ def write_index(clips: list[PopulationClip], out_dir: Path) -> tuple[Path, Path]
         writer.writeheader()
         writer.writerows(rows)
     return json_path, csv_path
+
+
+def rendered_as_drawn(truth_path: Path, params: dict[str, Any]) -> bool:
+    """Whether a rendered clip's truth records exactly these drawn parameters.
+
+    A folder rendered by another population version (or an older gaitlab) may hold a clip of
+    the same name that is a different clip: it must be rendered again, never reused.
+    ``population_version`` alone may be missing (clips rendered before it was recorded are
+    version 1 clips, identical to version 2's static ones).
+    """
+    try:
+        recorded = json.loads(Path(truth_path).read_text()).get("population")
+    except (OSError, ValueError):
+        return False
+    if not isinstance(recorded, dict):
+        return False
+    return all(
+        recorded.get(k, v if k == "population_version" else None) == v
+        for k, v in json.loads(json.dumps(params)).items()
+    ) and set(recorded) <= set(params) | {"population_version"}
 
 
 def add_params_to_truth(truth_path: Path, params: dict[str, Any]) -> None:

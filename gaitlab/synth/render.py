@@ -26,33 +26,18 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial.transform import Rotation
 
+from gaitlab.synth import room_tiles
+from gaitlab.synth.camera_path import CameraMotion
 from gaitlab.synth.deviations import PRESETS, Deviations
 from gaitlab.synth.figure import Outfit, Part, build_figure
+from gaitlab.synth.finishes import FLOORS, WALLS, Scene, paint_finishes
 from gaitlab.synth.gait import Synthesis, gait_schedule, synthesize
 from gaitlab.synth.motion import load_motion, make_loop
-from gaitlab.synth.skeleton import POINT_NAMES, POINTS, SEG, SEGMENTS, BodyPose
+from gaitlab.synth.occlusion import occluded, sample_segment
+from gaitlab.synth.skeleton import SEG, SEGMENTS, BodyPose
+from gaitlab.synth.video import VideoWriter
 
 VIEWS: tuple[str, ...] = ("side-left", "side-right", "rear", "front")
-
-#: Segments adjacent to each point's own segment (a joint centre drawn on either side of the
-#: joint is "visible"), for the occlusion flag.
-_NEIGHBOURS: dict[str, tuple[str, ...]] = {
-    "pelvis": ("pelvis", "abdomen", "thigh_l", "thigh_r"),
-    "abdomen": ("abdomen", "pelvis", "chest"),
-    "chest": ("chest", "abdomen", "head", "upperarm_l", "upperarm_r"),
-    "head": ("head", "chest"),
-    **{
-        f"{a}_{s}": t
-        for s in ("l", "r")
-        for a, t in (
-            ("thigh", ("pelvis", f"thigh_{s}", f"shank_{s}")),
-            ("shank", (f"thigh_{s}", f"shank_{s}", f"foot_{s}")),
-            ("foot", (f"shank_{s}", f"foot_{s}")),
-            ("upperarm", ("chest", f"upperarm_{s}", f"forearm_{s}")),
-            ("forearm", (f"upperarm_{s}", f"forearm_{s}")),
-        )
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -79,6 +64,9 @@ class Camera:
     yaw_deg
         Camera moved round the treadmill centre by this angle from square-on (+ =
         anticlockwise seen from above): an oblique view.
+    pan_deg, tilt_deg
+        The camera turned about its own centre (a hand-held phone following the runner):
+        + pan = anticlockwise seen from above, + tilt = up. Zero for a fixed camera.
     """
 
     view: str = "side-left"
@@ -92,6 +80,8 @@ class Camera:
     far_m: float = 30.0
     target_height_m: float | None = None
     yaw_deg: float = 0.0
+    pan_deg: float = 0.0
+    tilt_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
@@ -104,6 +94,8 @@ class Camera:
             raise ValueError("camera roll must be within +-20 degrees")
         if abs(self.yaw_deg) > 45.0:
             raise ValueError("camera yaw must be within +-45 degrees")
+        if abs(self.pan_deg) > 85.0 or abs(self.tilt_deg) > 45.0:
+            raise ValueError("camera pan must be within +-85 and tilt within +-45 degrees")
 
     def eye_target_up(self) -> tuple[NDArray, NDArray, NDArray]:
         """Camera position, look-at point and up vector (world, m)."""
@@ -120,6 +112,14 @@ class Camera:
         aim = self.height_m if self.target_height_m is None else self.target_height_m
         target = np.array([0.0, 0.0, aim])
         eye = np.array([0.0, 0.0, self.height_m]) + self.distance_m * np.asarray(direction)
+        if self.pan_deg or self.tilt_deg:
+            # Turn about the camera's own centre: pan about the vertical, then tilt about
+            # the (turned) horizontal axis of the image.
+            look = Rotation.from_euler("z", self.pan_deg, degrees=True).apply(target - eye)
+            side = np.cross(look, [0.0, 0.0, 1.0])
+            side /= np.linalg.norm(side)
+            look = Rotation.from_rotvec(np.radians(self.tilt_deg) * -side).apply(look)
+            target = eye + look
         forward = (target - eye) / np.linalg.norm(target - eye)
         up = Rotation.from_rotvec(-np.radians(self.roll_deg) * forward).apply([0.0, 0.0, 1.0])
         return eye, target, up
@@ -176,65 +176,38 @@ class Camera:
         }
 
 
-#: Wall finishes: ``plain``, ``noise`` (a mottled texture), ``bricks``, ``stripes``
-#: (vertical panels).
-WALLS: tuple[str, ...] = ("plain", "noise", "bricks", "stripes")
-#: Floor finishes: ``plain``, ``checker`` (tiles), ``planks``.
-FLOORS: tuple[str, ...] = ("plain", "checker", "planks")
-
-
-@dataclass(frozen=True)
-class Scene:
-    """Room, props and light.
-
-    Attributes
-    ----------
-    floor_rgb, belt_rgb, wall_rgb
-        Base colours.
-    wall, floor
-        Finishes (:data:`WALLS`, :data:`FLOORS`), drawn on the pre-rendered room image in
-        world coordinates (the floor pattern is in perspective).
-    console
-        A treadmill console and hand rails ahead of the runner.
-    clutter
-        Number of boxes (furniture, bags) placed at seeded spots around the treadmill.
-    ambient, diffuse
-        Light coefficients of the renderer.
-    light_azimuth_deg
-        Direction the light comes from, turned about the vertical from its default.
-    texture_seed
-        Seeds the textures and the clutter.
-    """
-
-    floor_rgb: tuple[float, float, float] = (0.55, 0.56, 0.58)
-    belt_rgb: tuple[float, float, float] = (0.16, 0.16, 0.18)
-    wall_rgb: tuple[float, float, float] = (0.86, 0.87, 0.88)
-    wall: str = "plain"
-    floor: str = "plain"
-    console: bool = False
-    clutter: int = 0
-    ambient: float = 0.55
-    diffuse: float = 0.55
-    light_azimuth_deg: float = 0.0
-    texture_seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.wall not in WALLS or self.floor not in FLOORS:
-            raise ValueError(f"wall must be one of {WALLS} and floor one of {FLOORS}")
-        if not 0 <= self.clutter <= 12:
-            raise ValueError("clutter must be 0-12 boxes")
-
-
 class Renderer:
     """A pybullet DIRECT connection holding the figure and the room.
 
     Use as a context manager; each instance owns its own physics client (no global state).
+
+    Parameters
+    ----------
+    camera
+        The camera (for a turning camera: its unturned set-up, which also places the light).
+    outfit, scene
+        The figure's kit and the room.
+    overground_x_m
+        ``(x_min, x_max)`` of an overground runner's path: no treadmill belt or console,
+        a larger floor and wall, the wall beyond the path's far end, clutter off the path.
+        None = a treadmill.
+    frame_cameras
+        Every frame's camera when the camera turns about its centre (panning): the room is
+        rendered once into a few wide tiles and warped per frame (:meth:`render`).
     """
 
-    def __init__(self, camera: Camera, outfit: Outfit | None = None, scene: Scene | None = None):
+    def __init__(
+        self,
+        camera: Camera,
+        outfit: Outfit | None = None,
+        scene: Scene | None = None,
+        overground_x_m: tuple[float, float] | None = None,
+        frame_cameras: list[Camera] | None = None,
+    ):
         self.p = import_module("pybullet")
         self.camera = camera
         self.scene = scene or Scene()
+        self.overground_x_m = overground_x_m
         self.cid = self.p.connect(self.p.DIRECT)
         self._view = camera.view_matrix().T.ravel().tolist()  # OpenGL column-major
         self._proj = camera.projection_matrix().T.ravel().tolist()
@@ -244,6 +217,14 @@ class Renderer:
         room = self._add_room()
         self.background, room_ids = self._raw_render()
         self.background = self._finish_room(self.background, room_ids, room)
+        # A camera turning about its centre sees the room through a homography of a wide
+        # picture taken from the same centre: exact, and far cheaper than re-rasterising.
+        self._tiles: list[tuple[Camera, NDArray[np.uint8]]] = []
+        for cam in frame_cameras or []:
+            if self._tile_for(cam) is None:
+                tile_cam = room_tiles.tile_camera(cam)
+                rgb, ids = self._raw_render(tile_cam)
+                self._tiles.append((tile_cam, self._finish_room(rgb, ids, room, tile_cam)))
         for uid in room:
             self.p.removeBody(uid, physicsClientId=self.cid)
         self.parts: list[Part] = build_figure(outfit)
@@ -282,23 +263,30 @@ class Renderer:
 
     def _add_room(self) -> list[int]:
         sc = self.scene
+        path = self.overground_x_m
         # Floor top at z = -2 mm and a dark treadmill belt with its top at z = 0 under the
-        # runner (the locked soles touch z = 0 exactly).
-        ids = [
-            self._box((12.0, 12.0, 0.05), (0.0, 0.0, -0.052), sc.floor_rgb),
-            self._box((0.85, 0.30, 0.02), (0.0, 0.0, -0.02), sc.belt_rgb),
-        ]
+        # runner (the locked soles touch z = 0 exactly). Overground the runner's soles touch
+        # z = 0 on a floor 2 mm lower: the same 2 mm as the belt's edge shows on a treadmill.
+        reach = 12.0 if path is None else 60.0
+        ids = [self._box((reach, reach, 0.05), (0.0, 0.0, -0.052), sc.floor_rgb)]
+        if path is None:
+            ids.append(self._box((0.85, 0.30, 0.02), (0.0, 0.0, -0.02), sc.belt_rgb))
         # A wall behind the runner, opposite the square-on camera (an oblique camera sees it
-        # at an angle).
-        square = replace(self.camera, yaw_deg=0.0, target_height_m=None)
+        # at an angle); beyond the far end of an overground runner's path.
+        square = replace(self.camera, yaw_deg=0.0, target_height_m=None, pan_deg=0.0)
         eye, target, _ = square.eye_target_up()
         away = (eye - target) / np.linalg.norm(eye - target)
-        back = -3.5 * away
-        half = (0.05, 12.0, 4.0) if abs(away[0]) > 0.5 else (12.0, 0.05, 4.0)
-        self._wall_half, self._wall_pos = half, (float(back[0]), float(back[1]), 3.0)
+        behind_m = 3.5
+        if path is not None:
+            behind_m = max(3.5, max(-x * away[0] for x in path) + 4.0)
+        back = -behind_m * away
+        # Overground the camera may turn far to the side and see over a 7 m wall: 15 m.
+        top = 4.0 if path is None else 8.0
+        half = (0.05, reach, top) if abs(away[0]) > 0.5 else (reach, 0.05, top)
+        self._wall_half, self._wall_pos = half, (float(back[0]), float(back[1]), top - 1.0)
         ids.append(self._box(half, self._wall_pos, sc.wall_rgb))
         self._wall_id = ids[-1]
-        if sc.console:
+        if sc.console and path is None:
             # Console on two uprights ahead of the runner, hand rails along the belt.
             grey = (0.30, 0.31, 0.33)
             ids.append(self._box((0.06, 0.32, 0.14), (1.00, 0.0, 1.25), (0.12, 0.12, 0.13)))
@@ -313,66 +301,33 @@ class Renderer:
             pos = rng.uniform(1.2, 2.8) * np.array([np.cos(ang), np.sin(ang)])
             if float(pos @ away[:2]) > 0.3:
                 pos = pos - 2.0 * float(pos @ away[:2]) * away[:2]
+            if path is not None and abs(pos[1]) < 0.9:
+                # Off the runner's path (y = 0): aside of it, or behind it in a side view.
+                sign = -np.sign(away[1]) if abs(away[1]) > 0.5 else (np.sign(pos[1]) or 1.0)
+                pos = np.array([pos[0], sign * (0.9 + abs(pos[1]))])
             rgb = tuple(float(c) for c in rng.uniform(0.1, 0.9, 3))
             ids.append(self._box(tuple(size / 2), (*pos, float(size[2] / 2)), rgb))
         return ids
 
     def _finish_room(
-        self, rgb: NDArray[np.uint8], ids: NDArray[np.int64], room: list[int]
+        self,
+        rgb: NDArray[np.uint8],
+        ids: NDArray[np.int64],
+        room: list[int],
+        camera: Camera | None = None,
     ) -> NDArray[np.uint8]:
-        """Paint the scene's wall and floor finishes on the room image (world coordinates)."""
-        sc = self.scene
-        if sc.wall == "plain" and sc.floor == "plain":
-            return rgb
-        cam = self.camera
-        h, w = ids.shape
-        # A ray per pixel, hit with the floor plane and the wall plane.
-        inv = np.linalg.inv(cam.projection_matrix() @ cam.view_matrix())
-        xs = (np.arange(w) + 0.5) / w * 2.0 - 1.0
-        ys = 1.0 - (np.arange(h) + 0.5) / h * 2.0
-        gx, gy = np.meshgrid(xs, ys)
-        near = np.stack([gx, gy, -np.ones_like(gx), np.ones_like(gx)], axis=-1) @ inv.T
-        far = np.stack([gx, gy, np.ones_like(gx), np.ones_like(gx)], axis=-1) @ inv.T
-        p0 = near[..., :3] / near[..., 3:]
-        d = far[..., :3] / far[..., 3:] - p0
-        out = rgb.astype(np.float32)
-        rng = np.random.default_rng(sc.texture_seed)
-        if sc.floor != "plain":
-            floor = ids == room[0]
-            t = -p0[..., 2] / np.where(np.abs(d[..., 2]) > 1e-9, d[..., 2], 1e-9)
-            fx, fy = (p0[..., k] + t * d[..., k] for k in (0, 1))
-            if sc.floor == "checker":
-                tile = rng.uniform(0.3, 0.6)
-                pat = (np.floor(fx / tile) + np.floor(fy / tile)) % 2
-                shade = 1.0 - 0.35 * pat
-            else:
-                width = rng.uniform(0.12, 0.22)
-                board = np.floor(fy / width)
-                shade = 0.85 + 0.15 * np.sin(board * 2.3) + 0.03 * np.sin(fx * 40.0)
-            out[floor] *= shade[floor, None]
-        if sc.wall != "plain":
-            wall = ids == self._wall_id
-            # Position across the wall and up it, from where the ray meets the wall box.
-            normal_axis = 0 if self._wall_half[0] < 1.0 else 1
-            t = (self._wall_pos[normal_axis] - p0[..., normal_axis]) / np.where(
-                np.abs(d[..., normal_axis]) > 1e-9, d[..., normal_axis], 1e-9
-            )
-            across = p0[..., 1 - normal_axis] + t * d[..., 1 - normal_axis]
-            up = p0[..., 2] + t * d[..., 2]
-            if sc.wall == "noise":
-                coarse = rng.uniform(0.8, 1.1, (16, 24)).astype(np.float32)
-                u = np.clip(((across + 12.0) / 24.0 * 23).astype(int), 0, 23)
-                v = np.clip((up / 6.0 * 15).astype(int), 0, 15)
-                shade = coarse[v, u] * rng.uniform(0.95, 1.05, up.shape)
-            elif sc.wall == "bricks":
-                row = np.floor(up / 0.075)
-                col = np.floor((across + 0.1 * (row % 2)) / 0.2)
-                mortar = (np.mod(up, 0.075) < 0.01) | (np.mod(across + 0.1 * (row % 2), 0.2) < 0.01)
-                shade = np.where(mortar, 1.15, 0.75 + 0.1 * np.sin(col * 1.7 + row * 2.9))
-            else:
-                shade = 1.0 - 0.3 * (np.floor(across / rng.uniform(0.3, 0.8)) % 2)
-            out[wall] *= shade[wall, None]
-        return np.clip(out, 0, 255).astype(np.uint8)
+        """Paint the wall and floor finishes (:func:`gaitlab.synth.finishes.paint_finishes`)."""
+        return paint_finishes(
+            rgb,
+            ids,
+            self.scene,
+            camera or self.camera,
+            room[0],
+            self._wall_id,
+            self._wall_half,
+            self._wall_pos,
+            fixed_grain=camera is not None,
+        )
 
     def close(self) -> None:
         """Disconnect the physics client."""
@@ -391,6 +346,7 @@ class Renderer:
         origins_m: NDArray[np.float64],
         quat_xyzw: NDArray[np.float64],
         hem: tuple[float, float] = (0.0, 0.0),
+        camera: Camera | None = None,
     ) -> tuple[NDArray[np.uint8], NDArray[np.int16]]:
         """Render one frame.
 
@@ -403,6 +359,9 @@ class Renderer:
         hem
             ``(dz_m, roll_deg)`` of flapping parts against their segment
             (:func:`gaitlab.synth.figure.hem_motion`).
+        camera
+            This frame's camera when it turns about its centre (one of ``frame_cameras``);
+            None = the renderer's camera.
 
         Returns
         -------
@@ -421,26 +380,46 @@ class Renderer:
             self.p.resetBasePositionAndOrientation(
                 uid, pos.tolist(), quat.tolist(), physicsClientId=self.cid
             )
-        figure, seg_ids = self._raw_render()
+        figure, seg_ids = self._raw_render(camera)
         segment = np.where(
             seg_ids >= 0, self._seg_lut[np.clip(seg_ids, 0, len(self._seg_lut) - 1)], -1
         ).astype(np.int16)
-        rgb = np.where((segment >= 0)[:, :, None], figure, self.background)
+        background = self.background if camera is None else self._room_seen_by(camera)
+        rgb = np.where((segment >= 0)[:, :, None], figure, background)
         return rgb, segment
 
-    def _raw_render(self) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
-        cam = self.camera
-        eye, target, _ = cam.eye_target_up()
+    def _tile_for(self, camera: Camera) -> tuple[NDArray[np.uint8], NDArray] | None:
+        """A wide room tile covering the camera's whole image, and the homography to it."""
+        return room_tiles.tile_covering(self._tiles, camera)
+
+    def _room_seen_by(self, camera: Camera) -> NDArray[np.uint8]:
+        """The room as the (turned) camera sees it: a wide tile warped by a homography."""
+        found = self._tile_for(camera)
+        if found is None:
+            raise ValueError("the camera turned beyond the room tiles made for its frames")
+        return room_tiles.warp(found[0], found[1], camera)
+
+    def _raw_render(
+        self, camera: Camera | None = None
+    ) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+        # The light stays where the unturned camera puts it: turning the phone does not
+        # move the room's lights.
+        cam = camera or self.camera
+        eye, target, _ = self.camera.eye_target_up()
         # Light from above, behind the camera and to one side: the runner's facing side is lit.
         side = np.cross(target - eye, [0.0, 0.0, 1.0])
         light = (eye - target) * 0.5 + 1.5 * side / max(np.linalg.norm(side), 1e-9)
         light = light + np.array([0.0, 0.0, 4.0])
         light = Rotation.from_euler("z", self.scene.light_azimuth_deg, degrees=True).apply(light)
+        view, proj = self._view, self._proj
+        if camera is not None:
+            view = camera.view_matrix().T.ravel().tolist()
+            proj = camera.projection_matrix().T.ravel().tolist()
         w, h, rgba, _depth, seg = self.p.getCameraImage(
             cam.width_px,
             cam.height_px,
-            viewMatrix=self._view,
-            projectionMatrix=self._proj,
+            viewMatrix=view,
+            projectionMatrix=proj,
             renderer=self.p.ER_TINY_RENDERER,
             lightDirection=light.tolist(),
             lightAmbientCoeff=self.scene.ambient,
@@ -457,37 +436,6 @@ def pose_arrays(pose: BodyPose) -> tuple[NDArray[np.float64], NDArray[np.float64
     """Segment origins ``(n, S, 3)`` and quaternions ``(n, S, 4)`` (x, y, z, w)."""
     quat = Rotation.from_matrix(pose.rot.reshape(-1, 3, 3)).as_quat().reshape(pose.n, -1, 4)
     return pose.origins_m(), quat
-
-
-class VideoWriter:
-    """H.264 (yuv420p) MP4 writer with exact frame timestamps ``i / fps`` (PyAV)."""
-
-    def __init__(self, path: Path, width_px: int, height_px: int, fps: float, crf: int = 23):
-        av = import_module("av")
-        self.rate = Fraction(fps).limit_denominator(1001)
-        self.container = av.open(str(path), "w", options={"movflags": "+faststart"})
-        self.stream = self.container.add_stream("libx264", rate=self.rate)
-        self.stream.width = width_px
-        self.stream.height = height_px
-        self.stream.pix_fmt = "yuv420p"
-        self.stream.time_base = 1 / self.rate
-        self.stream.options = {"crf": str(crf), "preset": "medium"}
-        self._av = av
-        self._i = 0
-
-    def write(self, rgb: NDArray[np.uint8]) -> None:
-        """Append one RGB frame."""
-        frame = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        frame.pts = self._i
-        self._i += 1
-        for packet in self.stream.encode(frame):
-            self.container.mux(packet)
-
-    def close(self) -> None:
-        """Flush and close the file."""
-        for packet in self.stream.encode():
-            self.container.mux(packet)
-        self.container.close()
 
 
 @dataclass(frozen=True)
@@ -518,6 +466,9 @@ class ClipSpec:
         Name of the preset used (for the record).
     scene
         Room, props and light.
+    camera_motion
+        Static (a treadmill), panning or pass-by (an overground runner); see
+        :mod:`gaitlab.synth.camera_path`.
     """
 
     out_path: Path
@@ -531,6 +482,7 @@ class ClipSpec:
     crf: int = 23
     preset: str | None = None
     scene: Scene = field(default_factory=Scene)
+    camera_motion: CameraMotion = field(default_factory=CameraMotion)
 
     def __post_init__(self) -> None:
         if not 24.0 <= self.fps <= 240.0:
@@ -553,40 +505,40 @@ class ClipSpec:
 
 
 def synthesize_clip(spec: ClipSpec) -> Synthesis:
-    """Pose the runner at the spec's frame times (no rendering)."""
+    """Pose the runner at the spec's frame times (no rendering).
+
+    Overground (any camera motion but static) the runner starts at ``start_x_m``.
+    """
     loop = make_loop(load_motion(spec.motion))
-    return synthesize(
-        loop, spec.deviations, spec.frame_times_s(), seed=spec.seed, schedule=gait_schedule(loop)
+    motion = spec.camera_motion
+    syn = synthesize(
+        loop,
+        spec.deviations,
+        spec.frame_times_s(),
+        seed=spec.seed,
+        schedule=gait_schedule(loop),
+        overground=motion.overground,
     )
-
-
-def sample_segment(segment: NDArray[np.int16], px: NDArray[np.float64]) -> NDArray[np.int16]:
-    """Segment index at the pixel containing each point (-1 room, -2 outside the image)."""
-    h, w = segment.shape
-    col = np.floor(px[:, 0]).astype(np.int64)
-    row = np.floor(px[:, 1]).astype(np.int64)
-    inside = (col >= 0) & (col < w) & (row >= 0) & (row < h)
-    out = np.full(len(px), -2, dtype=np.int16)
-    out[inside] = segment[row[inside], col[inside]]
-    return out
-
-
-def occluded(seg_at: NDArray[np.int16]) -> NDArray[np.bool_]:
-    """Per frame and point: the front-most segment is not the point's own or a neighbour."""
-    out = np.ones(seg_at.shape, dtype=bool)
-    for j, name in enumerate(POINT_NAMES):
-        own = {SEG[s] for s in _NEIGHBOURS[POINTS[name][0]]}
-        out[:, j] = ~np.isin(seg_at[:, j], list(own))
-    return out
+    if motion.overground and motion.start_x_m:
+        start = np.array([motion.start_x_m, 0.0, 0.0])
+        dense_t, dense_pose = syn.dense
+        syn.pose = BodyPose(syn.pose.root_m + start, syn.pose.rot)
+        syn.dense = (dense_t, BodyPose(dense_pose.root_m + start, dense_pose.rot))
+        syn.travel_m = None if syn.travel_m is None else syn.travel_m + start
+    return syn
 
 
 __all__ = [
+    "FLOORS",
     "SEGMENTS",
     "VIEWS",
+    "WALLS",
     "Camera",
     "ClipSpec",
     "Renderer",
     "Scene",
     "VideoWriter",
+    "occluded",
     "replace",
+    "sample_segment",
 ]

@@ -256,7 +256,8 @@ def mediapipe_index(name: str) -> int:
 
 DEFINITIONS: dict[str, str] = {
     "frame": "world metres: +x direction of travel, +y runner's left, +z up; floor z = 0; "
-    "the runner runs in place (treadmill), facing +x",
+    "the runner faces +x and runs in place (treadmill) or, when camera_motion is not "
+    "static, overground along +x with the stance foot still on the floor",
     "pixels": "x right, y down, origin at the top-left corner of the top-left pixel "
     "(pixel i spans [i, i+1)); same convention as MediaPipe's normalised x * width",
     "joint_centres": "hip/knee/ankle/shoulder/elbow/wrist = joint centres of the skeleton "

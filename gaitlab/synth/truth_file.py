@@ -6,12 +6,14 @@ Layout (``schema_version`` 1)::
     video        path, sha256, fps, n_frames, width/height, frame times rule
     spec         motion, preset, seed, planted deviations, outfit
     camera       view, position, roll, fov and the exact view/projection matrices
+    camera_motion  static / panning / pass-by and its parameters; the runner's ground speed
     source       motion file, loop fix, treadmill speed, source stance windows
     events       per side: foot_strike_s, toe_off_s (1 ms resolution, true geometry)
     cadence_spm, stances (per-stance metrics), summary (medians per side)
     frames       per frame: time_s, stride phase, planted amounts, angles,
                  points: name -> {mediapipe_index, xy_px [[x, y]...], xyz_m [[x, y, z]...],
-                                  occluded [0/1...]}
+                                  occluded [0/1...]},
+                 camera (panning only): pan_deg, tilt_deg, roll_deg, view_matrix per frame
 
 Per-frame arrays are lists with one entry per video frame. Numbers are rounded to 0.01 px,
 0.1 mm and 0.001 degree.
@@ -27,7 +29,7 @@ from numpy.typing import NDArray
 
 from gaitlab.synth import truth
 from gaitlab.synth.gait import JITTER_SD, Synthesis
-from gaitlab.synth.render import ClipSpec, occluded
+from gaitlab.synth.render import Camera, ClipSpec, occluded
 from gaitlab.synth.skeleton import LEG_LENGTH_M, POINT_NAMES
 
 
@@ -41,6 +43,7 @@ def build_truth(
     xy_px: NDArray[np.float64],
     seg_at: NDArray[np.int16] | None = None,
     render_s: float | None = None,
+    cameras: list[Camera] | None = None,
 ) -> dict[str, Any]:
     """Assemble the ground-truth document for a rendered clip.
 
@@ -56,6 +59,8 @@ def build_truth(
         ``(n, P)`` segment index under each projected point (for the occlusion flag).
     render_s
         Wall time spent rendering (recorded for benchmarks).
+    cameras
+        Each frame's camera when it turned (panning); ``xy_px`` was projected with them.
     """
     t_end = float(syn.time_s[-1]) + 1.0 / spec.fps
     dense_t, dense_pose = syn.dense
@@ -84,6 +89,27 @@ def build_truth(
         for s in ("l", "r")
     }
     cam = spec.camera
+    frames: dict[str, Any] = {
+        "time_s": _r(syn.time_s, 6),
+        "phase": _r(syn.phase, 4),
+        "foot_lock_lift_m": _r(syn.lift_m, 4),
+        "planted": {k: _r(v, 3) for k, v in syn.planted.items()},
+        "angles": {k: _r(v, 3) for k, v in angles.items()},
+        "points": points,
+    }
+    if cameras is not None:
+        frames["camera"] = {
+            "pan_deg": [round(c.pan_deg, 4) for c in cameras],
+            "tilt_deg": [round(c.tilt_deg, 4) for c in cameras],
+            "roll_deg": [round(c.roll_deg, 4) for c in cameras],
+            "view_matrix": [c.view_matrix().round(9).tolist() for c in cameras],
+        }
+    motion = spec.camera_motion
+    travel = syn.travel_m
+    ground_speed = None
+    if motion.overground and travel is not None and len(syn.time_s) > 1:
+        span_s = float(syn.time_s[-1] - syn.time_s[0])
+        ground_speed = round(float(travel[-1, 0] - travel[0, 0]) / span_s, 4)
     return {
         "schema_version": truth.TRUTH_SCHEMA_VERSION,
         "generator": "gaitlab synth",
@@ -110,6 +136,11 @@ def build_truth(
             "scene": asdict(spec.scene),
         },
         "camera": cam.to_dict(),
+        "camera_motion": {
+            **motion.to_dict(),
+            "overground": motion.overground,
+            "ground_speed_m_per_s": ground_speed,
+        },
         "runner": {
             "leg_length_m": round(LEG_LENGTH_M, 4),
             "height_m": 1.62,
@@ -123,12 +154,5 @@ def build_truth(
             "phase_rule": "phase = k + (t - start_k) / duration_k for stride k",
             "start_s": _r(syn.strides.start_s, 4),
         },
-        "frames": {
-            "time_s": _r(syn.time_s, 6),
-            "phase": _r(syn.phase, 4),
-            "foot_lock_lift_m": _r(syn.lift_m, 4),
-            "planted": {k: _r(v, 3) for k, v in syn.planted.items()},
-            "angles": {k: _r(v, 3) for k, v in angles.items()},
-            "points": points,
-        },
+        "frames": frames,
     }
