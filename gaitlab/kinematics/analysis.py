@@ -79,6 +79,7 @@ from gaitlab.kinematics.result import CadenceSummary, GaitAnalysis
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.silhouette import silhouette_tilt_series
 from gaitlab.kinematics.slowmo import with_slow_band, without_timings
+from gaitlab.kinematics.sole import sole_points_px
 from gaitlab.kinematics.verdict import running_verdict
 from gaitlab.kinematics.view import (
     OBLIQUE_NOTE_DEG,
@@ -367,7 +368,16 @@ def analyze_kinematics(
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
     # No rhythm in real time: a slow-motion replay steps slower (:mod:`.slowmo`).
     cad, slow_motion = with_slow_band(t, xy_an, settings, view_res.is_side, cad, repeats_x)
-    detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
+    sole_an = None
+    if view_res.is_side and series.masks is not None:
+        # The shoe's own pixels, moved to the analysis frame like the landmarks.
+        sole = sole_points_px(series.masks, series.xy_px)
+        sole = sole if camera is None else against_ground(sole, camera, camera_shift_px)
+        sole = level_points(sole, level.roll_deg, level.centre_px) if level.applied else sole
+        sole_an = to_sagittal(sole, facing)
+    detection = detect_gait_events(
+        t, xy_an, cleaned.visibility, cad, settings, view_res.is_side, sole_an
+    )
     detection = corrections.apply(detection, t)
     strides = corrections.keep_strides(build_strides(detection), t)
     cad = short_clip_cadence(t, cad, detection)

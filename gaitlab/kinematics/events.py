@@ -46,6 +46,7 @@ from gaitlab.kinematics.side_contacts import (
     refine_side_contacts,
     retime_side_strikes,
 )
+from gaitlab.kinematics.sole import SOLE_LIFT_FRAC_LEG, sole_height_frac_leg, sole_toe_offs
 from gaitlab.landmarks import LEG
 
 
@@ -65,6 +66,7 @@ def detect_gait_events(
     cadence: CadenceEstimate,
     settings: KinematicsSettings,
     side_view: bool,
+    sole_up: np.ndarray | None = None,
 ) -> EventDetection:
     """Foot strikes and toe-offs of both legs (see module doc).
 
@@ -81,6 +83,10 @@ def detect_gait_events(
         ``foot_contact_frac``.
     side_view
         Check the far leg against the near one and infer it when needed.
+    sole_up : (n, 2, 2) float, optional
+        Side view: each foot's lowest silhouette pixel (:mod:`.sole`, sides in ``SIDES``
+        order) in the same frame as ``xy_up``; toe-offs are then taken where it leaves
+        the ground.
     """
     if not np.isfinite(cadence.stride_hz):
         return EventDetection((), None, False, float("nan"), ("no periodic stepping",))
@@ -128,6 +134,13 @@ def detect_gait_events(
             contacts[side] = retime_side_strikes(
                 time_s, xy_up, side, contacts[side], stride_s, leg_length_px(xy_up)
             )
+            if sole_up is not None:
+                sole_h = sole_height_frac_leg(
+                    time_s, sole_up[:, SIDES.index(side), 1], stride_s, leg_length_px(xy_up)
+                )
+                contacts[side] = sole_toe_offs(
+                    time_s, sole_h, contacts[side], stride_s, SOLE_LIFT_FRAC_LEG
+                )
             contacts[side] = merge_split_stances(contacts[side], stride_s)
         else:
             contacts[side] = detect_contacts(time_s, h, settings.foot_contact_frac, stride_s)
