@@ -79,7 +79,7 @@ from gaitlab.kinematics.result import CadenceSummary, GaitAnalysis
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.silhouette import silhouette_tilt_series
 from gaitlab.kinematics.slowmo import with_slow_band, without_timings
-from gaitlab.kinematics.sole import sole_points_px
+from gaitlab.kinematics.sole import sole_points_an
 from gaitlab.kinematics.verdict import running_verdict
 from gaitlab.kinematics.view import (
     OBLIQUE_NOTE_DEG,
@@ -368,13 +368,8 @@ def analyze_kinematics(
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
     # No rhythm in real time: a slow-motion replay steps slower (:mod:`.slowmo`).
     cad, slow_motion = with_slow_band(t, xy_an, settings, view_res.is_side, cad, repeats_x)
-    sole_an = None
-    if view_res.is_side and series.masks is not None:
-        # The shoe's own pixels, moved to the analysis frame like the landmarks.
-        sole = sole_points_px(series.masks, series.xy_px)
-        sole = sole if camera is None else against_ground(sole, camera, camera_shift_px)
-        sole = level_points(sole, level.roll_deg, level.centre_px) if level.applied else sole
-        sole_an = to_sagittal(sole, facing)
+    # The shoes' lowest pixels, for the side-view toe-offs (:mod:`.sole`).
+    sole_an = sole_points_an(series, camera, camera_shift_px, level, direction.facing, view_res)
     detection = detect_gait_events(
         t, xy_an, cleaned.visibility, cad, settings, view_res.is_side, sole_an
     )

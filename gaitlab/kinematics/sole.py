@@ -11,37 +11,44 @@ foot's heel, ankle and toe landmarks (from the ankle down to ``below_foot`` foot
 under the lowest of them, ``beside_foot`` foot lengths either side of the heel and toe)
 holds that foot's silhouette (less the columns nearer the other foot's heel-toe span);
 its lowest pixel's bottom edge is the **sole point**. Its
-height above its own running ground line, in leg lengths, is the **sole height**; a stance
-ends where the sole height crosses ``lift_frac_leg`` after mid-stance and stays above it
-(:func:`sole_toe_offs`), when that is later than the landmarks' toe-off by more than their
-own error on rendered runners (0.065 stride) and not so late that it would join two stances.
+height above its own running ground line, in leg lengths, is the **sole height**; the
+**lift** is where it rises through ``lift_frac_leg`` after mid-stance and stays up
+(:func:`sole_lifts`). When the lifts of a clip come a median 0.08 stride or more after the
+landmarks' toe-offs, the landmarks have left the shoe and the toe-offs are moved to the
+lifts (:func:`sole_toe_offs`); otherwise the landmarks' toe-offs stand.
 
-Measured on commit 6255dbc + this change, 2026-12-08, 2-core x86_64 sandbox (docs/metrics.md):
-on the hand-labelled 30 fps treadmill clip, toe-offs within a frame of the labels went from
-2 of 34 to 25 of 34; on rendered runners at 60 fps (where the landmark toe-offs are within a
-frame of the truth and the mask's lowest pixel rises 30-40 ms after them) the toe-offs are
-unchanged but for one event. A lift threshold of 0.05 leg put the renders' toe-offs on the
-truth but the real clip's one frame early; a single rule without the 0.065-stride gate
-could not serve both.
+Why a clip-level choice: on rendered runners the landmark toe-offs are within a frame of
+the truth and the mask's lowest pixel crosses the lift height 30-40 ms after them; on real
+footage the lift matches the hand labels and the landmarks are 2-4 frames early. A lift
+height low enough for the renders (0.05 leg) put the real clip's toe-offs a frame early,
+and a per-event gate on the shift lost the far leg's corrections, whose landmark error is
+only 1-2 frames. Figures: docs/metrics.md, "Contact time on real side-view footage".
 
-The sole point is in image pixels; :func:`gaitlab.kinematics.analysis.analyze` moves it
-to the analysis frame like the landmarks (camera motion, roll, facing).
+The sole point is in image pixels; :func:`sole_points_an` moves it to the analysis frame
+like the landmarks (camera motion, roll, facing).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from gaitlab.kinematics.angles import to_sagittal
+from gaitlab.kinematics.camera import CameraMotion, against_ground
 from gaitlab.kinematics.contacts import crossing_time, rolling_percentile
 from gaitlab.kinematics.filtering import seconds_to_samples
-from gaitlab.kinematics.geometry import SIDES
+from gaitlab.kinematics.geometry import SIDES, level_points
+from gaitlab.kinematics.level import CameraLevel
+from gaitlab.kinematics.view import ViewResult
 from gaitlab.landmarks import INDEX
-from gaitlab.series import MaskCrops
+from gaitlab.series import MaskCrops, PoseSeries
 
 #: Person probability (0-255) from which a mask pixel counts as the runner's.
 MASK_ON = 128
 #: Sole height, in leg lengths, above which the foot is off the ground.
 SOLE_LIFT_FRAC_LEG = 0.1
+#: Median lift after the landmarks' toe-offs, in strides, from which a clip's toe-offs
+#: are taken from the silhouette (:func:`sole_toe_offs`).
+SOLE_MIN_MEDIAN_SHIFT_STRIDE = 0.08
 
 
 def sole_points_px(
@@ -120,6 +127,31 @@ def sole_points_px(
     return out
 
 
+def sole_points_an(
+    series: PoseSeries,
+    camera: CameraMotion | None,
+    shift_px: np.ndarray | None,
+    level: CameraLevel,
+    facing: np.ndarray,
+    view: ViewResult,
+) -> np.ndarray | None:
+    """The sole points of a side view in the sagittal analysis frame, ``(n, 2, 2)``.
+
+    Moved like the landmarks in :func:`gaitlab.kinematics.analysis.analyze`: against the
+    ground under a moving camera, levelled by the camera's roll, then ``X`` along the
+    direction of travel (``facing``: +1 image-right, -1 image-left, NaN read as +1) and
+    ``Y`` up. None for a view that is not a side view or a series without mask crops.
+    """
+    if not view.is_side or series.masks is None:
+        return None
+    sole = sole_points_px(series.masks, series.xy_px)
+    if camera is not None and shift_px is not None:
+        sole = against_ground(sole, camera, shift_px)
+    if level.applied:
+        sole = level_points(sole, level.roll_deg, level.centre_px)
+    return to_sagittal(sole, np.nan_to_num(facing, nan=1.0))
+
+
 def sole_height_frac_leg(
     time_s: np.ndarray, sole_y_up: np.ndarray, stride_s: float, leg_px: float
 ) -> np.ndarray:
@@ -133,25 +165,23 @@ def sole_height_frac_leg(
     return (sole_y_up - ground) / leg_px
 
 
-def sole_toe_offs(
+def sole_lifts(
     time_s: np.ndarray,
     sole_h: np.ndarray,
     contacts: list[tuple[float, float]],
     stride_s: float,
-    lift_frac_leg: float,
-    min_shift_stride: float = 0.065,
-    max_shift_stride: float = 0.25,
+    lift_frac_leg: float = SOLE_LIFT_FRAC_LEG,
     stay_stride: float = 0.08,
-) -> list[tuple[float, float]]:
-    """Toe-offs moved to the sole point's lift, where the silhouette shows one.
+) -> np.ndarray:
+    """Time the sole point leaves the ground in each contact, seconds, ``(len(contacts),)``.
 
-    For each contact, from its mid-stance to 0.3 stride before the next contact's strike
-    (or 0.4 stride after its toe-off, whichever is first), the toe-off is the
-    first crossing of ``sole_h`` above ``lift_frac_leg`` after which it stays above for
-    ``stay_frames`` frames, interpolated between frames. A contact keeps its toe-off when
-    the sole was never seen on the ground line in that stretch (mask missing or far from
-    the ground), or when the lift is more than ``max_shift_stride`` strides from it (a
-    mask that swallowed the other foot, or lost this one).
+    From the contact's mid-stance to 0.3 stride before the next contact's strike (or 0.4
+    stride after its toe-off, whichever is first): the first crossing of ``sole_h`` above
+    ``lift_frac_leg`` after which it stays above for ``stay_stride`` of a stride (at least
+    2 frames), interpolated between frames. NaN when there is none: the sole was never
+    seen on the ground line there (mask missing), or it only left later (a running foot
+    swings for well over 0.3 stride, so a lift that late would join two stances: the
+    feet's landmarks swapped, or the box took in the other foot).
 
     Parameters
     ----------
@@ -164,32 +194,77 @@ def sole_toe_offs(
         Stride time (sets the search's limits).
     lift_frac_leg
         Height, in leg lengths, above which the sole is off the ground.
-    max_shift_stride, stay_frames
+    stay_stride
         See above.
     """
-    out: list[tuple[float, float]] = []
+    out = np.full(len(contacts), np.nan)
     n = time_s.size
     fs_hz = 1.0 / float(np.median(np.diff(time_s)))
     stay_frames = max(2, int(np.ceil(stay_stride * stride_s * fs_hz)))
     for k, (t_fs, t_to) in enumerate(contacts):
         i0 = int(np.searchsorted(time_s, 0.5 * (t_fs + t_to)))
-        # A running foot swings for well over 0.3 of a stride: a lift later than that
-        # before the next strike would join two stances (landmarks of the feet swapped).
         t_end = contacts[k + 1][0] - 0.3 * stride_s if k + 1 < len(contacts) else np.inf
         i1 = min(int(np.searchsorted(time_s, min(t_end, t_to + 0.4 * stride_s))), n)
-        new_to = t_to
         seg = sole_h[i0:i1]
         with np.errstate(invalid="ignore"):
             down = np.isfinite(seg) & (seg < lift_frac_leg)
-        for j in range(1, seg.size):
-            if not down[j - 1]:
-                continue
-            after = seg[j : j + stay_frames]
-            if after.size == stay_frames and np.all(np.isfinite(after) & (after >= lift_frac_leg)):
-                t = crossing_time(time_s, sole_h, i0 + j - 1, lift_frac_leg)
-                shift = t - t_to
-                if min_shift_stride * stride_s <= shift <= max_shift_stride * stride_s:
-                    new_to = t
+            up = np.isfinite(seg) & (seg >= lift_frac_leg)
+        for j in range(1, seg.size - stay_frames + 1):
+            if down[j - 1] and up[j : j + stay_frames].all():
+                out[k] = crossing_time(time_s, sole_h, i0 + j - 1, lift_frac_leg)
                 break
-        out.append((t_fs, new_to))
     return out
+
+
+def sole_toe_offs(
+    contacts: dict[str, list[tuple[float, float]]],
+    lifts: dict[str, np.ndarray],
+    stride_s: float,
+    min_median_shift_stride: float = SOLE_MIN_MEDIAN_SHIFT_STRIDE,
+    max_shift_stride: float = 0.25,
+) -> tuple[dict[str, list[tuple[float, float]]], float]:
+    """Toe-offs moved to the sole's lift, when the clip's landmarks leave the shoe early.
+
+    The decision is the clip's, not each event's: the median of (lift - landmark toe-off)
+    over every contact of both feet. Where the landmarks follow the shoe (rendered
+    runners: their toe-offs within a frame of the truth) the mask's lowest pixel, smeared
+    and a few pixels coarse, crosses the lift height 30-40 ms after them, 0.04-0.05 of a
+    stride; where MediaPipe's toe point leaves a real shoe standing on its tip, the lift
+    comes 2-4 frames (0.1-0.15 stride at 30 fps) after them. From
+    ``min_median_shift_stride`` up, every toe-off with a lift within ``max_shift_stride``
+    of it (and after its strike) is moved to the lift.
+
+    Parameters
+    ----------
+    contacts
+        Per side, ``(strike_s, toe_off_s)`` in time order.
+    lifts
+        Per side, :func:`sole_lifts` of those contacts.
+    stride_s
+        Stride time.
+    min_median_shift_stride, max_shift_stride
+        See above.
+
+    Returns
+    -------
+    contacts, median_shift_s
+        The contacts (the same lists when nothing moved) and the clip's median shift
+        (NaN without any lift).
+    """
+    shifts = np.concatenate(
+        [lifts[side] - np.array([to for _, to in c]) for side, c in contacts.items() if c]
+        or [np.empty(0)]
+    )
+    shifts = shifts[np.isfinite(shifts)]
+    median_s = float(np.median(shifts)) if shifts.size else float("nan")
+    if not median_s >= min_median_shift_stride * stride_s:
+        return contacts, median_s
+    out: dict[str, list[tuple[float, float]]] = {}
+    for side, c in contacts.items():
+        out[side] = [
+            (fs, float(t))
+            if np.isfinite(t) and abs(t - to) <= max_shift_stride * stride_s and t > fs
+            else (fs, to)
+            for (fs, to), t in zip(c, lifts[side], strict=True)
+        ]
+    return out, median_s

@@ -8,10 +8,13 @@ drawn sole leaves the ground line.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from gaitlab.kinematics.sole import (
     SOLE_LIFT_FRAC_LEG,
+    SOLE_MIN_MEDIAN_SHIFT_STRIDE,
     sole_height_frac_leg,
+    sole_lifts,
     sole_points_px,
     sole_toe_offs,
 )
@@ -76,7 +79,7 @@ def test_a_missing_mask_or_foot_gives_nan():
     assert np.isnan(sole[3]).all()
 
 
-def test_toe_off_moves_to_the_frame_the_drawn_sole_leaves_the_ground():
+def test_the_lift_is_where_the_drawn_sole_leaves_the_ground():
     n = 30
     t = np.arange(n) / FPS
     masks, xy = _feet(n)
@@ -86,33 +89,58 @@ def test_toe_off_moves_to_the_frame_the_drawn_sole_leaves_the_ground():
     # Heights: 0 through frame LIFT_FRAME - 1, then 0.06, 0.12, ... leg lengths.
     np.testing.assert_allclose(h[:LIFT_FRAME], 0.0)
     np.testing.assert_allclose(h[LIFT_FRAME], 0.06)
-    # The landmark toe-off 3 frames early (what MediaPipe's toe point gives on real
-    # footage); the sole crosses SOLE_LIFT_FRAC_LEG = 0.1 between LIFT_FRAME and the next
-    # frame (0.06 -> 0.12): 2/3 of the way.
+    # The sole crosses SOLE_LIFT_FRAC_LEG = 0.1 between LIFT_FRAME and the next frame
+    # (0.06 -> 0.12): 2/3 of the way. The landmark toe-off 3 frames early (what
+    # MediaPipe's toe point gives on real footage) does not move the lift.
     assert SOLE_LIFT_FRAC_LEG == 0.1
     early = (LIFT_FRAME - 3) / FPS
-    [(fs, to)] = sole_toe_offs(t, h, [(0.0, early)], 0.7, SOLE_LIFT_FRAC_LEG)
-    assert fs == 0.0
-    assert abs(to - (LIFT_FRAME + 2 / 3) / FPS) < 1e-9
+    [lift] = sole_lifts(t, h, [(0.0, early)], 0.7)
+    assert abs(lift - (LIFT_FRAME + 2 / 3) / FPS) < 1e-9
 
 
-def test_toe_off_within_the_landmarks_own_error_is_kept():
-    # A lift under 0.065 stride after the landmark toe-off (the renders' landmarks are
-    # right, and the mask's lowest pixel lags them): the landmark toe-off stays.
-    n = 30
-    t = np.arange(n) / FPS
-    h = np.where(np.arange(n) < 15, 0.0, 0.5)
-    stride_s = 0.7
-    landmark_to = 14.0 / FPS  # the crossing is at 14.2 frames: 7 ms later
-    assert sole_toe_offs(t, h, [(0.0, landmark_to)], stride_s, 0.1) == [(0.0, landmark_to)]
-
-
-def test_a_lift_that_would_join_the_next_stance_is_not_taken():
+def test_a_lift_that_would_join_the_next_stance_is_not_one():
     # Sole down until frame 20 (another foot's pixels, or swapped landmarks): a toe-off
     # there would leave under 0.3 stride of swing before the next strike at frame 25.
     n = 40
     t = np.arange(n) / FPS
     h = np.where(np.arange(n) < 21, 0.0, 0.5)
-    contacts = [(0.0, 10 / FPS), (25 / FPS, 32 / FPS)]
-    out = sole_toe_offs(t, h, contacts, 0.7, 0.1)
-    assert out[0] == contacts[0]
+    lifts = sole_lifts(t, h, [(0.0, 10 / FPS), (25 / FPS, 32 / FPS)], 0.7)
+    assert np.isnan(lifts[0])
+    assert np.isnan(sole_lifts(t, np.full(n, np.nan), [(0.0, 10 / FPS)], 0.7)).all()
+
+
+def _contacts(shift_s: float) -> tuple[dict, dict]:
+    # Two feet, three stances each (stride 0.7 s), every lift ``shift_s`` after the toe-off.
+    contacts = {
+        "left": [(0.0, 0.25), (0.7, 0.95), (1.4, 1.65)],
+        "right": [(0.35, 0.6), (1.05, 1.3), (1.75, 2.0)],
+    }
+    lifts = {side: np.array([to + shift_s for _, to in c]) for side, c in contacts.items()}
+    return contacts, lifts
+
+
+def test_toe_offs_move_to_the_lifts_when_the_landmarks_leave_the_shoe_early():
+    # Lifts 0.1 stride (70 ms) after the landmarks' toe-offs: over the 0.08 stride from
+    # which the clip's landmarks have left the shoe; every toe-off moves, strikes stay.
+    contacts, lifts = _contacts(0.07)
+    lifts["right"][1] = np.nan  # no lift seen in one stance: that toe-off stays
+    out, median_s = sole_toe_offs(contacts, lifts, 0.7)
+    assert median_s == pytest.approx(0.07)
+    assert [fs for fs, _ in out["left"]] == [fs for fs, _ in contacts["left"]]
+    assert [to for _, to in out["left"]] == pytest.approx([0.32, 1.02, 1.72])
+    assert [to for _, to in out["right"]] == pytest.approx([0.67, 1.3, 2.07])
+
+
+def test_toe_offs_stay_when_the_lifts_lag_by_the_masks_own_delay():
+    # 35 ms (0.05 stride): what rendered runners show, where the landmarks are right.
+    contacts, lifts = _contacts(0.035)
+    out, median_s = sole_toe_offs(contacts, lifts, 0.7)
+    assert out is contacts and median_s == pytest.approx(0.035)
+    assert 0.035 < SOLE_MIN_MEDIAN_SHIFT_STRIDE * 0.7 < 0.07
+
+
+def test_a_lift_too_far_from_its_toe_off_is_not_taken():
+    contacts, lifts = _contacts(0.07)
+    lifts["left"][0] = 0.25 + 0.3 * 0.7  # beyond 0.25 stride
+    out, _ = sole_toe_offs(contacts, lifts, 0.7)
+    assert out["left"][0] == (0.0, 0.25)
