@@ -149,7 +149,7 @@ def detect_gait_events(
             contacts = moved
             notes.append(
                 "toe-offs where the shoe's silhouette leaves the ground (a median "
-                f"{1000 * shift_s:.0f} ms after the toe landmark's lift)"
+                f"{1000 * shift_s:.0f} ms after the landmarks' toe-offs)"
             )
     if not side_view:
         # Re-time only when the ground line sinks by more than the height tolerance over a
