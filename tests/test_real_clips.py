@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from benchmarks.clip_labels import (
@@ -325,6 +326,50 @@ def test_foot_strikes_are_within_one_frame_of_the_labels(stem: str, analysed):
     detected = [(e.frame, e.side) for e in events if e.kind == "foot_strike"]
     score = score_events(lab.foot_strikes, detected, tolerance_frames=1)
     assert score.share >= STRIKE_TARGETS[lab.camera], f"{score.within}/{score.labelled}"
+
+
+#: Share of labelled toe-offs with a detected toe-off of the same side within 1 frame, as
+#: reached with the toe-off from the shoe's silhouette (gaitlab/kinematics/sole.py,
+#: docs/real_clips.md): 31 of 34 on the treadmill clip (2 of 34 from the toe landmark; the
+#: issue's target for static side clips is 75 %), 3 of 5 on the pass-by clip (1 of 5).
+TOE_OFF_FLOORS = {
+    "zzzhushi_male_side_treadmill": 0.85,
+    "radluy_side_overground_running_openpose_overlay": 0.6,
+}
+
+
+@pytest.mark.integration
+@pytest.mark.shared
+@pytest.mark.parametrize("stem", sorted(TOE_OFF_FLOORS))
+def test_toe_offs_are_within_one_frame_of_the_labels(stem: str, analysed):
+    lab = LABELS[stem]
+    events = analysed(stem).kinematics.events.events
+    detected = [(e.frame, e.side) for e in events if e.kind == "toe_off"]
+    score = score_events(lab.toe_offs, detected, tolerance_frames=1)
+    assert score.share >= TOE_OFF_FLOORS[stem], f"{score.within}/{score.labelled}"
+    # No systematic early toe-off left (it was -3 frames from the toe landmark).
+    assert abs(score.median_offset_frames) <= 1, score.offsets_frames
+
+
+TREADMILL = "zzzhushi_male_side_treadmill"
+
+
+@pytest.mark.integration
+@pytest.mark.shared
+def test_treadmill_contact_time_matches_the_labels(analysed):
+    # The labels give each contact exactly: first frame off minus first frame on (median
+    # 0.300 s over 33 stances at 30 fps). From the toe landmark it read 0.188 s; from the
+    # shoe's silhouette 0.272 s: within 1.5 frames of the labels.
+    lab = LABELS[TREADMILL]
+    contacts = []
+    for fs in lab.foot_strikes:
+        later = [e.frame for e in lab.toe_offs if e.side == fs.side and e.frame > fs.frame]
+        if later:
+            contacts.append((min(later) - fs.frame) / lab.fps)
+    labelled_s = float(np.median(contacts))
+    assert 0.29 <= labelled_s <= 0.31
+    reported_s = analysed(TREADMILL).kinematics.metrics["contact_time_s"].median
+    assert abs(reported_s - labelled_s) <= 1.5 / lab.fps, (reported_s, labelled_s)
 
 
 ONE_STRIDE = "sports2d_demo3_running_side_overground"

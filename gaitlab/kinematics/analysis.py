@@ -79,6 +79,7 @@ from gaitlab.kinematics.result import CadenceSummary, GaitAnalysis
 from gaitlab.kinematics.settings import KinematicsSettings
 from gaitlab.kinematics.silhouette import silhouette_tilt_series
 from gaitlab.kinematics.slowmo import with_slow_band, without_timings
+from gaitlab.kinematics.sole import sole_points_an
 from gaitlab.kinematics.verdict import running_verdict
 from gaitlab.kinematics.view import (
     OBLIQUE_NOTE_DEG,
@@ -367,7 +368,11 @@ def analyze_kinematics(
     cad = estimate_cadence(t, xy_an, settings, sagittal=view_res.is_side)
     # No rhythm in real time: a slow-motion replay steps slower (:mod:`.slowmo`).
     cad, slow_motion = with_slow_band(t, xy_an, settings, view_res.is_side, cad, repeats_x)
-    detection = detect_gait_events(t, xy_an, cleaned.visibility, cad, settings, view_res.is_side)
+    # The shoes' lowest pixels, for the side-view toe-offs (:mod:`.sole`).
+    sole_an = sole_points_an(series, camera, camera_shift_px, level, direction.facing, view_res)
+    detection = detect_gait_events(
+        t, xy_an, cleaned.visibility, cad, settings, view_res.is_side, sole_an
+    )
     detection = corrections.apply(detection, t)
     strides = corrections.keep_strides(build_strides(detection), t)
     cad = short_clip_cadence(t, cad, detection)

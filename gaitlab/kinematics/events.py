@@ -46,6 +46,7 @@ from gaitlab.kinematics.side_contacts import (
     refine_side_contacts,
     retime_side_strikes,
 )
+from gaitlab.kinematics.sole import sole_height_frac_leg, sole_lifts, sole_toe_offs
 from gaitlab.landmarks import LEG
 
 
@@ -65,6 +66,7 @@ def detect_gait_events(
     cadence: CadenceEstimate,
     settings: KinematicsSettings,
     side_view: bool,
+    sole_up: np.ndarray | None = None,
 ) -> EventDetection:
     """Foot strikes and toe-offs of both legs (see module doc).
 
@@ -81,6 +83,10 @@ def detect_gait_events(
         ``foot_contact_frac``.
     side_view
         Check the far leg against the near one and infer it when needed.
+    sole_up : (n, 2, 2) float, optional
+        Side view: each foot's lowest silhouette pixel (:mod:`.sole`, sides in ``SIDES``
+        order) in the same frame as ``xy_up``; toe-offs are then taken where it leaves
+        the ground.
     """
     if not np.isfinite(cadence.stride_hz):
         return EventDetection((), None, False, float("nan"), ("no periodic stepping",))
@@ -91,6 +97,7 @@ def detect_gait_events(
     v_hip = velocity(time_s, mid(xy_up, "hip")[:, 0])
     v_run = abs(v_ground - nanmedian_or_nan(v_hip)) if np.isfinite(v_ground) else float("nan")
     near_side: str | None = None
+    lifts: dict[str, np.ndarray] = {}
     if side_view:
         vis = {s: float(np.median(visibility[:, list(LEG[s][1:])])) for s in SIDES}
         near_side = max(SIDES, key=lambda s: vis[s])
@@ -129,8 +136,21 @@ def detect_gait_events(
                 time_s, xy_up, side, contacts[side], stride_s, leg_length_px(xy_up)
             )
             contacts[side] = merge_split_stances(contacts[side], stride_s)
+            if sole_up is not None:
+                sole_h = sole_height_frac_leg(
+                    time_s, sole_up[:, SIDES.index(side), 1], stride_s, leg_length_px(xy_up)
+                )
+                lifts[side] = sole_lifts(time_s, sole_h, contacts[side], stride_s)
         else:
             contacts[side] = detect_contacts(time_s, h, settings.foot_contact_frac, stride_s)
+    if len(lifts) == len(SIDES):
+        moved, shift_s = sole_toe_offs(contacts, lifts, stride_s)
+        if moved is not contacts:
+            contacts = moved
+            notes.append(
+                "toe-offs where the shoe's silhouette leaves the ground (a median "
+                f"{1000 * shift_s:.0f} ms after the landmarks' toe-offs)"
+            )
     if not side_view:
         # Re-time only when the ground line sinks by more than the height tolerance over a
         # stance (stance foot approaching the camera: rear view on a treadmill); with a
