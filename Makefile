@@ -43,8 +43,13 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# The suite's files are shared among TEST_WORKERS processes (pytest-xdist); each file's tests
+# stay in one process, so a module's fixtures (one real analysis shared by its tests) are
+# made once. Two suit a 2-core machine; every worker holds its own MediaPipe (~1.5 GB).
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .ruff_cache .import_linter_cache
